@@ -1,0 +1,67 @@
+"""The state of an account that the oracle judges a request against.
+
+Snapshot inventory (SEED-R5, R7, R11), regions (SEED-R1), the storage limits profile
+(ncp-api.md section 6) and the names of images that already exist (U10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.limits import DEFAULT_LIMITS, LimitsProfile
+
+__all__ = ["GIB", "Account", "Snapshot", "sample_account"]
+
+GIB = 2**30
+"""Bytes in one GB as the service counts it: 10 GB is 10737418240 bytes (SEED-S4)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One row of getBlockStorageSnapshotInstanceList, reduced to what the rules read."""
+
+    instance_no: str
+    size_bytes: int
+    bootable: bool
+    hypervisor: str = "KVM"
+    status: str = "CREAT"
+    volume_type: str = "CB1"
+    name: str = ""
+
+    @property
+    def size_gb(self) -> int:
+        """The size in whole GB, rounded up."""
+        return -(-self.size_bytes // GIB)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the account holds when a request arrives."""
+
+    snapshots: tuple[Snapshot, ...]
+    regions: tuple[str, ...] = ("KR",)
+    limits: LimitsProfile = DEFAULT_LIMITS
+    image_names: frozenset[str] = field(default_factory=frozenset)
+
+    def snapshot(self, instance_no: str) -> Snapshot | None:
+        """The snapshot with that number, or None."""
+        for snap in self.snapshots:
+            if snap.instance_no == instance_no:
+                return snap
+        return None
+
+
+def sample_account() -> Account:
+    """A small, varied account: bootable and not, KVM and XEN, several sizes, one still INIT."""
+    return Account(
+        snapshots=(
+            Snapshot("1000001", 10 * GIB, bootable=True, volume_type="CB1", name="boot-10"),
+            Snapshot("1000002", 50 * GIB, bootable=True, volume_type="FB1", name="boot-50"),
+            Snapshot("1000003", 100 * GIB, bootable=False, volume_type="CB2", name="data-100"),
+            Snapshot("1000004", 10 * GIB, bootable=True, hypervisor="XEN", name="xen-boot"),
+            Snapshot("1000005", 20 * GIB, bootable=True, status="INIT", name="still-init"),
+            Snapshot("1000006", 15 * GIB + 1, bootable=True, volume_type="FB2", name="odd-size"),
+        ),
+        regions=("KR", "SGN", "JPN"),
+        image_names=frozenset({"existing-image"}),
+    )

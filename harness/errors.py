@@ -1,0 +1,85 @@
+"""The two error families: our side is wrong (HarnessError) or the service broke the contract.
+
+Every exception a user can see belongs to one of them, so the type alone says who is to
+blame::
+
+    Exception
+    ├── HarnessError            the harness, its configuration or its caller is wrong
+    │   ├── ConfigError         a file, flag or environment variable has a bad value
+    │   ├── SpecError           the OpenAPI description is missing or malformed
+    │   └── WireError           a value the wire codec cannot express
+    └── AssertionError
+        └── ContractViolation   the service answered something the contract forbids
+            └── UnreadableBody  the body is neither JSON nor XML, or is hostile XML
+
+Messages never carry an access key, a secret key or a signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ConfigError",
+    "ContractViolation",
+    "HarnessError",
+    "SpecError",
+    "UnreadableBody",
+    "Violation",
+    "WireError",
+]
+
+
+class HarnessError(Exception):
+    """The harness, its configuration or its caller is wrong; the service is not to blame."""
+
+
+class ConfigError(HarnessError):
+    """A configuration value (file, flag, environment variable) is wrong; the message names it."""
+
+
+class SpecError(HarnessError):
+    """The OpenAPI description cannot be found, read or used."""
+
+
+class WireError(HarnessError, ValueError):
+    """A request value that the wire codec cannot express, or wire it cannot read."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way in which the service broke the contract: rule, check, where, expected, actual."""
+
+    rule: str | None
+    check: str
+    message: str
+    path: str = ""
+    expected: object = None
+    actual: object = None
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Group duplicates of the same fault: same rule, same check, same place."""
+        return (self.rule or "", self.check, self.path)
+
+    def __str__(self) -> str:
+        where = f" at {self.path}" if self.path else ""
+        rule = f"[{self.rule}] " if self.rule else ""
+        return f"{rule}{self.check}{where}: {self.message}"
+
+
+class ContractViolation(AssertionError):
+    """The service broke the contract; carries every `Violation` found in one answer."""
+
+    def __init__(self, violations: list[Violation] | Violation) -> None:
+        self.violations = [violations] if isinstance(violations, Violation) else list(violations)
+        super().__init__("; ".join(str(v) for v in self.violations))
+
+
+class UnreadableBody(ContractViolation):
+    """The service answered a body that is neither JSON nor XML, or XML we refuse to expand."""
+
+    def __init__(self, message: str, *, head: bytes = b"") -> None:
+        self.head = head
+        super().__init__(Violation(rule=None, check="body_readable", message=message))
