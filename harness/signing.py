@@ -1,4 +1,4 @@
-"""API Gateway signature v2: sign a request, and verify one with the same logic.
+r"""API Gateway signature v2: sign a request, and verify one with the same logic.
 
 String to sign (ncp-api.md section 2)::
 
@@ -81,7 +81,7 @@ def signed_uri(url_or_path: str) -> str:
 
 
 def string_to_sign(method: str, uri: str, timestamp: str, access_key: str) -> str:
-    """`METHOD URI\\ntimestamp\\naccessKey`, exactly as the gateway rebuilds it."""
+    r"""`METHOD URI\ntimestamp\naccessKey`, exactly as the gateway rebuilds it."""
     return f"{method.upper()} {uri}\n{timestamp}\n{access_key}"
 
 
@@ -118,7 +118,7 @@ class AuthResult:
     reason: str = ""
 
 
-def verify(
+def verify(  # noqa: PLR0913 - the request's three parts, the key store, two options
     headers: Mapping[str, str],
     method: str,
     url_or_path: str,

@@ -1,0 +1,168 @@
+"""One parser for every response body: JSON or XML, success or error, into one shape.
+
+`parse_body` sniffs the format (content, not the Content-Type header, which the checks
+compare separately), parses XML with defusedxml, coerces XML text to the types the
+OpenAPI schema gives, and validates the result against that schema. A JSON body and its
+XML rendering give equal `data`. Schema mismatches come back as `Violation`s citing the
+`x-seed-rule` of the schema that failed; an unreadable body raises `UnreadableBody`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jsonschema.exceptions import ValidationError
+
+from harness.errors import UnreadableBody, Violation
+from harness.model import ACTION
+from harness.spec import resolve, validator
+from harness.specschemas import wrapper
+from harness.xmlcodec import from_xml
+
+__all__ = ["BodyKind", "ParsedBody", "parse_body"]
+
+BodyKind = Literal["success", "error", "gateway_error", "unknown"]
+_INT = re.compile(r"-?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
+_BOOLS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A parsed body: its format, what kind of answer it is, its data and its schema faults."""
+
+    format: Literal["json", "xml"]
+    kind: BodyKind
+    data: dict[str, Any]
+    problems: tuple[Violation, ...]
+
+    @property
+    def root(self) -> str:
+        """The single top-level key: `createServerImageFromSnapshotResponse`, `error`, ..."""
+        return next(iter(self.data), "")
+
+    @property
+    def inner(self) -> Any:
+        """The value inside the top-level key."""
+        return self.data.get(self.root)
+
+
+def parse_body(body: bytes | str, *, action: str = ACTION) -> ParsedBody:
+    """Parse, coerce and validate a response body of `action` (success or error)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    fmt, data = _decode(raw)
+    kind, schema_name = _classify(data, action)
+    if fmt == "xml":
+        data = _coerce(data, {"$ref": f"#/components/schemas/{schema_name}"})
+    problems = tuple(_problems(data, schema_name, kind))
+    return ParsedBody(fmt, kind, data, problems)
+
+
+def _decode(raw: bytes) -> tuple[Literal["json", "xml"], dict[str, Any]]:
+    head = raw.lstrip()[:1]
+    if head == b"<":
+        return "xml", from_xml(raw)
+    if head in (b"{", b"["):
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UnreadableBody(f"JSON body does not parse ({exc}); it begins {raw[:80]!r}",
+                                 head=raw[:80]) from None
+        if not isinstance(data, dict):
+            raise UnreadableBody(f"JSON body is a {type(data).__name__}, not an object; it"
+                                 f" begins {raw[:80]!r}", head=raw[:80])
+        return "json", data
+    what = "empty" if not raw.strip() else f"neither JSON nor XML; it begins {raw[:80]!r}"
+    raise UnreadableBody(f"body is {what}", head=raw[:80])
+
+
+def _classify(data: dict[str, Any], action: str) -> tuple[BodyKind, str]:
+    keys = list(data)
+    if keys == ["responseError"]:
+        return "error", "ResponseErrorBody"
+    if keys == ["error"]:
+        return "gateway_error", "GatewayErrorBody"
+    if keys == [f"{action}Response"]:
+        return "success", wrapper(action)
+    return "unknown", wrapper(action)
+
+
+def _coerce(value: Any, schema: dict[str, Any]) -> Any:
+    """Turn XML text into the integers, numbers and booleans the schema asks for."""
+    schema = resolve(schema)
+    for part in schema.get("allOf", []):
+        value = _coerce(value, part)
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        return {k: _coerce(v, props[k]) if k in props else v for k, v in value.items()}
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [_coerce(v, items) for v in value] if isinstance(items, dict) else value
+    if isinstance(value, str):
+        return _coerce_text(value, schema)
+    return value
+
+
+def _coerce_text(text: str, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - one per type
+    """Coerce to the schema's type; for anyOf/oneOf, to the first branch the text fits."""
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
+        value = _coerce_text(text, resolve(branch))
+        if value is not text:
+            return value
+        if resolve(branch).get("type") == "string":
+            return text
+    kind = schema.get("type")
+    if kind == "integer" and _INT.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return int(text) if _INT.fullmatch(text) else float(text)
+    if kind == "boolean" and text in _BOOLS:
+        return _BOOLS[text]
+    if kind == "array" and not text.strip():
+        return []
+    return text
+
+
+def _problems(data: dict[str, Any], schema_name: str, kind: BodyKind) -> list[Violation]:
+    check = validator(schema_name)
+    errors = sorted(check.iter_errors(data), key=_error_order)
+    return [_violation(error, kind) for error in errors]
+
+
+def _error_order(error: ValidationError) -> tuple[str, str]:
+    return (_json_path(error), error.message)
+
+
+def _json_path(error: ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".") or "(body)"
+
+
+def _violation(error: ValidationError, kind: BodyKind) -> Violation:
+    path = _json_path(error)
+    rule = None
+    for schema in (error.schema, *(e.schema for e in error.context or [])):
+        if isinstance(schema, dict) and "x-seed-rule" in schema:
+            rule = str(schema["x-seed-rule"]).split()[0]
+            break
+    if rule is None:
+        rule = _rule_from_path(path, kind)
+    return Violation(rule=rule, check="response_schema", path=path,
+                     message=error.message, expected=error.validator_value,
+                     actual=error.instance if not isinstance(error.instance, dict) else None)
+
+
+def _rule_from_path(path: str, kind: BodyKind) -> str:
+    """The rule of the enclosing object, for keywords whose schema names none."""
+    if kind in ("error", "gateway_error"):
+        return "SEED-S5"
+    if "blockStorageMappingList" in path:
+        return "SEED-S4"
+    if "serverImageList" in path:
+        return "SEED-S3"
+    return "SEED-S2" if "." in path else "SEED-S1"

@@ -1,0 +1,255 @@
+"""The response, error and neighbour-action schemas of the OpenAPI description.
+
+Success bodies follow SEED-S1..S4 and ncp-api.md section 3, with section 8's
+contradictions resolved as that page says: the wrapper is `<action>Response` (the
+example), instance numbers may be a number or a digit string, sizes are bytes.
+Schemas describe the JSON shape; in XML every list is wrapped twice
+(`<serverImageList><serverImage>`), which the `xml` objects say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["components_schemas", "list_result", "wrapper"]
+
+REF = "#/components/schemas/"
+UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+CREATE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$"
+
+# The list each action answers with, and the XML element of one row.
+LISTS: dict[str, tuple[str, str, str]] = {
+    "ServerImageListResult": ("serverImageList", "serverImage", "ServerImage"),
+    "BlockStorageSnapshotInstanceListResult": (
+        "blockStorageSnapshotInstanceList", "blockStorageSnapshotInstance",
+        "BlockStorageSnapshotInstance"),
+    "BlockStorageVolumeTypeListResult": (
+        "blockStorageVolumeTypeList", "blockStorageVolumeType", "BlockStorageVolumeType"),
+    "RegionListResult": ("regionList", "region", "Region"),
+}
+
+
+def wrapper(action: str) -> str:
+    """Name of the JSON wrapper schema of an action's success body."""
+    return action[0].upper() + action[1:] + "Response"
+
+
+def _ref(name: str, **extra: Any) -> dict[str, Any]:
+    return {"$ref": REF + name, **extra}
+
+
+def _code(enum: list[str] | None = None, rule: str = "SEED-S3") -> dict[str, Any]:
+    if enum is None:
+        return _ref("CodeName", **{"x-seed-rule": rule})
+    return {"allOf": [_ref("CodeName")], "properties": {"code": {"enum": enum}},
+            "x-seed-rule": rule}
+
+
+def _instance_no(rule: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": "^[0-9]+$", "x-seed-rule": rule}
+
+
+def _list(row: str, element: str, list_name: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(row, xml={"name": element}),
+            "xml": {"name": list_name, "nodeType": "element"}, **extra}
+
+
+def list_result(action: str, result: str) -> dict[str, Any]:
+    """The JSON success body of `action`: one key, `<action>Response`, around `result`."""
+    key = f"{action}Response"
+    return {"type": "object", "required": [key], "properties": {key: _ref(result)},
+            "x-seed-rule": "SEED-S1"}
+
+
+def _result(list_name: str, element: str, row: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["requestId", "returnCode", "returnMessage", "totalRows", list_name],
+        "properties": {
+            "requestId": {"type": "string", "format": "uuid", "pattern": UUID,
+                          "x-seed-rule": "SEED-S2"},
+            "returnCode": {"type": "string", "const": "0", "x-seed-rule": "SEED-S2"},
+            "returnMessage": {"type": "string", "x-seed-rule": "SEED-S2"},
+            "totalRows": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S2"},
+            list_name: _list(row, element, list_name, **{"x-seed-rule": "SEED-S2"}),
+        },
+        "x-seed-rule": "SEED-S2",
+    }
+
+
+def _server_image() -> dict[str, Any]:
+    codes = ["serverImageType", "serverImageLifeCyclePhase", "hypervisorType",
+             "cpuArchitectureType", "osCategoryType", "osType", "serverImageStatus",
+             "serverImageOperation", "shareStatus"]
+    required = ["serverImageNo", "serverImageName", *codes, "serverImageStatusName",
+                "blockStorageMappingList", "sharedLoginIdList", "serverImageProductCode",
+                "createDate", "platformCategoryCode"]
+    return {
+        "type": "object",
+        "required": required,
+        "properties": {
+            "serverImageNo": _instance_no("SEED-S3"),
+            "serverImageName": {"type": "string", "minLength": 1, "x-seed-rule": "SEED-S3"},
+            "serverImageDescription": {"type": "string",
+                                       "description": "Not in the seed's example; echoed"
+                                       " when the request sent one."},
+            "serverImageType": _code(["NCP", "SELF"]),
+            "serverImageLifeCyclePhase": _code(["IN_SERVICE", "FADE_OUT", "RETIRED"]),
+            "hypervisorType": _code(["XEN", "KVM"]),
+            "cpuArchitectureType": _code(),
+            "osCategoryType": _code(),
+            "osType": _code(),
+            "serverImageStatus": _code(["INIT", "CREAT", "CREFL"]),
+            "serverImageOperation": _code(),
+            "serverImageStatusName": {"type": "string", "x-seed-rule": "SEED-S3"},
+            "shareStatus": _code(),
+            "blockStorageMappingList": _list("BlockStorageMapping", "blockStorageMapping",
+                                             "blockStorageMappingList",
+                                             **{"x-seed-rule": "SEED-S3"}),
+            "sharedLoginIdList": {
+                "type": "array", "items": {"type": "string", "xml": {"name": "sharedLoginId"}},
+                "xml": {"name": "sharedLoginIdList", "nodeType": "element"},
+                "x-seed-rule": "SEED-S3",
+                "x-assumed": "XML child element sharedLoginId (ncp-api.md section 3)"},
+            "serverImageProductCode": {"type": "string", "x-seed-rule": "SEED-S3"},
+            "createDate": {"type": "string", "pattern": CREATE_DATE, "x-seed-rule": "SEED-S3",
+                           "description": "2025-06-26T10:33:37+0900 style (no colon in the"
+                           " offset, so not RFC 3339 date-time)."},
+            "platformCategoryCode": {"type": "string", "x-seed-rule": "SEED-S3"},
+        },
+        "x-seed-rule": "SEED-S3",
+    }
+
+
+def _mapping() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["order", "blockStorageSnapshotInstanceNo", "blockStorageSnapshotName",
+                     "blockStorageSize", "blockStorageVolumeType", "iops", "throughput",
+                     "isEncryptedVolume"],
+        "properties": {
+            "order": {"type": "integer", "minimum": 0, "maximum": 20, "x-seed-rule": "SEED-S4"},
+            "blockStorageSnapshotInstanceNo": {
+                "anyOf": [{"type": "integer", "minimum": 0},
+                          {"type": "string", "pattern": "^[0-9]+$"}],
+                "x-seed-rule": "SEED-S4",
+                "x-contradiction": "a string in the docs, a bare number in the seed's example,"
+                " int32 in the Go SDK (ncp-api.md section 8); both are accepted"},
+            "blockStorageSnapshotName": {"type": "string", "x-seed-rule": "SEED-S4"},
+            "blockStorageSize": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4",
+                                 "description": "Bytes: 10737418240 for a 10 GB request."},
+            "blockStorageVolumeType": _code(rule="SEED-S4"),
+            "iops": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4"},
+            "throughput": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4"},
+            "isEncryptedVolume": {"type": "boolean", "x-seed-rule": "SEED-S4"},
+        },
+        "x-seed-rule": "SEED-S4",
+    }
+
+
+def _snapshot_row() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["blockStorageSnapshotInstanceNo", "blockStorageSnapshotVolumeSize",
+                     "blockStorageSnapshotInstanceStatus", "hypervisorType", "isBootable"],
+        "properties": {
+            "blockStorageSnapshotInstanceNo": _instance_no("SEED-R5"),
+            "blockStorageSnapshotName": {"type": "string"},
+            "blockStorageSnapshotVolumeSize": {"type": "integer", "minimum": 0,
+                                               "description": "Bytes."},
+            "blockStorageSnapshotInstanceStatus": _code(["INIT", "CREAT"], rule="SEED-R5"),
+            "hypervisorType": _code(["XEN", "KVM"], rule="SEED-R11"),
+            "isBootable": {"type": "boolean", "x-seed-rule": "SEED-R5"},
+            "blockStorageVolumeType": _code(rule="SEED-R8"),
+        },
+    }
+
+
+def _volume_type_row() -> dict[str, Any]:
+    size = {"type": "integer", "minimum": 0, "description": "GB.", "x-seed-rule": "SEED-R7"}
+    return {
+        "type": "object",
+        "required": ["blockStorageVolumeType"],
+        "properties": {
+            "blockStorageVolumeType": _code(rule="SEED-R8"),
+            "hypervisorType": _code(["XEN", "KVM"], rule="SEED-R11"),
+            "minVolumeSize": size, "maxVolumeSize": size,
+            "minBaseVolumeSize": size, "maxBaseVolumeSize": size,
+            "isAvailableBase": {"type": "boolean"},
+        },
+    }
+
+
+def _params(properties: dict[str, Any], *, required: list[str] | None = None,
+            lists: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    props = {"regionCode": {"type": "string", "minLength": 1},
+             **properties,
+             "responseFormatType": {"type": "string", "enum": ["xml", "json"], "default": "xml"}}
+    schema: dict[str, Any] = {"type": "object", "properties": props,
+                              "additionalProperties": False}
+    if lists:
+        schema["patternProperties"] = {
+            rf"^{name}\.[1-9][0-9]*$": item for name, item in lists.items()}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def components_schemas() -> dict[str, Any]:
+    """Every shared schema except the request parameters and the JSON wrappers."""
+    digits = {"type": "string", "pattern": "^[0-9]+$"}
+    page = {"type": "integer", "minimum": 1}
+    schemas: dict[str, Any] = {
+        "CodeName": {"type": "object", "required": ["code", "codeName"],
+                     "properties": {"code": {"type": "string"}, "codeName": {"type": "string"}}},
+        "ServerImage": _server_image(),
+        "BlockStorageMapping": _mapping(),
+        "BlockStorageSnapshotInstance": _snapshot_row(),
+        "BlockStorageVolumeType": _volume_type_row(),
+        "Region": {"type": "object", "required": ["regionCode"],
+                   "properties": {"regionCode": {"type": "string", "x-seed-rule": "SEED-R1"},
+                                  "regionName": {"type": "string"}}},
+        "ResponseError": {
+            "type": "object", "required": ["returnCode", "returnMessage"],
+            "properties": {"returnCode": {"type": "string", "pattern": "^[0-9]+$"},
+                           "returnMessage": {"type": "string"}},
+            "description": "The Server API's error (validation, not found, state). Which"
+            " returnCode goes with which rule is not documented.", "x-seed-rule": "SEED-S5"},
+        "ResponseErrorBody": {"type": "object", "required": ["responseError"],
+                              "properties": {"responseError": _ref("ResponseError")},
+                              "x-seed-rule": "SEED-S5"},
+        "GatewayError": {
+            "type": "object", "required": ["errorCode", "message"],
+            "properties": {
+                "errorCode": {"anyOf": [{"type": "string", "pattern": "^[0-9]+$"},
+                                        {"type": "integer"}],
+                              "x-contradiction": "typed integer by the docs' table; real"
+                              " bodies carry a string"},
+                "message": {"type": "string"},
+                "details": {"type": "string"}},
+            "description": "The API Gateway's error (auth, routing, throttling); always JSON."},
+        "GatewayErrorBody": {"type": "object", "required": ["error"],
+                             "properties": {"error": _ref("GatewayError")}},
+        "GetBlockStorageSnapshotInstanceListParams": _params(
+            {"isBootable": {"type": "boolean"},
+             "blockStorageSnapshotInstanceStatusCode": {"type": "string",
+                                                        "enum": ["INIT", "CREAT"]},
+             "pageNo": page, "pageSize": page},
+            lists={"blockStorageSnapshotInstanceNoList": digits,
+                   "hypervisorTypeCodeList": {"type": "string", "enum": ["XEN", "KVM"]}}),
+        "GetBlockStorageVolumeTypeListParams": _params({"zoneCode": {"type": "string"}}),
+        "GetServerImageListParams": _params(
+            {"serverImageName": {"type": "string"}, "pageNo": page, "pageSize": page},
+            lists={"serverImageNoList": digits}),
+        "GetServerImageDetailParams": _params({"serverImageNo": digits},
+                                              required=["serverImageNo"]),
+        "DeleteServerImageParams": {
+            **_params({}, lists={"serverImageNoList": digits}),
+            "required": ["serverImageNoList.1"],
+            "description": "serverImageNoList.N is required (the documented name is singular)."},
+        "GetRegionListParams": _params({}),
+    }
+    del schemas["GetRegionListParams"]["properties"]["regionCode"]
+    for result, (list_name, element, row) in LISTS.items():
+        schemas[result] = _result(list_name, element, row)
+    return schemas

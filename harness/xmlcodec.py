@@ -1,0 +1,91 @@
+"""XML bodies to the JSON shape and back; parsing goes through defusedxml only.
+
+Ncloud's XML wraps every list twice (`<serverImageList><serverImage>..</serverImage>
+</serverImageList>`): an element whose name ends in `List` is a list of its children,
+even with one child or none. Every other element with children is an object; a leaf is
+text. Text stays text here: `harness.body` coerces it to the schema's types.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET  # builds XML we write; parsing is defusedxml's
+from collections.abc import Mapping
+from typing import Any
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from harness.errors import UnreadableBody
+
+__all__ = ["from_xml", "item_name", "to_xml"]
+
+
+def item_name(list_name: str) -> str:
+    """The element of one row of a list: serverImageList -> serverImage."""
+    return list_name[: -len("List")] if list_name.endswith("List") else "item"
+
+
+def from_xml(body: bytes) -> dict[str, Any]:
+    """Parse an XML body into `{root: value}`; hostile or broken XML raises UnreadableBody."""
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True,
+                                 forbid_external=True)
+    except defusedxml.DTDForbidden:
+        raise UnreadableBody("XML body refused: it declares a DTD (<!DOCTYPE>), which could"
+                             " expand entities or fetch external files", head=body[:80]) from None
+    except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
+        raise UnreadableBody(f"XML body refused: {type(exc).__name__}, an entity declaration"
+                             " or external reference that would be expanded",
+                             head=body[:80]) from None
+    except ET.ParseError as exc:
+        raise UnreadableBody(f"XML body is not well formed ({exc}); it begins"
+                             f" {body[:80]!r}", head=body[:80]) from None
+    return {_local(root.tag): _value(root)}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _value(element: ET.Element) -> Any:
+    name = _local(element.tag)
+    children = list(element)
+    if name.endswith("List") and (children or not (element.text or "").strip()):
+        return [_value(child) for child in children]
+    if not children:
+        return element.text or ""
+    result: dict[str, Any] = {}
+    for child in children:
+        key = _local(child.tag)
+        value = _value(child)
+        if key in result:  # a repeated element outside a *List: keep every value
+            prior = result[key]
+            result[key] = [*prior, value] if isinstance(prior, list) else [prior, value]
+        else:
+            result[key] = value
+    return result
+
+
+def to_xml(data: Mapping[str, Any]) -> bytes:
+    """Render `{root: value}` as Ncloud renders it: lists wrapped twice, values as text."""
+    if len(data) != 1:
+        raise ValueError(f"an XML body has exactly one root; got keys {sorted(data)}")
+    (root_name, value), = data.items()
+    root = ET.Element(root_name)
+    _fill(root, value)
+    rendered: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return rendered
+
+
+def _fill(element: ET.Element, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            if child is not None:
+                _fill(ET.SubElement(element, key), child)
+    elif isinstance(value, list):
+        for item in value:
+            _fill(ET.SubElement(element, item_name(element.tag)), item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    else:
+        element.text = str(value)
