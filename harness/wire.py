@@ -54,6 +54,9 @@ def encode_params(request: CreateImageRequest) -> Params:
     for index, storage in enumerate(request.block_storages, start=1):
         values = (storage.order, storage.snapshot_instance_no, storage.size_gb,
                   storage.volume_type, storage.empty)
+        if all(value is None for value in values):
+            raise WireError(f"{LIST_PREFIX}.{index} has no field set, so nothing of it can be"
+                            " sent; give it at least an order, or leave the entry out")
         for field, value in zip(ENTRY_FIELDS, values, strict=True):
             if value is not None:
                 pairs.append((entry_key(index, field), _text(value)))

@@ -1,0 +1,38 @@
+"""Hypothesis profiles shared by the test suite and conformance runs: dev, ci, nightly.
+
+`dev` is quick for a developer's loop, `ci` is the default under CI (the CI environment
+variable) and what the mutation benchmark uses, `nightly` is thorough. Select one with
+HYPOTHESIS_PROFILE or pytest's `--hypothesis-profile`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+from harness.errors import ConfigError
+
+__all__ = ["PROFILES", "default_profile", "register_profiles"]
+
+PROFILES = {
+    "dev": {"max_examples": 50},
+    "ci": {"max_examples": 200, "derandomize": True, "print_blob": True},
+    "nightly": {"max_examples": 5000},
+}
+
+
+def register_profiles() -> None:
+    """Register every profile with Hypothesis (safe to call more than once)."""
+    for name, options in PROFILES.items():
+        settings.register_profile(
+            name, deadline=None, suppress_health_check=[HealthCheck.too_slow], **options)
+
+
+def default_profile() -> str:
+    """HYPOTHESIS_PROFILE if set, else `ci` under CI, else `dev`."""
+    chosen = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+    if chosen not in PROFILES:
+        raise ConfigError(f"HYPOTHESIS_PROFILE={chosen!r} is not a profile; expected one of"
+                          f" {', '.join(PROFILES)}")
+    return chosen

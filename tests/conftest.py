@@ -1,0 +1,18 @@
+"""Wiring only: Hypothesis profiles and shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+from harness.account import Account, sample_account
+from harness.profiles import default_profile, register_profiles
+
+register_profiles()
+settings.load_profile(default_profile())
+
+
+@pytest.fixture
+def account() -> Account:
+    """The sample account: bootable and not, KVM and XEN, several sizes, one INIT."""
+    return sample_account()
