@@ -1,5 +1,37 @@
-"""Contract-test and fuzz harness for NCP's createServerImageFromSnapshot (VPC Server API v2)."""
+"""Contract-test and fuzz harness for NCP's createServerImageFromSnapshot (VPC Server API v2).
 
-__version__ = "0.1.0"
+The public surface is what `__all__` lists; everything else is internal and may change.
+"""
 
-__all__ = ["__version__"]
+from harness._version import __version__
+from harness.account import Account, Snapshot, sample_account
+from harness.body import ParsedBody, parse_body
+from harness.errors import ContractViolation, HarnessError, UnreadableBody, Violation
+from harness.model import BlockStorage, CreateImageRequest
+from harness.oracle import Outcome, Verdict, judge
+from harness.signing import Credentials, sign, verify
+from harness.wire import decode, decode_request, encode
+
+__all__ = [
+    "Account",
+    "BlockStorage",
+    "ContractViolation",
+    "CreateImageRequest",
+    "Credentials",
+    "HarnessError",
+    "Outcome",
+    "ParsedBody",
+    "Snapshot",
+    "UnreadableBody",
+    "Verdict",
+    "Violation",
+    "__version__",
+    "decode",
+    "decode_request",
+    "encode",
+    "judge",
+    "parse_body",
+    "sample_account",
+    "sign",
+    "verify",
+]

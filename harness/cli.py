@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from harness import __version__
+from harness._version import __version__
 from harness.account import sample_account
 from harness.errors import HarnessError
 from harness.oracle import Outcome, judge

@@ -15,18 +15,18 @@ from harness.errors import ConfigError
 
 __all__ = ["PROFILES", "default_profile", "register_profiles"]
 
-PROFILES = {
-    "dev": {"max_examples": 50},
-    "ci": {"max_examples": 200, "derandomize": True, "print_blob": True},
-    "nightly": {"max_examples": 5000},
+PROFILES: dict[str, settings] = {
+    "dev": settings(max_examples=50),
+    "ci": settings(max_examples=200, derandomize=True, print_blob=True),
+    "nightly": settings(max_examples=5000),
 }
 
 
 def register_profiles() -> None:
     """Register every profile with Hypothesis (safe to call more than once)."""
-    for name, options in PROFILES.items():
+    for name, parent in PROFILES.items():
         settings.register_profile(
-            name, deadline=None, suppress_health_check=[HealthCheck.too_slow], **options)
+            name, parent, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def default_profile() -> str:

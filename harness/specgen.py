@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from harness import __version__
+from harness._version import __version__
 from harness.account import GIB
 from harness.limits import DEFAULT_LIMITS, VOLUME_TYPES
 from harness.model import ACTION

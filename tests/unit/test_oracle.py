@@ -6,16 +6,18 @@ rule ids are exact, so a rule that fires where it should not fails the test too.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.account import Account, sample_account
+from harness.limits import LimitsProfile, VolumeTypeLimits
 from harness.model import BlockStorage, CreateImageRequest, Params
 from harness.oracle import Outcome, Verdict, judge
 from harness.rules import OPEN_CASES, RULES
+from tests.helpers import valid_requests
 
 BASE: dict[str, object] = {"order": 0, "snapshotInstanceNo": "1000001"}
 
@@ -222,10 +224,6 @@ def test_typed_requests_and_mappings_are_judged_like_wire(account: Account) -> N
 
 
 def test_limits_come_from_the_account() -> None:
-    from dataclasses import replace
-
-    from harness.limits import LimitsProfile, VolumeTypeLimits
-
     small = replace(sample_account(), limits=LimitsProfile(
         {"CB1": VolumeTypeLimits(10, 100, 10)}, max_entries=2, max_order=1))
     assert judge(wire(BASE, new(1, size=100)), small).outcome is ACCEPT
@@ -263,40 +261,7 @@ def test_any_parameters_get_exactly_one_consistent_verdict(params: Params) -> No
     assert _consistent(verdict)
 
 
-def _valid_requests(account: Account) -> st.SearchStrategy[CreateImageRequest]:
-    """Requests valid by construction for `account`, kept small: the oracle must accept."""
-    usable = [s for s in account.snapshots
-              if s.bootable and s.hypervisor == "KVM" and s.status == "CREAT"]
-
-    @st.composite
-    def build(draw: Any) -> CreateImageRequest:
-        base_snap = draw(st.sampled_from(usable))
-        base_size = draw(st.none() | st.integers(-(-base_snap.size_gb // 10), 1638).map(
-            lambda n: n * 10))
-        base = BlockStorage(0, base_snap.instance_no, base_size)
-        extra = []
-        for order in range(1, draw(st.integers(0, 20)) + 1):
-            if draw(st.booleans()):
-                extra.append(BlockStorage(order, None, draw(st.integers(1, 1638)) * 10,
-                                          draw(st.sampled_from(["CB1", "CB2", "FB1", "FB2"])),
-                                          empty=True))
-            else:
-                snap = draw(st.sampled_from(usable))
-                extra.append(BlockStorage(order, snap.instance_no, None,
-                                          draw(st.none() | st.sampled_from(["CB2", "FB1"])),
-                                          empty=False))
-        storages = [base, *extra]
-        position = draw(st.integers(0, len(extra)))
-        storages.insert(position, storages.pop(0))
-        name = draw(st.from_regex(r"[a-z][a-z0-9-]{1,28}[a-z0-9]", fullmatch=True))
-        description = draw(st.none() | st.text(max_size=333))
-        return CreateImageRequest(name, tuple(storages), draw(st.none() | st.just("KR")),
-                                  description, draw(st.sampled_from([None, "xml", "json"])))
-
-    return build()
-
-
-@given(_valid_requests(sample_account()))
+@given(valid_requests(sample_account()))
 def test_valid_by_construction_is_accepted(request_value: CreateImageRequest) -> None:
     verdict = judge(request_value, sample_account())
     assert verdict.outcome is ACCEPT, str(verdict)

@@ -140,7 +140,7 @@ def test_an_entry_with_nothing_set_is_refused_not_dropped() -> None:
         encode(CreateImageRequest("img-1", (BASE, BlockStorage())))
 
 
-text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+text = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
 storages = st.builds(
     BlockStorage,
     order=st.none() | st.integers(-5, 30),
