@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from harness._version import __version__
-from harness.account import sample_account
+from harness.account import GIB, sample_account
 from harness.errors import HarnessError
 from harness.oracle import Outcome, judge
 from harness.wire import decode
@@ -38,11 +38,23 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the oracle's verdict (accept, reject or unspecified) on one"
         " request, judged against the built-in sample account. Exit 0 for accept or"
         " unspecified, 1 for reject.",
+        epilog=_sample_account_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     judge_cmd.add_argument("query", help="e.g. 'serverImageName=img-1&blockStorageList.1.order=0"
                            "&blockStorageList.1.snapshotInstanceNo=1000001'")
     judge_cmd.add_argument("--json", action="store_true", help="print the verdict as JSON")
     return parser
+
+
+def _sample_account_text() -> str:
+    account = sample_account()
+    rows = [f"  {s.instance_no}  {s.size_bytes / GIB:6.2f} GB  {s.volume_type}  {s.hypervisor:3}"
+            f"  {s.status:5}  {'bootable' if s.bootable else 'not bootable'}"
+            for s in account.snapshots]
+    return ("the sample account:\n" + "\n".join(rows)
+            + f"\n  regions: {', '.join(account.regions)};"
+            f" images already named: {', '.join(sorted(account.image_names))}")
 
 
 def _judge(query: str, *, as_json: bool) -> int:
