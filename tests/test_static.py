@@ -19,7 +19,7 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.prefix) / "bin/ruff").exists(),
                     reason="ruff is a dev dependency: pip install -e '.[dev]'")
 def test_ruff() -> None:
-    result = _run(sys.executable, "-m", "ruff", "check", "harness", "tests", "benchmarks")
+    result = _run(sys.executable, "-m", "ruff", "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
