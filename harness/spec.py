@@ -18,10 +18,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from harness.errors import SpecError
-from harness.specgen import SPEC_FILENAME
 
-__all__ = ["generation_view", "load_spec", "resolve", "spec_path", "validator"]
+__all__ = ["SPEC_FILENAME", "generation_view", "load_spec", "resolve", "spec_path", "validator"]
 
+SPEC_FILENAME = "ncp-vserver-v2.yaml"
 _BASE_URI = "urn:ncp-harness:openapi"
 _CROSS_KEY_RULES = ("dependentRequired", "oneOf", "allOf")
 

@@ -29,12 +29,12 @@ from harness.rules import (
     NAME_MIN,
     RESPONSE_FORMATS,
 )
+from harness.spec import SPEC_FILENAME
 from harness.specschemas import components_schemas, list_result, wrapper
 from harness.wire import entry_key
 
-__all__ = ["SPEC_FILENAME", "build", "main", "render"]
+__all__ = ["build", "main", "render"]
 
-SPEC_FILENAME = "ncp-vserver-v2.yaml"
 FORM = "application/x-www-form-urlencoded"
 REF = "#/components/schemas/"
 

@@ -15,6 +15,7 @@ __all__ = ["components_schemas", "list_result", "wrapper"]
 
 REF = "#/components/schemas/"
 UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+NEIGHBOURS_SOURCE = "ncp-api.md section 5 (neighbour actions a live run needs)"
 CREATE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$"
 
 # The list each action answers with, and the XML element of one row.
@@ -150,6 +151,7 @@ def _mapping() -> dict[str, Any]:
 def _snapshot_row() -> dict[str, Any]:
     return {
         "type": "object",
+        "x-source": NEIGHBOURS_SOURCE,
         "required": ["blockStorageSnapshotInstanceNo", "blockStorageSnapshotVolumeSize",
                      "blockStorageSnapshotInstanceStatus", "hypervisorType", "isBootable"],
         "properties": {
@@ -169,6 +171,7 @@ def _volume_type_row() -> dict[str, Any]:
     size = {"type": "integer", "minimum": 0, "description": "GB.", "x-seed-rule": "SEED-R7"}
     return {
         "type": "object",
+        "x-source": NEIGHBOURS_SOURCE + "; field names of the Go SDK",
         "required": ["blockStorageVolumeType"],
         "properties": {
             "blockStorageVolumeType": _code(rule="SEED-R8"),
@@ -186,7 +189,7 @@ def _params(properties: dict[str, Any], *, required: list[str] | None = None,
              **properties,
              "responseFormatType": {"type": "string", "enum": ["xml", "json"], "default": "xml"}}
     schema: dict[str, Any] = {"type": "object", "properties": props,
-                              "additionalProperties": False}
+                              "additionalProperties": False, "x-source": NEIGHBOURS_SOURCE}
     if lists:
         schema["patternProperties"] = {
             rf"^{name}\.[1-9][0-9]*$": item for name, item in lists.items()}
@@ -206,7 +209,7 @@ def components_schemas() -> dict[str, Any]:
         "BlockStorageMapping": _mapping(),
         "BlockStorageSnapshotInstance": _snapshot_row(),
         "BlockStorageVolumeType": _volume_type_row(),
-        "Region": {"type": "object", "required": ["regionCode"],
+        "Region": {"type": "object", "required": ["regionCode"], "x-source": NEIGHBOURS_SOURCE,
                    "properties": {"regionCode": {"type": "string", "x-seed-rule": "SEED-R1"},
                                   "regionName": {"type": "string"}}},
         "ResponseError": {
@@ -227,7 +230,8 @@ def components_schemas() -> dict[str, Any]:
                               " bodies carry a string"},
                 "message": {"type": "string"},
                 "details": {"type": "string"}},
-            "description": "The API Gateway's error (auth, routing, throttling); always JSON."},
+            "description": "The API Gateway's error (auth, routing, throttling); always JSON.",
+            "x-seed-rule": "SEED-S5", "x-source": "ncp-api.md section 4"},
         "GatewayErrorBody": {"type": "object", "required": ["error"],
                              "properties": {"error": _ref("GatewayError")}},
         "GetBlockStorageSnapshotInstanceListParams": _params(

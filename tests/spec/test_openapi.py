@@ -82,6 +82,14 @@ def test_success_and_error_bodies_in_both_formats() -> None:
         assert set(op["responses"][status]["content"]) == {"application/json"}, status
 
 
+def test_xml_is_the_default_response_format() -> None:
+    # SEED-S6 and SEED-R10: xml unless responseFormatType=json.
+    props = load_spec()["components"]["schemas"][PARAMS]["properties"]
+    assert props["responseFormatType"]["default"] == "xml"
+    assert props["responseFormatType"]["enum"] == ["xml", "json"]
+    assert "SEED-S6" in props["responseFormatType"]["x-seed-rule"]
+
+
 def _full_schema_errors(request: CreateImageRequest) -> list[str]:
     return [e.message for e in validator(PARAMS).iter_errors(
         typed_params(encode_params(request)))]
