@@ -125,9 +125,11 @@ def _server_image() -> dict[str, Any]:
 def _mapping() -> dict[str, Any]:
     return {
         "type": "object",
-        "required": ["order", "blockStorageSnapshotInstanceNo", "blockStorageSnapshotName",
-                     "blockStorageSize", "blockStorageVolumeType", "iops", "throughput",
-                     "isEncryptedVolume"],
+        "required": ["order", "blockStorageSize", "blockStorageVolumeType", "iops",
+                     "throughput", "isEncryptedVolume"],
+        "x-assumed": "blockStorageSnapshotInstanceNo and blockStorageSnapshotName are left out"
+        " of a new empty storage's mapping, which has no snapshot; the echo checks demand"
+        " them wherever the request named a snapshot",
         "properties": {
             "order": {"type": "integer", "minimum": 0, "maximum": 20, "x-seed-rule": "SEED-S4"},
             "blockStorageSnapshotInstanceNo": {
