@@ -1,0 +1,89 @@
+"""The simulator's front door: routing, method, size, signature, format; then the action.
+
+`Simulator.handle(method, target, headers, body)` takes the request as it came off the
+wire (target is the raw path and query) and never raises or answers 5xx for any input:
+the gateway's checks come first (404 unknown action, 405 other methods, 413 oversized
+body, 401 bad signature), then the action answers 200 or a 400 `responseError`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+
+from harness.model import Params
+from harness.scenario import Scenario, default_scenario
+from harness.signing import Credentials, verify
+from harness.sim.actions import ACTIONS, Context
+from harness.sim.render import Format, SimResponse, gateway_error
+from harness.sim.state import ImageStore
+from harness.wire import decode
+
+__all__ = ["PREFIX", "SimResponse", "Simulator"]
+
+PREFIX = "/vserver/v2/"
+ALLOWED_METHODS = ("GET", "POST")
+
+
+class Simulator:
+    """One simulated account: its scenario, its images, and the request handler."""
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.scenario = scenario or default_scenario()
+        self.images = ImageStore(first_no=self.scenario.first_image_no,
+                                 ready_after_looks=self.scenario.image_ready_after_looks)
+        self._clock = clock
+        keys: dict[str, str] = {}
+        for creds in (self.scenario.credentials,
+                      Credentials.from_env(os.environ if environ is None else environ)):
+            if creds is not None:
+                keys[creds.access_key] = creds.secret_key
+        self._keys = keys
+
+    @property
+    def credentials(self) -> Credentials | None:
+        """The scenario's key pair, for clients that sign requests to this simulator."""
+        return self.scenario.credentials
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        """Answer one request; `target` is the raw request target (path and query as sent)."""
+        path, _, query = target.partition("?")
+        action = path[len(PREFIX):] if path.startswith(PREFIX) else None
+        handler = ACTIONS.get(action or "")
+        if handler is None:
+            return gateway_error(404, f"no API at {path[:200]!r}")
+        if method.upper() not in ALLOWED_METHODS:
+            return gateway_error(405, f"{method[:20]} is not allowed; use GET or POST",
+                                 {"Allow": ", ".join(ALLOWED_METHODS)})
+        if len(body) > self.scenario.max_body_bytes:
+            return gateway_error(413, f"the body is {len(body)} bytes; at most"
+                                 f" {self.scenario.max_body_bytes} are accepted")
+        if self.scenario.verify_signatures:
+            result = verify(headers, method.upper(), target, self._keys,
+                            now_ms=int(self._clock() * 1000))
+            if not result.ok:
+                return gateway_error(401, result.reason)
+        params = decode(query)
+        if method.upper() == "POST" and _is_form(headers):
+            params += decode(body)
+        return handler(Context(self.scenario, self.images, params, _format(params)))
+
+
+def _is_form(headers: Mapping[str, str]) -> bool:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return not content_type or content_type.lower().startswith(
+        "application/x-www-form-urlencoded")
+
+
+def _format(params: Params) -> Format:
+    """SEED-R10/S6: json when asked for, XML otherwise (also for unknown values, U9)."""
+    value = next((v for k, v in params if k == "responseFormatType"), None)
+    return "json" if value == "json" else "xml"
