@@ -4,11 +4,12 @@ The public surface is what `__all__` lists; everything else is internal and may 
 """
 
 from harness._version import __version__
-from harness.account import Account, Snapshot, sample_account
+from harness.account import Account, Snapshot
 from harness.body import ParsedBody, parse_body
 from harness.errors import ContractViolation, HarnessError, UnreadableBody, Violation
 from harness.model import BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, Verdict, judge
+from harness.scenario import sample_account
 from harness.signing import Credentials, sign, verify
 from harness.wire import decode, decode_request, encode
 

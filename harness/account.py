@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from harness.limits import DEFAULT_LIMITS, LimitsProfile
 
-__all__ = ["GIB", "Account", "Snapshot", "sample_account"]
+__all__ = ["GIB", "Account", "Snapshot"]
 
 GIB = 2**30
 """Bytes in one GB as the service counts it: 10 GB is 10737418240 bytes (SEED-S4)."""
@@ -49,19 +49,3 @@ class Account:
             if snap.instance_no == instance_no:
                 return snap
         return None
-
-
-def sample_account() -> Account:
-    """A small, varied account: bootable and not, KVM and XEN, several sizes, one still INIT."""
-    return Account(
-        snapshots=(
-            Snapshot("1000001", 10 * GIB, bootable=True, volume_type="CB1", name="boot-10"),
-            Snapshot("1000002", 50 * GIB, bootable=True, volume_type="FB1", name="boot-50"),
-            Snapshot("1000003", 100 * GIB, bootable=False, volume_type="CB2", name="data-100"),
-            Snapshot("1000004", 10 * GIB, bootable=True, hypervisor="XEN", name="xen-boot"),
-            Snapshot("1000005", 20 * GIB, bootable=True, status="INIT", name="still-init"),
-            Snapshot("1000006", 15 * GIB + 1, bootable=True, volume_type="FB2", name="odd-size"),
-        ),
-        regions=("KR", "SGN", "JPN"),
-        image_names=frozenset({"existing-image"}),
-    )

@@ -7,14 +7,20 @@ Exit codes: 0 success, 1 the service (or the judged request) broke the contract,
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import signal
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from harness._version import __version__
-from harness.account import GIB, sample_account
-from harness.errors import HarnessError
+from harness.account import GIB
+from harness.errors import ConfigError, HarnessError
 from harness.oracle import Outcome, judge
+from harness.scenario import Scenario, default_scenario, load_scenario
+from harness.sim.core import Simulator
+from harness.sim.server import SimulatorServer
 from harness.wire import decode
 
 __all__ = ["main"]
@@ -35,30 +41,54 @@ def _parser() -> argparse.ArgumentParser:
     judge_cmd = commands.add_parser(
         "judge",
         help="ask the rules oracle about one request (query string or form body)",
-        description="Print the oracle's verdict (accept, reject or unspecified) on one"
-        " request, judged against the built-in sample account. Exit 0 for accept or"
-        " unspecified, 1 for reject.",
+        description=textwrap.fill(
+            "Print the oracle's verdict (accept, reject or unspecified) on one request,"
+            " judged against the default scenario's account (or --scenario). Exit 0 for"
+            " accept or unspecified, 1 for reject."),
         epilog=_sample_account_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     judge_cmd.add_argument("query", help="e.g. 'serverImageName=img-1&blockStorageList.1.order=0"
                            "&blockStorageList.1.snapshotInstanceNo=1000001'")
     judge_cmd.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    judge_cmd.add_argument("--scenario", metavar="FILE",
+                           help="judge against this scenario's account (TOML or JSON)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the embedded simulator as an HTTP server",
+        description="Serve the simulated createServerImageFromSnapshot and its neighbour"
+        " actions under /vserver/v2/ until Ctrl-C or SIGTERM. Prints the URL it listens on."
+        " Requests must be signed with the scenario's key pair (or NCLOUD_ACCESS_KEY/"
+        "NCLOUD_SECRET_KEY when set).",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: %(default)s, loopback only)")
+    serve.add_argument("--port", type=int, default=0,
+                       help="port to listen on (default: 0, any free port)")
+    serve.add_argument("--scenario", metavar="FILE",
+                       help="account state and behaviour (TOML or JSON; default: the built-in"
+                       " scenario, harness/scenarios/default.toml)")
+    serve.add_argument("--verbose", action="store_true",
+                       help="log each request's method, path and status (never headers)")
     return parser
 
 
 def _sample_account_text() -> str:
-    account = sample_account()
+    account = default_scenario().account
     rows = [f"  {s.instance_no}  {s.size_bytes / GIB:6.2f} GB  {s.volume_type}  {s.hypervisor:3}"
             f"  {s.status:5}  {'bootable' if s.bootable else 'not bootable'}"
             for s in account.snapshots]
-    return ("the sample account:\n" + "\n".join(rows)
+    return ("the default scenario's account:\n" + "\n".join(rows)
             + f"\n  regions: {', '.join(account.regions)};"
             f" images already named: {', '.join(sorted(account.image_names))}")
 
 
-def _judge(query: str, *, as_json: bool) -> int:
-    verdict = judge(decode(query), sample_account())
+def _scenario(path: str | None) -> Scenario:
+    return load_scenario(path) if path else default_scenario()
+
+
+def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
+    verdict = judge(decode(query), _scenario(scenario).account)
     if as_json:
         print(json.dumps({
             "outcome": verdict.outcome.value,
@@ -76,13 +106,43 @@ def _judge(query: str, *, as_json: bool) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
+def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool) -> int:
+    try:
+        server = SimulatorServer(Simulator(scenario), host, port, verbose=verbose)
+    except OSError as exc:
+        raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
+    if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
+        print(f"ncp-harness: warning: {host} is not a loopback address; the simulator and its"
+              " demo key pair are reachable from the network", file=sys.stderr)
+
+    def stop(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    print(server.url, flush=True)
+    print(f"ncp-harness: simulating {scenario.source}; Ctrl-C or SIGTERM stops",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        signal.signal(signal.SIGTERM, previous)
+    print("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "judge":
-            return _judge(args.query, as_json=args.json)
+            return _judge(args.query, as_json=args.json, scenario=args.scenario)
+        if args.command == "serve":
+            return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose)
     except HarnessError as exc:
         print(f"ncp-harness: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

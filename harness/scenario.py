@@ -11,6 +11,7 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -22,7 +23,14 @@ from harness.limits import VOLUME_TYPES, LimitsProfile, VolumeTypeLimits
 from harness.rules import OPEN_CASES
 from harness.signing import Credentials
 
-__all__ = ["POLICIES", "Scenario", "default_scenario", "load_scenario", "parse_scenario"]
+__all__ = [
+    "POLICIES",
+    "Scenario",
+    "default_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "sample_account",
+]
 
 POLICIES = ("accept", "reject")
 
@@ -45,10 +53,16 @@ class Scenario:
         return all(self.policy.get(case, "reject") == "accept" for case in cases)
 
 
+@cache
 def default_scenario() -> Scenario:
-    """The scenario that ships with the package."""
+    """The scenario that ships with the package (parsed once; scenarios are immutable)."""
     text = resources.files("harness").joinpath("scenarios/default.toml").read_text("utf-8")
     return parse_scenario(tomllib.loads(text), source="default.toml")
+
+
+def sample_account() -> Account:
+    """The default scenario's account: bootable and not, KVM and XEN, one INIT snapshot."""
+    return default_scenario().account
 
 
 def load_scenario(path: str | Path) -> Scenario:

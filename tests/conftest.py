@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from harness.account import Account, sample_account
+from harness.account import Account
 from harness.profiles import default_profile, register_profiles
+from harness.scenario import sample_account
 
 register_profiles()
 settings.load_profile(default_profile())

@@ -17,10 +17,10 @@ from openapi_spec_validator import OpenAPIV32SpecValidator
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
-from harness.account import sample_account
 from harness.model import BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, judge
 from harness.rules import RULES
+from harness.scenario import sample_account
 from harness.spec import generation_view, load_spec, spec_path, validator
 from harness.specgen import render
 from harness.wire import decode, encode_params
