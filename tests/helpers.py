@@ -8,7 +8,10 @@ from hypothesis import strategies as st
 
 from harness.account import Account
 from harness.model import BlockStorage, CreateImageRequest, Params
+from harness.signing import sign
+from harness.sim import SimResponse, Simulator
 from harness.spec import load_spec, resolve
+from harness.wire import encode
 
 
 def valid_requests(account: Account) -> st.SearchStrategy[CreateImageRequest]:
@@ -58,3 +61,19 @@ def typed_params(params: Params) -> dict[str, Any]:
         else:
             typed[key] = value
     return typed
+
+
+def signed_call(sim: Simulator, method: str, action: str, params: Params = (),
+                *, body: bytes | None = None, header: str = "x-ncp-apigw-signature-v2",
+                headers: dict[str, str] | None = None) -> SimResponse:
+    """Send `params` to the simulator as GET query or POST form body, signed with its key."""
+    path = f"/vserver/v2/{action}"
+    wire = encode(params)
+    target = f"{path}?{wire}" if method == "GET" and wire else path
+    if body is None:
+        body = wire.encode() if method == "POST" else b""
+    creds = sim.credentials
+    assert creds is not None
+    sent = {"Content-Type": "application/x-www-form-urlencoded",
+            **sign(method, target, creds, header=header), **(headers or {})}
+    return sim.handle(method, target, sent, body)

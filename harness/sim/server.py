@@ -30,6 +30,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ncp-harness-simulator"
     sys_version = ""
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("do_"):
             return self._answer
