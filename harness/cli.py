@@ -23,7 +23,7 @@ from harness.sim.core import Simulator
 from harness.sim.server import SimulatorServer
 from harness.wire import decode
 
-__all__ = ["main"]
+__all__ = ["exposure_warning", "main"]
 
 EXIT_OK = 0
 EXIT_CONTRACT = 1
@@ -106,14 +106,22 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
+def exposure_warning(address: str) -> str | None:
+    """A warning when the simulator listens beyond loopback, else None."""
+    if ipaddress.ip_address(address).is_loopback:
+        return None
+    return (f"{address} is not a loopback address; the simulator and its demo key pair are"
+            " reachable from the network")
+
+
 def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool) -> int:
     try:
         server = SimulatorServer(Simulator(scenario), host, port, verbose=verbose)
     except OSError as exc:
         raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
-    if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
-        print(f"ncp-harness: warning: {host} is not a loopback address; the simulator and its"
-              " demo key pair are reachable from the network", file=sys.stderr)
+    warning = exposure_warning(str(server.server_address[0]))
+    if warning:
+        print(f"ncp-harness: warning: {warning}", file=sys.stderr)
 
     def stop(signum: int, frame: object) -> None:
         del signum, frame
