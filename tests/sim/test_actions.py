@@ -11,7 +11,7 @@ import pytest
 from harness.account import GIB
 from harness.body import parse_body
 from harness.model import ACTION, BlockStorage, CreateImageRequest, Params
-from harness.scenario import default_scenario
+from harness.scenario import default_scenario, parse_scenario
 from harness.signing import ACCESS_KEY_HEADER, TIMESTAMP_HEADER, Credentials, sign
 from harness.sim import SimResponse, Simulator
 from harness.wire import encode_params
@@ -129,8 +129,9 @@ def test_status_moves_from_init_to_creat(looks: int) -> None:
     assert seen == ["INIT"] * looks + ["CREAT", "CREAT"]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("method", METHODS)
-def test_list_detail_and_delete(method: str) -> None:
+def test_list_detail_and_delete(method: str, fmt: str) -> None:
     sim = Simulator()
     first = parsed(create(sim)).inner["serverImageList"][0]["serverImageNo"]
     second = parsed(create(sim, replace(VALID, server_image_name="img-2"))).inner[
@@ -140,11 +141,13 @@ def test_list_detail_and_delete(method: str) -> None:
         == [second]
     assert [r["serverImageName"] for r in _list(sim, method, serverImageName="img-1")] == ["img-1"]
     detail = signed_call(sim, method, "getServerImageDetail",
-                         (("serverImageNo", first), ("responseFormatType", "json")))
+                         (("serverImageNo", first), ("responseFormatType", fmt)))
+    assert parsed(detail, "getServerImageDetail").format == fmt
     assert parsed(detail, "getServerImageDetail").inner["serverImageList"][0][
         "serverImageNo"] == first
     deleted = signed_call(sim, method, "deleteServerImage",
-                          (("serverImageNoList.1", first), ("responseFormatType", "json")))
+                          (("serverImageNoList.1", first), ("responseFormatType", fmt)))
+    assert parsed(deleted, "deleteServerImage").format == fmt
     assert [r["serverImageNo"] for r in parsed(deleted, "deleteServerImage").inner[
         "serverImageList"]] == [first]
     assert [r["serverImageNo"] for r in _list(sim, method)] == [second]
@@ -323,6 +326,33 @@ def test_oversized_body_is_413() -> None:
     sim = Simulator(replace(default_scenario(), max_body_bytes=100))
     gateway(signed_call(sim, "POST", ACTION, body=b"x" * 101), 413, "430")
     assert signed_call(sim, "POST", ACTION, body=b"x" * 100).status == 400
+
+
+def test_limits_come_from_the_scenario() -> None:
+    scenario = parse_scenario({
+        "snapshots": [{"instance_no": "1000001", "size_gb": 10, "bootable": True}],
+        "limits": {"volume_types": {"FB2": {"min_gb": 20, "max_gb": 50, "step_gb": 5}}}})
+    sim = Simulator(replace(scenario, credentials=default_scenario().credentials))
+    assert create(sim, replace(VALID, block_storages=VALID.block_storages[:2])).status == 400
+    small = CreateImageRequest("img-1", (BASE, BlockStorage(1, None, 45, "FB2", True)))
+    assert create(sim, small).status == 200
+    rows = parsed(signed_call(sim, "GET", "getBlockStorageVolumeTypeList",
+                              (("responseFormatType", "json"),)),
+                  "getBlockStorageVolumeTypeList").inner["blockStorageVolumeTypeList"]
+    fb2 = next(r for r in rows if r["blockStorageVolumeType"]["code"] == "FB2")
+    assert (fb2["minVolumeSize"], fb2["maxVolumeSize"]) == (20, 50)
+
+
+def test_snapshots_and_existing_names_come_from_the_scenario() -> None:
+    scenario = parse_scenario({
+        "snapshots": [{"instance_no": "77", "size_gb": 30, "bootable": True}],
+        "existing_image_names": ["taken"], "policy": {"U10": "reject"}})
+    sim = Simulator(replace(scenario, credentials=default_scenario().credentials))
+    assert create(sim, VALID).status == 400  # 1000001 is not in this account
+    mine = CreateImageRequest("img-1", (BlockStorage(0, "77"),))
+    assert create(sim, mine).status == 200
+    taken = create(sim, replace(mine, server_image_name="taken"))
+    assert parsed(taken).inner["returnMessage"].startswith("[U10]")
 
 
 def test_first_image_number_comes_from_the_scenario() -> None:

@@ -114,7 +114,7 @@ def test_unreadable_files(tmp_path: Path, name: str, text: str, message: str) ->
 
 
 def test_missing_file_names_the_flag(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--scenario .*nope.toml: cannot be read"):
+    with pytest.raises(ConfigError, match=r"--scenario .*nope\.toml: cannot be read"):
         load_scenario(tmp_path / "nope.toml")
 
 
