@@ -193,11 +193,13 @@ def test_generation_view_keeps_keys_and_drops_only_cross_key_rules() -> None:
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_description(tmp_path: Path) -> None:
+def test_the_wheel_carries_the_description_and_default_scenario(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d",
                     str(tmp_path)], cwd=root, check=True, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        assert "harness/openapi/ncp-vserver-v2.yaml" in archive.namelist()
+        names = archive.namelist()
+    assert "harness/openapi/ncp-vserver-v2.yaml" in names
+    assert "harness/scenarios/default.toml" in names
 
