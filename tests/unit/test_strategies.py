@@ -1,4 +1,4 @@
-"""Generation: every valid class is accepted, every breaker breaks its rule, every open case opens."""
+"""Generation: valid classes accept, breakers break their rule, open cases open."""
 
 from __future__ import annotations
 
