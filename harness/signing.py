@@ -118,7 +118,7 @@ class AuthResult:
     reason: str = ""
 
 
-def verify(  # noqa: PLR0913 - the request's three parts, the key store, two options
+def verify(
     headers: Mapping[str, str],
     method: str,
     url_or_path: str,

@@ -111,7 +111,7 @@ def _optional(draw: Any, request: CreateImageRequest, account: Account) -> Creat
 
 
 @st.composite
-def valid_request(  # noqa: PLR0913 - keyword-only shape options
+def valid_request(
     draw: Any, account: Account, *, additional: tuple[int, int] = (0, 20),
                   kind: str = "mixed", name: st.SearchStrategy[str] | None = None,
                   description: st.SearchStrategy[str] | None = None,

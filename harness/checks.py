@@ -1,0 +1,255 @@
+"""Checks: whether one answer keeps the contract, given the oracle's verdict on its request.
+
+Pure functions over a probe, its verdict, the account and the answer. Each returns the
+violations (definite breaches of the contract, each with rule, check, expected, actual)
+and the findings (what the service did where the seed is silent). Only violations fail a
+run. The checks:
+
+* not_a_server_error       never 5xx, whatever was sent (SEED-S5)
+* status_agrees_with_oracle accept -> 200; reject -> 4xx; unspecified -> a finding
+* error_body_shape         a reject's body is a `responseError` (SEED-S5)
+* response_schema          bodies match the OpenAPI schemas, JSON or XML (SEED-S1..S4)
+* format_matches_request   body and Content-Type in the asked format, XML by default (SEED-S6)
+* echo                     the image echoes the request: name, description, one mapping per
+                           storage with its order, size in bytes, type, snapshot (SEED-S3/S4)
+* auth_failure_is_401      a bad signature gets 401 with the gateway error body
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.account import GIB, Account
+from harness.body import ParsedBody, parse_body
+from harness.errors import UnreadableBody, Violation
+from harness.model import ACTION
+from harness.oracle import Outcome, Verdict
+from harness.reading import read
+from harness.rulebook import storages
+from harness.strategies.probe import Probe
+
+__all__ = ["Answer", "CheckResult", "Finding", "check_answer", "check_auth_failure"]
+
+_TYPES = {"json": ("application/json",), "xml": ("application/xml", "text/xml")}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the service answered: status, headers, body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        """A header's value, case-insensitively; empty when absent."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the service did with a request the seed does not decide."""
+
+    cases: tuple[str, ...]
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The violations and findings of one exchange."""
+
+    violations: tuple[Violation, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    body: ParsedBody | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """No violation."""
+        return not self.violations
+
+
+def _v(rule: str | None, check: str, message: str, *, path: str = "", expected: Any = None,
+       actual: Any = None) -> Violation:
+    return Violation(rule=rule, check=check, message=message, path=path, expected=expected,
+                     actual=actual)
+
+
+def _parse(answer: Answer, out: list[Violation]) -> ParsedBody | None:
+    try:
+        return parse_body(answer.body, action=ACTION)
+    except UnreadableBody as exc:
+        out.append(_v("SEED-S1" if answer.status == 200 else "SEED-S5", "response_schema",
+                      str(exc), actual=exc.head))
+        return None
+
+
+def _format_checks(probe: Probe, answer: Answer, body: ParsedBody | None,
+                   out: list[Violation]) -> None:
+    wanted = probe.response_format
+    rule = "SEED-R10" if wanted == "json" else "SEED-S6"
+    content_type = answer.header("Content-Type").split(";")[0].strip().lower()
+    if content_type not in _TYPES[wanted]:
+        out.append(_v(rule, "format_matches_request",
+                      f"Content-Type is {content_type or 'absent'!r} for a {wanted} answer",
+                      expected=" or ".join(_TYPES[wanted]), actual=content_type or None))
+    if body is not None and body.format != wanted:
+        out.append(_v(rule, "format_matches_request",
+                      f"the body is {body.format.upper()} but {wanted.upper()} was asked for"
+                      + ("" if wanted == "json" else " (XML is the default)"),
+                      expected=wanted, actual=body.format))
+
+
+def check_answer(probe: Probe, verdict: Verdict, answer: Answer,
+                 account: Account) -> CheckResult:
+    """Every check of one createServerImageFromSnapshot exchange."""
+    out: list[Violation] = []
+    findings: list[Finding] = []
+    if answer.status >= 500:
+        out.append(_v("SEED-S5", "not_a_server_error",
+                      f"the service answered {answer.status} to {probe.label}",
+                      expected="< 500", actual=answer.status))
+        return CheckResult(tuple(out))
+    body = _parse(answer, out)
+    if verdict.outcome is Outcome.UNSPECIFIED:
+        what = "accepted it" if answer.status == 200 else f"answered {answer.status}"
+        message = (body.inner.get("returnMessage", "") if body is not None
+                   and isinstance(body.inner, dict) else "")
+        findings.append(Finding(verdict.cases, answer.status,
+                                f"the service {what}" + (f": {message}" if message else "")))
+        return CheckResult(tuple(out), tuple(findings), body)
+    if verdict.outcome is Outcome.ACCEPT:
+        _accepted(probe, answer, account, body, out=out, findings=findings)
+    else:
+        _rejected(probe, verdict, answer, body, out)
+    return CheckResult(tuple(out), tuple(findings), body)
+
+
+def _accepted(probe: Probe, answer: Answer, account: Account, body: ParsedBody | None, *,
+              out: list[Violation], findings: list[Finding]) -> None:
+    rule = probe.rules[0] if probe.rules else None
+    if answer.status != 200:
+        detail = ""
+        if body is not None and isinstance(body.inner, dict):
+            detail = str(body.inner.get("returnMessage") or body.inner.get("message") or "")
+        out.append(_v(rule, "status_agrees_with_oracle",
+                      f"a valid request ({probe.label}) was refused with {answer.status}"
+                      + (f": {detail}" if detail else ""), expected=200, actual=answer.status))
+        return
+    if body is None:
+        return
+    _format_checks(probe, answer, body, out)
+    out.extend(body.problems)
+    if body.kind != "success":
+        out.append(_v("SEED-S1", "response_schema",
+                      f"a 200 answer wraps {body.root!r}, not {ACTION}Response",
+                      expected=f"{ACTION}Response", actual=body.root))
+        return
+    _echo(probe, body.inner, account, out, findings)
+
+
+def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody | None,
+              out: list[Violation]) -> None:
+    rule = verdict.rules[0]
+    if not 400 <= answer.status < 500:
+        breach = verdict.breaches[0]
+        out.append(_v(rule, "status_agrees_with_oracle",
+                      f"an invalid request was answered {answer.status}: {breach.message}",
+                      path=breach.path, expected="4xx", actual=answer.status))
+        return
+    if body is None:
+        return
+    if body.kind != "error":
+        out.append(_v("SEED-S5", "error_body_shape",
+                      f"a {answer.status} for an invalid request carries {body.root!r}, not"
+                      " responseError", expected="responseError", actual=body.root))
+        return
+    _format_checks(probe, answer, body, out)
+    out.extend(body.problems)
+
+
+def _echo(probe: Probe, inner: dict[str, Any], account: Account, out: list[Violation],
+          findings: list[Finding]) -> None:
+    images = inner.get("serverImageList")
+    if not isinstance(images, list):
+        return  # the schema check has already said so
+    if inner.get("totalRows") != len(images):
+        out.append(_v("SEED-S2", "echo", "totalRows differs from the length of serverImageList",
+                      path="totalRows", expected=len(images), actual=inner.get("totalRows")))
+    if len(images) != 1:
+        out.append(_v("SEED-S2", "echo", "a create must answer with exactly the new image",
+                      path="serverImageList", expected=1, actual=len(images)))
+        return
+    image = images[0]
+    reading = read(probe.params)[0][0]
+    name = reading.top.get("serverImageName")
+    if image.get("serverImageName") != name:
+        out.append(_v("SEED-S3", "echo", "the image's name is not the name sent",
+                      path="serverImageList[0].serverImageName", expected=name,
+                      actual=image.get("serverImageName")))
+    description = reading.top.get("serverImageDescription")
+    if description:
+        echoed = image.get("serverImageDescription")
+        if echoed is None:
+            findings.append(Finding(("SEED-S3",), 200, "the image does not carry"
+                                    " serverImageDescription (the seed does not list it)"))
+        elif echoed != description:
+            out.append(_v("SEED-S3", "echo", "the image's description is not the one sent",
+                          path="serverImageList[0].serverImageDescription",
+                          expected=description, actual=echoed))
+    _echo_mappings(reading, image.get("blockStorageMappingList"), account, out)
+
+
+def _echo_mappings(reading: Any, mappings: Any, account: Account,
+                   out: list[Violation]) -> None:
+    if not isinstance(mappings, list):
+        return
+    sent = {s.order: s for s in storages(reading, account) if s.order is not None}
+    got = {m.get("order"): m for m in mappings if isinstance(m, dict)}
+    where = "serverImageList[0].blockStorageMappingList"
+    if sorted(sent) != sorted(k for k in got if isinstance(k, int)) or len(mappings) != len(sent):
+        out.append(_v("SEED-S4", "echo", "one mapping per requested storage, by order",
+                      path=where, expected=sorted(sent), actual=[m.get("order") for m in
+                                                                 mappings if isinstance(m, dict)]))
+        return
+    for order, storage in sent.items():
+        mapping = got[order]
+        at = f"{where}[order={order}]"
+        size = storage.entry.fields.get("blockStorageSize")
+        if size and size.isdigit() and mapping.get("blockStorageSize") != int(size) * GIB:
+            out.append(_v("SEED-S4", "echo", f"size of order {order} is not {size} GB in bytes",
+                          path=f"{at}.blockStorageSize", expected=int(size) * GIB,
+                          actual=mapping.get("blockStorageSize")))
+        vtype = storage.volume_type
+        got_type = (mapping.get("blockStorageVolumeType") or {}).get("code") if isinstance(
+            mapping.get("blockStorageVolumeType"), dict) else None
+        if vtype and got_type != vtype:
+            out.append(_v("SEED-S4", "echo", f"volume type of order {order} is not the one sent",
+                          path=f"{at}.blockStorageVolumeType.code", expected=vtype,
+                          actual=got_type))
+        if storage.kind in ("base", "attach") and storage.snapshot_no:
+            got_snap = mapping.get("blockStorageSnapshotInstanceNo")
+            if got_snap is None or str(got_snap) != storage.snapshot_no:
+                out.append(_v("SEED-S4", "echo",
+                              f"snapshot of order {order} is not the one sent",
+                              path=f"{at}.blockStorageSnapshotInstanceNo",
+                              expected=storage.snapshot_no, actual=got_snap))
+
+
+def check_auth_failure(answer: Answer, what: str) -> CheckResult:
+    """A request with a missing, wrong or stale signature must get 401 and the gateway body."""
+    out: list[Violation] = []
+    if answer.status != 401:
+        out.append(_v("SEED-S5", "auth_failure_is_401", f"{what} was answered {answer.status}",
+                      expected=401, actual=answer.status))
+        return CheckResult(tuple(out))
+    body = _parse(answer, out)
+    if body is not None and body.kind != "gateway_error":
+        out.append(_v("SEED-S5", "auth_failure_is_401",
+                      f"the 401 body wraps {body.root!r}, not the gateway's error",
+                      expected="error", actual=body.root))
+    elif body is not None:
+        out.extend(body.problems)
+    return CheckResult(tuple(out), (), body)

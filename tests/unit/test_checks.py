@@ -1,0 +1,165 @@
+"""Checks: clean answers pass, and each check fails on a deliberately wrong answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness.checks import Answer, check_answer, check_auth_failure
+from harness.model import ACTION, BlockStorage, CreateImageRequest
+from harness.oracle import judge
+from harness.scenario import sample_account
+from harness.sim import Simulator
+from harness.strategies.probe import Probe
+from harness.xmlcodec import to_xml
+from tests.helpers import signed_call
+
+ACCOUNT = sample_account()
+ROOT = f"{ACTION}Response"
+VALID = CreateImageRequest(
+    "img-1", (BlockStorage(0, "1000001"), BlockStorage(1, None, 100, "FB2", empty=True),
+              BlockStorage(2, "1000002", 60, "CB2", empty=False)),
+    description="説明", response_format="json")
+INVALID = CreateImageRequest("1img", (BlockStorage(0, "1000001"),), response_format="json")
+OPEN = CreateImageRequest("img-1", (BlockStorage(0, "1000001"),
+                                    BlockStorage(1, "1000002", None, None, None)))
+
+
+def probe(request: CreateImageRequest, rules: tuple[str, ...] = ("SEED-R4",)) -> Probe:
+    return Probe.of(request, "GET", "test", rules)
+
+
+def answer(request: CreateImageRequest) -> Answer:
+    got = signed_call(Simulator(), "GET", ACTION, probe(request).params)
+    return Answer(got.status, got.headers, got.body)
+
+
+def checked(request: CreateImageRequest, given: Answer) -> list[tuple[str | None, str]]:
+    result = check_answer(probe(request), judge(probe(request).params, ACCOUNT), given, ACCOUNT)
+    return [(v.rule, v.check) for v in result.violations]
+
+
+def edited(request: CreateImageRequest, edit: Callable[[dict[str, Any]], None],
+           status: int | None = None) -> Answer:
+    clean = answer(request)
+    data = json.loads(clean.body)
+    edit(data)
+    return Answer(status or clean.status, clean.headers, json.dumps(data).encode())
+
+
+@pytest.mark.parametrize("request_value", [VALID, INVALID, OPEN],
+                         ids=["valid", "invalid", "open"])
+def test_the_simulators_answers_pass(request_value: CreateImageRequest) -> None:
+    assert checked(request_value, answer(request_value)) == []
+
+
+def test_unspecified_is_a_finding_whatever_the_answer() -> None:
+    for given in (answer(OPEN), Answer(400, {}, b'{"responseError": {}}')):
+        result = check_answer(probe(OPEN), judge(probe(OPEN).params, ACCOUNT), given, ACCOUNT)
+        assert result.ok
+        assert [f.cases for f in result.findings] == [("U1",)]
+
+
+def image(data: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = data[ROOT]["serverImageList"][0]
+    return found
+
+
+def mapping(data: dict[str, Any], order: int) -> dict[str, Any]:
+    return next(m for m in image(data)["blockStorageMappingList"] if m["order"] == order)
+
+
+WRONG: list[tuple[str, CreateImageRequest, Callable[[], Answer], set[tuple[str | None, str]]]] = [
+    ("5xx", VALID, lambda: Answer(503, {}, b"busy"),
+     {("SEED-S5", "not_a_server_error")}),
+    ("5xx even when unspecified", OPEN, lambda: Answer(500, {}, b""),
+     {("SEED-S5", "not_a_server_error")}),
+    ("valid refused", VALID, lambda: answer(INVALID),
+     {("SEED-R4", "status_agrees_with_oracle")}),
+    ("invalid accepted", INVALID, lambda: answer(VALID),
+     {("SEED-R2", "status_agrees_with_oracle")}),
+    ("reject with a success body", INVALID,
+     lambda: Answer(400, answer(VALID).headers, answer(VALID).body),
+     {("SEED-S5", "error_body_shape")}),
+    ("reject with a gateway body", INVALID,
+     lambda: Answer(400, {"Content-Type": "application/json"},
+                    b'{"error": {"errorCode": "100", "message": "Bad Request"}}'),
+     {("SEED-S5", "error_body_shape")}),
+    ("missing requestId", VALID, lambda: edited(VALID, lambda d: d[ROOT].pop("requestId")),
+     {("SEED-S2", "response_schema")}),
+    ("not JSON or XML", VALID, lambda: Answer(200, {"Content-Type": "application/json"},
+                                              b"OK"),
+     {("SEED-S1", "response_schema")}),
+    ("wrong wrapper", VALID,
+     lambda: edited(VALID, lambda d: d.update(getServerImageListResponse=d.pop(ROOT))),
+     {("SEED-S1", "response_schema")}),
+    ("XML body when JSON was asked", VALID,
+     lambda: Answer(200, answer(VALID).headers, to_xml(json.loads(answer(VALID).body))),
+     {("SEED-R10", "format_matches_request")}),
+    ("JSON content type on XML", CreateImageRequest("img-1", VALID.block_storages),
+     lambda: Answer(200, {"Content-Type": "application/json"},
+                    answer(CreateImageRequest("img-1", VALID.block_storages)).body),
+     {("SEED-S6", "format_matches_request")}),
+    ("name not echoed", VALID,
+     lambda: edited(VALID, lambda d: image(d).update(serverImageName="other")),
+     {("SEED-S3", "echo")}),
+    ("description changed", VALID,
+     lambda: edited(VALID, lambda d: image(d).update(serverImageDescription="x")),
+     {("SEED-S3", "echo")}),
+    ("a mapping missing", VALID,
+     lambda: edited(VALID, lambda d: image(d)["blockStorageMappingList"].pop()),
+     {("SEED-S4", "echo")}),
+    ("size in GB, not bytes", VALID,
+     lambda: edited(VALID, lambda d: mapping(d, 1).update(blockStorageSize=100)),
+     {("SEED-S4", "echo")}),
+    ("type not the one sent", VALID,
+     lambda: edited(VALID, lambda d: mapping(d, 2)["blockStorageVolumeType"].update(code="CB1")),
+     {("SEED-S4", "echo")}),
+    ("snapshot not the one sent", VALID,
+     lambda: edited(VALID, lambda d: mapping(d, 0).update(blockStorageSnapshotInstanceNo=5)),
+     {("SEED-S4", "echo")}),
+    ("totalRows wrong", VALID, lambda: edited(VALID, lambda d: d[ROOT].update(totalRows=3)),
+     {("SEED-S2", "echo")}),
+    ("two images", VALID,
+     lambda: edited(VALID, lambda d: d[ROOT].update(
+         serverImageList=[image(d), image(d)], totalRows=2)),
+     {("SEED-S2", "echo")}),
+]
+
+
+@pytest.mark.parametrize(("request_value", "make", "expected"), [w[1:] for w in WRONG],
+                         ids=[w[0] for w in WRONG])
+def test_each_check_fails_on_a_wrong_answer(request_value: CreateImageRequest,
+                                            make: Callable[[], Answer],
+                                            expected: set[tuple[str | None, str]]) -> None:
+    assert set(checked(request_value, make())) == expected
+
+
+def test_missing_description_is_a_finding_not_a_violation() -> None:
+    wrong = edited(VALID, lambda d: image(d).pop("serverImageDescription"))
+    result = check_answer(probe(VALID), judge(probe(VALID).params, ACCOUNT), wrong, ACCOUNT)
+    assert result.ok
+    assert "serverImageDescription" in result.findings[0].message
+
+
+def test_violations_carry_expected_and_actual() -> None:
+    wrong = edited(VALID, lambda d: mapping(d, 1).update(blockStorageSize=100))
+    result = check_answer(probe(VALID), judge(probe(VALID).params, ACCOUNT), wrong, ACCOUNT)
+    (violation,) = result.violations
+    assert (violation.expected, violation.actual) == (100 * 2**30, 100)
+    assert violation.path.endswith("[order=1].blockStorageSize")
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (Answer(401, {"Content-Type": "application/json"},
+            b'{"error": {"errorCode": "200", "message": "Authentication Failed"}}'), []),
+    (Answer(200, {}, b"{}"), [("SEED-S5", "auth_failure_is_401")]),
+    (Answer(401, {}, b'{"responseError": {"returnCode": "1", "returnMessage": "x"}}'),
+     [("SEED-S5", "auth_failure_is_401")]),
+])
+def test_auth_failures(given: Answer, expected: list[tuple[str, str]]) -> None:
+    result = check_auth_failure(given, "a request without a signature")
+    assert [(v.rule, v.check) for v in result.violations] == expected
