@@ -7,6 +7,7 @@ blame::
     ├── HarnessError            the harness, its configuration or its caller is wrong
     │   ├── ConfigError         a file, flag or environment variable has a bad value
     │   ├── SpecError           the OpenAPI description is missing or malformed
+    │   ├── TargetError         the target cannot be used (unreachable, refuses the keys)
     │   └── WireError           a value the wire codec cannot express
     └── AssertionError
         └── ContractViolation   the service answered something the contract forbids
@@ -24,6 +25,7 @@ __all__ = [
     "ContractViolation",
     "HarnessError",
     "SpecError",
+    "TargetError",
     "UnreadableBody",
     "Violation",
     "WireError",
@@ -40,6 +42,10 @@ class ConfigError(HarnessError):
 
 class SpecError(HarnessError):
     """The OpenAPI description cannot be found, read or used."""
+
+
+class TargetError(HarnessError):
+    """The target cannot be used: unreachable, refusing our keys, or unreadable neighbours."""
 
 
 class WireError(HarnessError, ValueError):

@@ -72,8 +72,7 @@ def _bad_region(ctx: Context) -> SimResponse | None:
 
 def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
     """Judge with the oracle, apply the open-case policy, create the image."""
-    account = replace(ctx.scenario.account,
-                      image_names=ctx.scenario.account.image_names | ctx.images.names())
+    account = replace(ctx.scenario.account, image_names=ctx.images.names())
     verdict = judge(ctx.params, account)
     if verdict.outcome is Outcome.REJECT:
         breach = verdict.breaches[0]

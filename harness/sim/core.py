@@ -38,7 +38,8 @@ class Simulator:
     ) -> None:
         self.scenario = scenario or default_scenario()
         self.images = ImageStore(first_no=self.scenario.first_image_no,
-                                 ready_after_looks=self.scenario.image_ready_after_looks)
+                                 ready_after_looks=self.scenario.image_ready_after_looks,
+                                 existing=tuple(sorted(self.scenario.account.image_names)))
         self._clock = clock
         keys: dict[str, str] = {}
         for creds in (self.scenario.credentials,

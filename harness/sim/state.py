@@ -1,6 +1,7 @@
 """The simulator's server images: created, looked at, deleted; safe across threads.
 
-A new image is INIT in the create answer; after `ready_after_looks` answers of
+The scenario's existing images are there from the start, in status CREAT. A new image
+is INIT in the create answer; after `ready_after_looks` answers of
 getServerImageList/getServerImageDetail that include it, it is CREAT. An INIT image cannot
 be deleted. Numbers are handed out in order under a lock, so none repeats.
 """
@@ -11,9 +12,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["KST", "Image", "ImageStore", "StoredMapping"]
+__all__ = ["EXISTING_FIRST_NO", "KST", "Image", "ImageStore", "StoredMapping"]
 
 KST = timezone(timedelta(hours=9))
+EXISTING_FIRST_NO = 1_900_001
+"""Numbers of the scenario's existing images, below those the simulator hands out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +41,29 @@ class Image:
     created: datetime = field(default_factory=lambda: datetime.now(KST))
     looks: int = 0
     status: str = "INIT"
+    preexisting: bool = False
 
 
 class ImageStore:
     """The images of one simulated account."""
 
-    def __init__(self, *, first_no: int, ready_after_looks: int) -> None:
+    def __init__(self, *, first_no: int, ready_after_looks: int,
+                 existing: tuple[str, ...] = ()) -> None:
         self._lock = threading.Lock()
         self._next = first_no
         self._ready_after = ready_after_looks
         self._images: dict[str, Image] = {}
+        for offset, name in enumerate(existing):
+            number = str(EXISTING_FIRST_NO + offset)
+            base = StoredMapping(0, None, None, 10 * 2**30, "CB1")
+            self._images[number] = Image(number, name, None, (base,), status="CREAT",
+                                         preexisting=True)
+
+    @property
+    def created_count(self) -> int:
+        """How many images this simulator created (the scenario's existing ones aside)."""
+        with self._lock:
+            return sum(1 for image in self._images.values() if not image.preexisting)
 
     def create(self, name: str, description: str | None,
                mappings: tuple[StoredMapping, ...]) -> Image:
@@ -96,4 +112,4 @@ class ImageStore:
 
 def _snapshot_of(image: Image) -> Image:
     return Image(image.number, image.name, image.description, image.mappings, image.created,
-                 image.looks, image.status)
+                 image.looks, image.status, image.preexisting)

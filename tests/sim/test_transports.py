@@ -40,7 +40,7 @@ def test_in_process_answers_requests() -> None:
         response = _signed_get(DEFAULT_BASE_URL, ACTION, encode(REQUEST))
         assert response.status_code == 200
         assert parse_body(response.content).kind == "success"
-        assert len(sim.images) == 1
+        assert sim.images.created_count == 1
         form = encode(CreateImageRequest("img-2", REQUEST.block_storages)).encode()
         creds = sim.credentials
         assert creds is not None
@@ -48,7 +48,7 @@ def test_in_process_answers_requests() -> None:
         posted = requests.post(url, data=form, timeout=10, headers={
             **sign("POST", url, creds), "Content-Type": "application/x-www-form-urlencoded"})
         assert posted.status_code == 200
-        assert len(sim.images) == 2
+        assert sim.images.created_count == 2
 
 
 def test_in_process_refuses_other_hosts() -> None:
@@ -104,7 +104,7 @@ def test_concurrent_creates_get_unique_numbers() -> None:
             thread.join(timeout=60)
         assert len(numbers) == workers * each
         assert len(set(numbers)) == workers * each
-        assert len(server.simulator.images) == workers * each
+        assert server.simulator.images.created_count == workers * each
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+"""Learn an account's state from its neighbour actions before generating anything.
+
+Regions (getRegionList), snapshots (getBlockStorageSnapshotInstanceList, every page),
+per-type size limits (getBlockStorageVolumeTypeList) and the names of existing images
+(getServerImageList). An answer that is not a readable success is a TargetError that
+names the action, since nothing can be generated without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+from harness.account import Account, Snapshot
+from harness.body import parse_body
+from harness.errors import TargetError, UnreadableBody
+from harness.limits import DEFAULT_LIMITS, VOLUME_TYPES, VolumeTypeLimits
+from harness.model import Params
+from harness.transport import HttpTarget
+
+__all__ = ["discover"]
+
+PAGE_SIZE = 100
+
+
+def _rows(target: HttpTarget, action: str, list_name: str, params: Params = ()) -> list[Any]:
+    answer = target.call(action, (*params, ("responseFormatType", "json")))
+    try:
+        body = parse_body(answer.body, action=action)
+    except UnreadableBody as exc:
+        raise TargetError(f"{action} on {target.endpoint} answered {answer.status} with an"
+                          f" unreadable body: {exc}") from None
+    if answer.status != 200 or body.kind != "success":
+        detail = body.inner if isinstance(body.inner, dict) else {}
+        message = detail.get("returnMessage") or detail.get("message") or body.root
+        hint = " (check the keys)" if answer.status in (401, 403) else ""
+        raise TargetError(f"{action} on {target.endpoint} answered {answer.status}:"
+                          f" {message}{hint}")
+    rows = body.inner.get(list_name)
+    return rows if isinstance(rows, list) else []
+
+
+def _code(value: Any) -> str:
+    return str(value.get("code", "")) if isinstance(value, dict) else str(value or "")
+
+
+def _snapshots(target: HttpTarget, region: Params) -> tuple[Snapshot, ...]:
+    found: list[Snapshot] = []
+    page = 1
+    while True:
+        rows = _rows(target, "getBlockStorageSnapshotInstanceList",
+                     "blockStorageSnapshotInstanceList",
+                     (*region, ("pageNo", str(page)), ("pageSize", str(PAGE_SIZE))))
+        for row in rows:
+            volume = _code(row.get("blockStorageVolumeType")) or "CB1"
+            found.append(Snapshot(
+                instance_no=str(row.get("blockStorageSnapshotInstanceNo")),
+                size_bytes=int(row.get("blockStorageSnapshotVolumeSize") or 0),
+                bootable=bool(row.get("isBootable")),
+                hypervisor=_code(row.get("hypervisorType")) or "KVM",
+                status=_code(row.get("blockStorageSnapshotInstanceStatus")) or "CREAT",
+                volume_type=volume if volume in VOLUME_TYPES else "CB1",
+                name=str(row.get("blockStorageSnapshotName") or ""),
+            ))
+        if len(rows) < PAGE_SIZE:
+            return tuple(found)
+        page += 1
+
+
+def _limits(target: HttpTarget, region: Params) -> Any:
+    types = dict(DEFAULT_LIMITS.volume_types)
+    for row in _rows(target, "getBlockStorageVolumeTypeList", "blockStorageVolumeTypeList",
+                     region):
+        code = _code(row.get("blockStorageVolumeType"))
+        low, high = row.get("minVolumeSize"), row.get("maxVolumeSize")
+        if code in types and isinstance(low, int) and isinstance(high, int) and 0 < low <= high:
+            types[code] = VolumeTypeLimits(low, high, types[code].step_gb)
+    return replace(DEFAULT_LIMITS, volume_types=MappingProxyType(types))
+
+
+def discover(target: HttpTarget, *, region: str | None = None) -> Account:
+    """The account behind `target`, as its neighbour actions describe it."""
+    regions = tuple(str(r.get("regionCode")) for r in
+                    _rows(target, "getRegionList", "regionList") if isinstance(r, dict))
+    if region is not None and regions and region not in regions:
+        raise TargetError(f"NCLOUD_REGION={region!r} is not a region of {target.endpoint}:"
+                          f" {', '.join(regions)}")
+    scoped: Params = (("regionCode", region),) if region else ()
+    names = frozenset(str(i.get("serverImageName")) for i in
+                      _rows(target, "getServerImageList", "serverImageList", scoped)
+                      if isinstance(i, dict))
+    return Account(snapshots=_snapshots(target, scoped), regions=regions or ("KR",),
+                   limits=_limits(target, scoped), image_names=names)

@@ -1,0 +1,148 @@
+"""The client seam: send requests to a target over `requests`, signed or deliberately not.
+
+The same code path serves every target: the in-process simulator (`responses` answers at
+the adapter), a loopback `ncp-harness serve`, or a live account. A GET carries the wire
+as its query exactly as drawn (only bytes a URL cannot hold are escaped, and the
+signature covers what is sent); a POST carries it as a form body and signs the path, as
+the Go SDK does. Nothing here logs or returns a key or a signature.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from harness.checks import Answer
+from harness.errors import ConfigError, TargetError
+from harness.model import ACTION, Params
+from harness.scenario import Scenario, default_scenario
+from harness.signing import SIGNATURE_V2, TIMESTAMP_HEADER, Credentials, sign
+from harness.sim.core import Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.strategies.probe import Probe
+from harness.wire import encode
+
+__all__ = ["PUBLIC_GATEWAY", "HttpTarget", "Signing", "live_target", "simulator_target"]
+
+PUBLIC_GATEWAY = "https://ncloud.apigw.ntruss.com"
+Signing = Literal["valid", "none", "wrong", "stale"]
+_URL_SAFE = set("!#$%&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_"
+                "abcdefghijklmnopqrstuvwxyz~")
+
+
+def _url_safe(wire: str) -> str:
+    """Escape only what a URL cannot carry (spaces, controls, non-ASCII); keep the rest."""
+    return "".join(ch if ch in _URL_SAFE else quote(ch, safe="", errors="replace") for ch in wire)
+
+
+@dataclass
+class HttpTarget:
+    """A service endpoint: base URL, key pair, HTTP session."""
+
+    base_url: str
+    credentials: Credentials | None
+    name: str = "live"
+    timeout: float = 30.0
+    signature_header: str = SIGNATURE_V2
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.session = requests.Session()
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL as reports may show it (scheme, host, port; never credentials)."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{host}{port}{parts.path}"
+
+    def send(self, probe: Probe, *, signing: Signing = "valid") -> Answer:
+        """Send a createServerImageFromSnapshot probe as drawn."""
+        return self.request(probe.method, ACTION, probe.wire, signing=signing)
+
+    def call(self, action: str, params: Params = (), *, method: str = "GET") -> Answer:
+        """Call a neighbour action with typed parameters."""
+        return self.request(method, action, encode(params))
+
+    def target_of(self, method: str, action: str, wire: str) -> tuple[str, bytes]:
+        """The request target (path and query) and body a request would be sent with."""
+        path = f"{urlsplit(self.base_url).path}/vserver/v2/{action}"
+        if method.upper() == "GET":
+            return (f"{path}?{_url_safe(wire)}" if wire else path), b""
+        return path, wire.encode("utf-8", "replace")
+
+    def request(self, method: str, action: str, wire: str, *,
+                signing: Signing = "valid") -> Answer:
+        """Send one request; a network failure is a TargetError naming the endpoint."""
+        target, body = self.target_of(method, action, wire)
+        parts = urlsplit(self.base_url)
+        url = f"{parts.scheme}://{parts.netloc}{target}"
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        headers.update(self._signature(method.upper(), target, signing))
+        prepared = self.session.prepare_request(
+            requests.Request(method.upper(), f"{parts.scheme}://{parts.netloc}/",
+                             headers=headers, data=body or None))
+        prepared.url = url  # exactly as signed: no re-quoting by requests
+        try:
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
+                              " target running and NCLOUD_API_GW right?") from None
+        return Answer(response.status_code, dict(response.headers), response.content)
+
+    def _signature(self, method: str, target: str, signing: Signing) -> dict[str, str]:
+        if signing == "none" or self.credentials is None:
+            return {}
+        if signing == "stale":
+            return sign(method, target, self.credentials, header=self.signature_header,
+                        timestamp_ms=int(time.time() * 1000) - 6 * 60 * 1000)
+        headers = sign(method, target, self.credentials, header=self.signature_header)
+        if signing == "wrong":
+            sig = headers[self.signature_header]
+            headers[self.signature_header] = ("A" if sig[0] != "A" else "B") + sig[1:]
+            headers[TIMESTAMP_HEADER] = headers[TIMESTAMP_HEADER]
+        return headers
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self.session.close()
+
+
+@contextmanager
+def simulator_target(scenario: Scenario | None = None) -> Iterator[HttpTarget]:
+    """The embedded simulator in-process, reached through `requests` like any target."""
+    scenario = scenario or default_scenario()
+    with simulated(DEFAULT_BASE_URL, Simulator(scenario)) as sim:
+        target = HttpTarget(DEFAULT_BASE_URL, sim.credentials or Credentials.from_env(),
+                            name="simulator")
+        try:
+            yield target
+        finally:
+            target.close()
+
+
+def live_target(environ: Mapping[str, str] | None = None) -> HttpTarget:
+    """A live account (or any stand-in) from NCLOUD_* variables; ConfigError names what lacks."""
+    env = os.environ if environ is None else environ
+    credentials = Credentials.from_env(env)
+    if credentials is None:
+        raise ConfigError("--target live needs NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY (or"
+                          " NCLOUD_ACCESS_KEY_ID and NCLOUD_SECRET_ACCESS_KEY); set both and"
+                          " run again")
+    base = env.get("NCLOUD_API_GW") or PUBLIC_GATEWAY
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"NCLOUD_API_GW={base!r} is not an http(s) URL; expected e.g."
+                          f" {PUBLIC_GATEWAY} or http://127.0.0.1:8080")
+    if parts.username or parts.password:
+        raise ConfigError("NCLOUD_API_GW must not carry credentials; use NCLOUD_ACCESS_KEY"
+                          " and NCLOUD_SECRET_KEY")
+    return HttpTarget(base, credentials, name="live")
