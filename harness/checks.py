@@ -29,8 +29,16 @@ from harness.oracle import Outcome, Verdict
 from harness.reading import read
 from harness.rulebook import storages
 from harness.strategies.probe import Probe
+from harness.xmlcodec import xml_safe
 
-__all__ = ["Answer", "CheckResult", "Finding", "check_answer", "check_auth_failure"]
+__all__ = [
+    "Answer",
+    "CheckResult",
+    "Finding",
+    "check_answer",
+    "check_auth_failure",
+    "xml_comparable",
+]
 
 _TYPES = {"json": ("application/json",), "xml": ("application/xml", "text/xml")}
 
@@ -82,7 +90,7 @@ def _parse(answer: Answer, out: list[Violation]) -> ParsedBody | None:
         return parse_body(answer.body, action=ACTION)
     except UnreadableBody as exc:
         out.append(_v("SEED-S1" if answer.status == 200 else "SEED-S5", "response_schema",
-                      str(exc), actual=exc.head))
+                      exc.violations[0].message, actual=exc.head))
         return None
 
 
@@ -147,7 +155,7 @@ def _accepted(probe: Probe, answer: Answer, account: Account, body: ParsedBody |
                       f"a 200 answer wraps {body.root!r}, not {ACTION}Response",
                       expected=f"{ACTION}Response", actual=body.root))
         return
-    _echo(probe, body.inner, account, out, findings)
+    _echo(probe, body, account, out, findings)
 
 
 def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody | None,
@@ -170,8 +178,9 @@ def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody |
     out.extend(body.problems)
 
 
-def _echo(probe: Probe, inner: dict[str, Any], account: Account, out: list[Violation],
+def _echo(probe: Probe, body: ParsedBody, account: Account, out: list[Violation],
           findings: list[Finding]) -> None:
+    inner = body.inner
     images = inner.get("serverImageList")
     if not isinstance(images, list):
         return  # the schema check has already said so
@@ -190,7 +199,10 @@ def _echo(probe: Probe, inner: dict[str, Any], account: Account, out: list[Viola
                       path="serverImageList[0].serverImageName", expected=name,
                       actual=image.get("serverImageName")))
     description = reading.top.get("serverImageDescription")
-    if description:
+    if description and body.format == "xml" and description != xml_comparable(description):
+        findings.append(Finding(("SEED-S3",), 200, "the description holds characters XML 1.0"
+                                " cannot carry (controls, CR); its echo was not compared"))
+    elif description:
         echoed = image.get("serverImageDescription")
         if echoed is None:
             findings.append(Finding(("SEED-S3",), 200, "the image does not carry"
@@ -236,6 +248,11 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
                               f"snapshot of order {order} is not the one sent",
                               path=f"{at}.blockStorageSnapshotInstanceNo",
                               expected=storage.snapshot_no, actual=got_snap))
+
+
+def xml_comparable(text: str) -> str:
+    """What of `text` survives an XML round trip: no C0 controls, CR folded to LF."""
+    return xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def check_auth_failure(answer: Answer, what: str) -> CheckResult:

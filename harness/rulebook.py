@@ -63,8 +63,24 @@ class Storage:
         return self.entry.path(field)
 
 
+_LAST: tuple[Reading | None, Account | None, list[Storage]] = (None, None, [])
+
+
 def storages(reading: Reading, account: Account) -> list[Storage]:
-    """Classify each entry: base (order 0), new empty, attached snapshot, or undecided (U1)."""
+    """Classify each entry: base (order 0), new empty, attached snapshot, or undecided (U1).
+
+    Every rule asks for the same reading in turn, so the last answer is kept (by identity).
+    """
+    global _LAST  # noqa: PLW0603 - a one-slot cache; a race only recomputes
+    last = _LAST
+    if last[0] is reading and last[1] is account:
+        return last[2]
+    result = _classify(reading, account)
+    _LAST = (reading, account, result)
+    return result
+
+
+def _classify(reading: Reading, account: Account) -> list[Storage]:
     result = []
     for entry in reading.entries:
         order = _integer(entry.fields.get("order"))

@@ -55,6 +55,9 @@ class HttpTarget:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.session = requests.Session()
+        host = urlsplit(self.base_url).hostname or ""
+        if host.endswith(".invalid") or host in ("localhost", "127.0.0.1", "::1"):
+            self.session.trust_env = False  # no proxy lookups for local targets
 
     @property
     def endpoint(self) -> str:

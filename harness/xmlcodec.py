@@ -3,11 +3,13 @@
 Ncloud's XML wraps every list twice (`<serverImageList><serverImage>..</serverImage>
 </serverImageList>`): an element whose name ends in `List` is a list of its children,
 even with one child or none. Every other element with children is an object; a leaf is
-text. Text stays text here: `harness.body` coerces it to the schema's types.
+text. Text stays text here: `harness.body` coerces it to the schema's types. Rendering replaces
+characters XML 1.0 cannot carry (most C0 controls, lone surrogates) with U+FFFD.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # builds XML we write; parsing is defusedxml's
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +19,15 @@ import defusedxml.ElementTree as SafeET
 
 from harness.errors import UnreadableBody
 
-__all__ = ["from_xml", "item_name", "to_xml"]
+__all__ = ["XML_INVALID", "from_xml", "item_name", "to_xml", "xml_safe"]
+
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry at all, not even as character references."""
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 cannot carry replaced by U+FFFD."""
+    return XML_INVALID.sub("\ufffd", text)
 
 
 def item_name(list_name: str) -> str:
@@ -88,4 +98,4 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = xml_safe(str(value))

@@ -53,6 +53,7 @@ class ImageStore:
         self._next = first_no
         self._ready_after = ready_after_looks
         self._images: dict[str, Image] = {}
+        self._names: frozenset[str] | None = None
         for offset, name in enumerate(existing):
             number = str(EXISTING_FIRST_NO + offset)
             base = StoredMapping(0, None, None, 10 * 2**30, "CB1")
@@ -72,6 +73,7 @@ class ImageStore:
             image = Image(str(self._next), name, description, mappings)
             self._next += 1
             self._images[image.number] = image
+            self._names = None
             return _snapshot_of(image)
 
     def look(self, numbers: list[str] | None = None, name: str | None = None) -> list[Image]:
@@ -98,12 +100,15 @@ class ImageStore:
                     return [], f"serverImageNo {number!r} does not exist"
                 if image.status != "CREAT" and image.looks < self._ready_after:
                     return [], f"server image {number} is still being created (INIT)"
+            self._names = None
             return [_snapshot_of(self._images.pop(n)) for n in dict.fromkeys(numbers)], None
 
     def names(self) -> frozenset[str]:
         """Names of the images that exist now."""
         with self._lock:
-            return frozenset(image.name for image in self._images.values())
+            if self._names is None:
+                self._names = frozenset(image.name for image in self._images.values())
+            return self._names
 
     def __len__(self) -> int:
         with self._lock:

@@ -61,44 +61,41 @@ def _new(account: Account, order: int) -> st.SearchStrategy[BlockStorage]:
     return st.sampled_from(VOLUME_TYPES).flatmap(sized)
 
 
-def _attach(account: Account, order: int, *, change_type: bool | None = None,
-            change_size: bool | None = None) -> st.SearchStrategy[BlockStorage]:
-    @st.composite
-    def build(draw: Any) -> BlockStorage:
-        snap = draw(st.sampled_from(usable_snapshots(account)))
-        new_type = draw(st.sampled_from(VOLUME_TYPES)) if (
-            change_type if change_type is not None else draw(st.booleans())) else None
-        size = draw(_sizes(account, new_type or snap.volume_type, snap.size_bytes)) if (
-            change_size if change_size is not None else draw(st.booleans())) else None
-        return BlockStorage(order, snap.instance_no, size, new_type, empty=False)
-
-    return build()
+@st.composite
+def _attach(draw: Any, account: Account, order: int, *, change_type: bool | None = None,
+            change_size: bool | None = None) -> BlockStorage:
+    snap = draw(st.sampled_from(usable_snapshots(account)))
+    new_type = draw(st.sampled_from(VOLUME_TYPES)) if (
+        change_type if change_type is not None else draw(st.booleans())) else None
+    size = draw(_sizes(account, new_type or snap.volume_type, snap.size_bytes)) if (
+        change_size if change_size is not None else draw(st.booleans())) else None
+    return BlockStorage(order, snap.instance_no, size, new_type, empty=False)
 
 
-def _base(account: Account, *, sized: bool | None = None) -> st.SearchStrategy[BlockStorage]:
-    @st.composite
-    def build(draw: Any) -> BlockStorage:
-        snap = draw(st.sampled_from(usable_snapshots(account)))
-        give_size = draw(st.booleans()) if sized is None else sized
-        size = draw(_sizes(account, snap.volume_type, snap.size_bytes)) if give_size else None
-        return BlockStorage(0, snap.instance_no, size)
-
-    return build()
+@st.composite
+def _base(draw: Any, account: Account, *, sized: bool | None = None) -> BlockStorage:
+    snap = draw(st.sampled_from(usable_snapshots(account)))
+    give_size = draw(st.booleans()) if sized is None else sized
+    size = draw(_sizes(account, snap.volume_type, snap.size_bytes)) if give_size else None
+    return BlockStorage(0, snap.instance_no, size)
 
 
-def _additional(account: Account, count: int, kind: str) -> st.SearchStrategy[list[BlockStorage]]:
-    def one(order: int) -> st.SearchStrategy[BlockStorage]:
-        if kind == "new":
-            return _new(account, order)
-        if kind == "attach":
-            return _attach(account, order, change_type=False, change_size=False)
-        if kind == "attach-type":
-            return _attach(account, order, change_type=True)
-        if kind == "attach-size":
-            return _attach(account, order, change_size=True)
-        return _new(account, order) | _attach(account, order)
-
-    return st.tuples(*[one(order) for order in range(1, count + 1)]).map(list)
+@st.composite
+def _additional(draw: Any, account: Account, count: int, kind: str) -> list[BlockStorage]:
+    entries = []
+    for order in range(1, count + 1):
+        if kind == "new" or (kind == "mixed" and draw(st.booleans())):
+            entry = draw(_new(account, order))
+        elif kind == "attach":
+            entry = draw(_attach(account, order, change_type=False, change_size=False))
+        elif kind == "attach-type":
+            entry = draw(_attach(account, order, change_type=True))
+        elif kind == "attach-size":
+            entry = draw(_attach(account, order, change_size=True))
+        else:
+            entry = draw(_attach(account, order))
+        entries.append(entry)
+    return entries
 
 
 @st.composite

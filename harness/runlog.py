@@ -1,0 +1,162 @@
+"""What a conformance run saw: per-rule counts, violations, findings, created images.
+
+One `RunLog` per run. It is filled exchange by exchange and turned into the summary
+(`summary.json`) and the terminal table at the end. It never holds a key or a signature:
+requests are kept as their wire parameters, which carry neither.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness._version import __version__
+from harness.checks import Answer, CheckResult
+from harness.errors import Violation
+from harness.oracle import Outcome, Verdict
+from harness.strategies.probe import Probe
+
+__all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "RunLog"]
+
+SUMMARY_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A violation with everything needed to understand and reproduce it."""
+
+    violation: Violation
+    probe: Probe
+    seed: int
+    test: str
+    reproduction: tuple[str, ...]
+
+    def render(self) -> str:
+        """The failure as pytest and the terminal show it."""
+        v = self.violation
+        lines = [
+            f"[{v.rule}] {v.check}: {v.message}",
+            f"  where:    {v.path or '-'}",
+            f"  expected: {v.expected!r}",
+            f"  actual:   {v.actual!r}",
+            f"  probe:    {self.probe.label} ({self.probe.method})",
+            f"  request:  {self.probe.wire}",
+            f"  seed:     {self.seed}",
+            "  reproduce:",
+            *(f"    {line}" for line in self.reproduction),
+        ]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The failure as summary.json records it."""
+        v = self.violation
+        return {"rule": v.rule, "check": v.check, "message": v.message, "path": v.path,
+                "expected": _plain(v.expected), "actual": _plain(v.actual),
+                "test": self.test, "label": self.probe.label, "method": self.probe.method,
+                "request": self.probe.wire, "seed": self.seed,
+                "reproduction": list(self.reproduction)}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return repr(value)
+
+
+@dataclass
+class RunLog:
+    """Everything one run observed."""
+
+    target: str
+    endpoint: str
+    profile: str
+    seed: int
+    started: float = field(default_factory=time.time)
+    per_rule: dict[str, Counter[str]] = field(default_factory=dict)
+    totals: Counter[str] = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    findings: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
+               result: CheckResult) -> None:
+        """Count one exchange under every rule it exercises."""
+        band = ("accepted" if answer.status == 200 else "rejected" if answer.status < 500
+                else "server_error")
+        self.totals["sent"] += 1
+        self.totals[band] += 1
+        if verdict is not None:
+            self.totals[f"oracle_{verdict.outcome.value}"] += 1
+        for rule in probe.rules:
+            counts = self.per_rule.setdefault(rule, Counter())
+            counts["sent"] += 1
+            counts[band] += 1
+        for finding in result.findings:
+            entry = self.findings.setdefault(finding.cases, {
+                "cases": list(finding.cases), "observed": Counter(), "example": None})
+            entry["observed"][f"{finding.status}: {finding.message}"[:200]] += 1
+            entry["example"] = entry["example"] or probe.wire
+        if (answer.status == 200 and verdict is not None and result.body is not None
+                and result.body.kind == "success"):
+            self._note_created(result.body.inner)
+        elif answer.status == 200 and verdict is not None and verdict.outcome is not Outcome.ACCEPT:
+            self.totals["created_unexpectedly"] += 1
+
+    def _note_created(self, inner: Any) -> None:
+        images = inner.get("serverImageList") if isinstance(inner, dict) else None
+        for image in images if isinstance(images, list) else []:
+            number = image.get("serverImageNo") if isinstance(image, dict) else None
+            if number is not None and str(number) not in self.created:
+                self.created.append(str(number))
+
+    def fail(self, failure: Failure) -> None:
+        """Keep a violation, once per rule, check and place."""
+        if all(f.violation.key != failure.violation.key for f in self.failures):
+            self.failures.append(failure)
+        counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
+        counts["violations"] += 1
+
+    @property
+    def verdict(self) -> str:
+        """'passed' when the contract held, else 'failed'."""
+        return "failed" if self.failures else "passed"
+
+    def summary(self) -> dict[str, Any]:
+        """The run as summary.json records it (schema version 1)."""
+        return {
+            "schema_version": SUMMARY_SCHEMA_VERSION,
+            "run": {
+                "target": self.target, "endpoint": self.endpoint, "profile": self.profile,
+                "seed": self.seed,
+                "started": datetime.fromtimestamp(self.started, UTC).isoformat(),
+                "duration_s": round(time.time() - self.started, 3),
+                "versions": {"ncp-harness": __version__, "python": platform.python_version()},
+            },
+            "verdict": self.verdict,
+            "counts": dict(self.totals),
+            "rules": {rule: dict(counts) for rule, counts in sorted(self.per_rule.items())},
+            "violations": [f.as_dict() for f in self.failures],
+            "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
+                          "example": e["example"]} for e in self.findings.values()],
+            "resources": {"created": len(self.created), "deleted": len(self.deleted),
+                          "leaked": len(set(self.created) - set(self.deleted))},
+        }
+
+    def write(self, directory: Path) -> Path:
+        """Write summary.json into `directory` (made if needed); return its path."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "summary.json"
+        path.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False),
+                        encoding="utf-8")
+        return path

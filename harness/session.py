@@ -1,0 +1,154 @@
+"""One conformance session: send probes to a target, judge, check, shrink, reproduce.
+
+`exercise(strategy)` runs a Hypothesis property over a strategy of probes against the
+target: each probe is judged by the oracle against the account as it stands, sent, and
+checked. The first violation is shrunk by Hypothesis to a minimal probe, which comes back
+as a `Failure` with its seed and a reproduction (an `ncp-harness send` command and a curl
+line with no secret in it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import shlex
+from dataclasses import dataclass, field, replace
+
+import hypothesis
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from harness.account import Account
+from harness.checks import CheckResult, check_answer, check_auth_failure
+from harness.errors import ContractViolation, Violation
+from harness.model import ACTION, BlockStorage, CreateImageRequest
+from harness.oracle import judge
+from harness.profiles import PROFILES
+from harness.runlog import Failure, RunLog
+from harness.signing import SIGNATURE_V2
+from harness.strategies.probe import Probe
+from harness.strategies.valid import usable_snapshots
+from harness.transport import HttpTarget, Signing
+from harness.wire import encode_params
+
+__all__ = ["ConformanceSession"]
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _suffix(number: int, width: int) -> str:
+    digits = ""
+    for _ in range(width):
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+    return digits
+
+
+@dataclass
+class ConformanceSession:
+    """A target, the account behind it, the run's log, and how hard to try."""
+
+    target: HttpTarget
+    account: Account
+    log: RunLog
+    scenario_path: str | None = None
+    _names: set[str] = field(default_factory=set)
+    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def current_account(self) -> Account:
+        """The account with the images this run has created (their names are in use, U10)."""
+        return replace(self.account, image_names=self.account.image_names | self._names)
+
+    def settings(self) -> hypothesis.settings:
+        """The profile's settings, seeded, without a database, one bug at a time."""
+        return hypothesis.settings(
+            PROFILES[self.log.profile], deadline=None, database=None, derandomize=False,
+            report_multiple_bugs=False, print_blob=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                   HealthCheck.data_too_large])
+
+    def _unique(self, probe: Probe) -> Probe:
+        """Give a valid probe's image a name no earlier request of this run used."""
+        if not probe.label.startswith("valid:") or probe.request is None:
+            return probe
+        name = probe.request.server_image_name or ""
+        width = min(len(name) - 1, 5)
+        fresh = name[:-width] + _suffix(next(self._counter), width) if width > 0 else name
+        request = replace(probe.request, server_image_name=fresh)
+        return replace(probe, params=encode_params(request), request=request)
+
+    def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
+        """Judge, send and check one probe; record it in the log."""
+        probe = self._unique(probe)
+        verdict = judge(probe.params, self.current_account)
+        answer = self.target.send(probe)
+        result = check_answer(probe, verdict, answer, self.current_account)
+        self.log.record(probe, verdict, answer, result)
+        if result.body is not None and result.body.kind == "success":
+            for image in result.body.inner.get("serverImageList") or []:
+                if isinstance(image, dict) and image.get("serverImageName"):
+                    self._names.add(str(image["serverImageName"]))
+        return probe, result
+
+    def exercise(self, strategy: st.SearchStrategy[Probe], test: str) -> Failure | None:
+        """Run the property; the minimal failing probe, if any, as a Failure."""
+        failing: list[tuple[Probe, Violation]] = []
+
+        def prop(probe: Probe) -> None:
+            sent, result = self.exchange(probe)
+            if result.violations:
+                failing.append((sent, result.violations[0]))
+                raise ContractViolation(list(result.violations))
+
+        runner = self.settings()(hypothesis.seed(self.log.seed)(given(strategy)(prop)))
+        with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
+            runner()
+        if not failing:
+            return None
+        probe, violation = failing[-1]  # Hypothesis replays the minimal example last
+        failure = Failure(violation, probe, self.log.seed, test, self.reproduction(probe))
+        self.log.fail(failure)
+        return failure
+
+    def auth(self, signing: Signing, test: str) -> Failure | None:
+        """Send one valid request with a missing, wrong or stale signature."""
+        snap = usable_snapshots(self.account)[0]
+        request = CreateImageRequest(f"auth-{signing}", (BlockStorage(0, snap.instance_no),))
+        probe = Probe.of(request, "GET", f"auth:{signing}", ("SEED-S5",))
+        what = {"none": "a request without a signature",
+                "wrong": "a request with a wrong signature",
+                "stale": "a request signed more than 5 minutes ago"}[signing]
+        answer = self.target.send(probe, signing=signing)
+        result = check_auth_failure(answer, what)
+        self.log.record(replace(probe, label=f"auth:{signing}", rules=("SEED-S5",)), None,
+                        answer, result)
+        if result.ok:
+            return None
+        failure = Failure(result.violations[0], probe, self.log.seed, test,
+                          self.reproduction(probe))
+        self.log.fail(failure)
+        return failure
+
+    def reproduction(self, probe: Probe) -> tuple[str, ...]:
+        """An ncp-harness command and a curl line that resend the probe, with no secret."""
+        command = ["ncp-harness", "send", "--target", self.log.target, "--method", probe.method]
+        if self.scenario_path and self.log.target == "simulator":
+            command += ["--scenario", self.scenario_path]
+        command.append(probe.wire)
+        base = (self.target.endpoint if self.log.target != "simulator"
+                else "http://127.0.0.1:8080")
+        path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
+        signing = (f'-H "x-ncp-apigw-timestamp: $TS" -H "x-ncp-iam-access-key: $ACCESS"'
+                   f' -H "{SIGNATURE_V2}: $SIG"')
+        if probe.method == "GET":
+            curl = f"curl -sS {shlex.quote(base + path)} {signing}"
+        else:
+            curl = (f"curl -sS -X POST {shlex.quote(base + path)} --data-raw"
+                    f" {shlex.quote(probe.wire)} {signing}")
+        note = ("# TS, ACCESS, SIG: see README 'Run it as an HTTP server'"
+                + (" (start `ncp-harness serve --port 8080` first)"
+                   if self.log.target == "simulator" else ""))
+        return (shlex.join(command), curl, note)
+
