@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
-from harness.spec import resolve, validator
+from harness.spec import fast_validator, resolve, validator
 from harness.specschemas import wrapper
 from harness.xmlcodec import from_xml
 
@@ -127,6 +127,8 @@ def _coerce_text(text: str, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - o
 
 
 def _problems(data: dict[str, Any], schema_name: str, kind: BodyKind) -> list[Violation]:
+    if fast_validator(schema_name).is_valid(data):
+        return []
     check = validator(schema_name)
     errors = sorted(check.iter_errors(data), key=_error_order)
     return [_violation(error, kind) for error in errors]

@@ -13,14 +13,23 @@ import signal
 import sys
 import textwrap
 from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
 
 from harness._version import __version__
 from harness.account import GIB
+from harness.checks import check_answer
+from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
 from harness.oracle import Outcome, judge
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.sim.core import Simulator
 from harness.sim.server import SimulatorServer
+from harness.strategies.probe import Probe
+from harness.suite import SUITE_DIR
+from harness.transport import live_target, simulator_target
 from harness.wire import decode
 
 __all__ = ["exposure_warning", "main"]
@@ -53,6 +62,39 @@ def _parser() -> argparse.ArgumentParser:
     judge_cmd.add_argument("--json", action="store_true", help="print the verdict as JSON")
     judge_cmd.add_argument("--scenario", metavar="FILE",
                            help="judge against this scenario's account (TOML or JSON)")
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite against a target (default: the simulator)",
+        description=textwrap.fill(
+            "Generate valid and invalid createServerImageFromSnapshot requests, send them to"
+            " the target, and check every answer against the contract. Writes junit.xml and"
+            " summary.json into the report directory. Exit 0: the contract held; 1: a"
+            " violation was found; 2: a usage, configuration or target error."),
+    )
+    run.add_argument("--target", choices=("simulator", "live"), default="simulator",
+                     help="simulator (default, in-process) or live (signed with"
+                     " NCLOUD_ACCESS_KEY/NCLOUD_SECRET_KEY, sent to NCLOUD_API_GW)")
+    run.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev",
+                     help="dev (default, ~15 s), ci (deeper), nightly (much deeper)")
+    run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
+    run.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    run.add_argument("--report-dir", default="reports", metavar="DIR",
+                     help="where junit.xml and summary.json go (default: %(default)s)")
+    run.add_argument("-k", dest="select", metavar="EXPR",
+                     help="only tests whose name matches (pytest -k)")
+    run.add_argument("-m", dest="markers", metavar="EXPR",
+                     help="only tests with these markers, e.g. seed_r4 (pytest -m)")
+    run.add_argument("--quiet", action="store_true", help="less output while running")
+    send = commands.add_parser(
+        "send",
+        help="send one createServerImageFromSnapshot request and check the answer",
+        description="Send one request (as printed in a failure's reproduction), show the"
+        " oracle's verdict, the answer and every check. Exit 1 on a violation.",
+    )
+    send.add_argument("wire", help="the query string or form body, exactly as to send")
+    send.add_argument("--method", choices=("GET", "POST"), default="GET")
+    send.add_argument("--target", choices=("simulator", "live"), default="simulator")
+    send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
     serve = commands.add_parser(
         "serve",
         help="run the embedded simulator as an HTTP server",
@@ -106,6 +148,51 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    report_dir = Path(args.report_dir).resolve()
+    pytest_args = [str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir",
+                   str(SUITE_DIR), "--target", args.target, "--profile", args.profile,
+                   "--report-dir", str(report_dir), "--junitxml", str(report_dir / "junit.xml"),
+                   "-o", "junit_family=xunit2", "--assert=plain", "-q" if args.quiet else "-v"]
+    if args.seed is not None:
+        pytest_args += ["--seed", str(args.seed)]
+    if args.scenario:
+        pytest_args += ["--scenario", str(Path(args.scenario).resolve())]
+    if args.select:
+        pytest_args += ["-k", args.select]
+    if args.markers:
+        pytest_args += ["-m", args.markers]
+    code = int(pytest.main(pytest_args))
+    return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
+
+
+def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
+    with ExitStack() as stack:
+        if target_name == "simulator":
+            target = stack.enter_context(simulator_target(_scenario(scenario)))
+        else:
+            target = live_target()
+            stack.callback(target.close)
+        account = discover(target)
+        probe = Probe(decode(wire), "POST" if method == "POST" else "GET", "send", (), raw=wire)
+        verdict = judge(probe.params, account)
+        answer = target.send(probe)
+        result = check_answer(probe, verdict, answer, account)
+        print(f"oracle: {verdict}")
+        print(f"answer: {answer.status} {answer.header('Content-Type')}")
+        print(answer.body.decode("utf-8", "replace")[:2000])
+        for violation in result.violations:
+            print(f"VIOLATION {violation}")
+        for finding in result.findings:
+            print(f"finding [{', '.join(finding.cases)}] {finding.message}")
+        if result.ok:
+            print("checks: the answer keeps the contract")
+        if target_name == "live" and answer.status == 200 and result.body is not None:
+            print("note: this request created an image on the live account; delete it with"
+                  " deleteServerImage", file=sys.stderr)
+        return EXIT_CONTRACT if result.violations else EXIT_OK
+
+
 def exposure_warning(address: str) -> str | None:
     """A warning when the simulator listens beyond loopback, else None."""
     if ipaddress.ip_address(address).is_loopback:
@@ -149,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "judge":
             return _judge(args.query, as_json=args.json, scenario=args.scenario)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "send":
+            return _send(args.wire, args.method, args.target, args.scenario)
         if args.command == "serve":
             return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose)
     except HarnessError as exc:

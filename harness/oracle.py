@@ -22,7 +22,7 @@ from harness.account import Account
 from harness.model import CreateImageRequest, Params
 from harness.reading import read
 from harness.rulebook import RULEBOOK
-from harness.rules import Breach, OpenCase
+from harness.rules import Breach, OpenCase, rule_sort_key
 from harness.wire import encode_params
 
 __all__ = ["Outcome", "Verdict", "judge"]
@@ -47,12 +47,12 @@ class Verdict:
     @property
     def rules(self) -> tuple[str, ...]:
         """Ids of the rules broken, sorted, each once."""
-        return tuple(sorted({b.rule for b in self.breaches}, key=_rule_sort_key))
+        return tuple(sorted({b.rule for b in self.breaches}, key=rule_sort_key))
 
     @property
     def cases(self) -> tuple[str, ...]:
         """Ids of the open cases seen, sorted, each once."""
-        return tuple(sorted({c.case for c in self.open_cases}, key=_rule_sort_key))
+        return tuple(sorted({c.case for c in self.open_cases}, key=rule_sort_key))
 
     def __str__(self) -> str:
         if self.outcome is Outcome.REJECT:
@@ -96,8 +96,3 @@ def _as_params(
         return tuple((str(k), str(v)) for k, v in request.items())
     return tuple((str(k), str(v)) for k, v in request)
 
-
-def _rule_sort_key(rule_id: str) -> tuple[str, int]:
-    head = rule_id.rstrip("0123456789")
-    tail = rule_id[len(head):]
-    return head, int(tail) if tail else 0

@@ -30,6 +30,7 @@ __all__ = [
     "Breach",
     "OpenCase",
     "Rule",
+    "rule_sort_key",
 ]
 
 
@@ -58,6 +59,13 @@ class OpenCase:
     case: str
     path: str
     message: str
+
+
+def rule_sort_key(rule_id: str) -> tuple[str, int]:
+    """Sort SEED-R2 before SEED-R11 and U2 before U10."""
+    head = rule_id.rstrip("0123456789")
+    tail = rule_id[len(head):]
+    return head, int(tail) if tail else 0
 
 
 def _table(*rows: Rule) -> Mapping[str, Rule]:

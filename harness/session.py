@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from harness.account import Account
+from harness.body import parse_body
 from harness.checks import CheckResult, check_answer, check_auth_failure
-from harness.errors import ContractViolation, Violation
+from harness.errors import ContractViolation, UnreadableBody, Violation
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import judge
 from harness.profiles import PROFILES
@@ -54,12 +55,18 @@ class ConformanceSession:
     log: RunLog
     scenario_path: str | None = None
     _names: set[str] = field(default_factory=set)
+    _current: Account | None = None
+    _current_size: int = -1
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
     def current_account(self) -> Account:
         """The account with the images this run has created (their names are in use, U10)."""
-        return replace(self.account, image_names=self.account.image_names | self._names)
+        if self._current is None or self._current_size != len(self._names):
+            self._current = replace(self.account,
+                                    image_names=self.account.image_names | self._names)
+            self._current_size = len(self._names)
+        return self._current
 
     def settings(self) -> hypothesis.settings:
         """The profile's settings, seeded, without a database, one bug at a time."""
@@ -128,6 +135,33 @@ class ConformanceSession:
             return None
         failure = Failure(result.violations[0], probe, self.log.seed, test,
                           self.reproduction(probe))
+        self.log.fail(failure)
+        return failure
+
+    def neighbour(self, action: str, fmt: str, test: str) -> Failure | None:
+        """Call a neighbour action; its answer must be a 200 in `fmt` matching the schema."""
+        params = (("responseFormatType", fmt),)
+        probe = Probe(params, "GET", f"neighbour:{action}", ("SEED-S2",))
+        answer = self.target.call(action, params)
+        violations: list[Violation] = []
+        try:
+            body = parse_body(answer.body, action=action)
+        except UnreadableBody as exc:
+            violations.extend(exc.violations)
+        else:
+            if answer.status != 200 or body.kind != "success":
+                violations.append(Violation("SEED-S5", "status_agrees_with_oracle",
+                                            f"{action} answered {answer.status} ({body.root})",
+                                            expected=200, actual=answer.status))
+            elif body.format != fmt:
+                violations.append(Violation("SEED-S6", "format_matches_request",
+                                            f"{action} answered {body.format}, not {fmt}",
+                                            expected=fmt, actual=body.format))
+            violations.extend(body.problems)
+        self.log.record(probe, None, answer, CheckResult(tuple(violations)))
+        if not violations:
+            return None
+        failure = Failure(violations[0], probe, self.log.seed, test, ())
         self.log.fail(failure)
         return failure
 

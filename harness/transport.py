@@ -10,6 +10,7 @@ the Go SDK does. Nothing here logs or returns a key or a signature.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,13 +34,35 @@ __all__ = ["PUBLIC_GATEWAY", "HttpTarget", "Signing", "live_target", "simulator_
 
 PUBLIC_GATEWAY = "https://ncloud.apigw.ntruss.com"
 Signing = Literal["valid", "none", "wrong", "stale"]
-_URL_SAFE = set("!#$%&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_"
-                "abcdefghijklmnopqrstuvwxyz~")
+_QUERY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "-._~!$&'()*+,;=:@/?")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+_ALREADY_SAFE = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-F]{2})*")
 
 
 def _url_safe(wire: str) -> str:
-    """Escape only what a URL cannot carry (spaces, controls, non-ASCII); keep the rest."""
-    return "".join(ch if ch in _URL_SAFE else quote(ch, safe="", errors="replace") for ch in wire)
+    """The query exactly as urllib3 puts it on the wire, so that it can be signed as sent.
+
+    urllib3 upper-cases percent-escapes and escapes what a query may not hold (spaces,
+    controls, non-ASCII, a `%` that starts no escape); doing the same first keeps the
+    signature over the bytes that really go out.
+    """
+    if _ALREADY_SAFE.fullmatch(wire):
+        return wire
+    out = []
+    i = 0
+    while i < len(wire):
+        ch = wire[i]
+        if ch == "%" and wire[i + 1:i + 2] in _HEX and wire[i + 2:i + 3] in _HEX and \
+                len(wire[i + 1:i + 3]) == 2:
+            out.append("%" + wire[i + 1:i + 3].upper())
+            i += 3
+            continue
+        out.append(ch if ch in _QUERY_SAFE else quote(ch, safe="", errors="replace"))
+        i += 1
+    return "".join(out)
 
 
 @dataclass

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from harness.sim.state import Image, StoredMapping
 from harness.xmlcodec import to_xml
 
-__all__ = ["Format", "SimResponse", "gateway_error", "image_body", "server_error", "success"]
+__all__ = [
+    "GATEWAY_CODES",
+    "Format", "SimResponse", "gateway_error", "image_body", "server_error", "success"]
 
 Format = Literal["xml", "json"]
 
@@ -27,10 +29,15 @@ _GATEWAY = {
     404: ("300", "Not Found"),
     405: ("100", "Method Not Allowed"),
     413: ("430", "Request Entity Too Large"),
+    414: ("430", "Request-URI Too Long"),
+    431: ("430", "Request Header Fields Too Large"),
     429: ("410", "Throttle Limited"),
     503: ("500", "Endpoint Error"),
     504: ("510", "Endpoint Timeout"),
 }
+GATEWAY_CODES = frozenset(_GATEWAY)
+"""Statuses the simulated gateway answers with its own JSON error."""
+
 _VOLUME_NAMES = {"CB1": "Common BlockStorage 1", "CB2": "Common BlockStorage 2",
                  "FB1": "Flexible BlockStorage 1", "FB2": "Flexible BlockStorage 2"}
 _STATUS_NAMES = {"INIT": ("NSI INIT state", "creating"), "CREAT": ("NSI CREATED state", "created")}

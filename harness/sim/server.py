@@ -7,6 +7,7 @@ most the scenario's body limit before answering 413.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.sim.core import Simulator
-from harness.sim.render import SimResponse, gateway_error
+from harness.sim.render import GATEWAY_CODES, SimResponse, gateway_error
 
 __all__ = ["SimulatorServer", "running"]
 
@@ -29,6 +30,18 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ncp-harness-simulator"
     sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """HTTP-level errors (bad request line, URI too long) in the gateway's JSON shape."""
+        del explain
+        self.close_connection = True
+        self._send(gateway_error(code if code in GATEWAY_CODES else 400,
+                                 message or "the request could not be read"))
 
     def version_string(self) -> str:
         return self.server_version
@@ -88,9 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        body = response.body if self.command != "HEAD" else b""
+        # Headers and body in one write: two small writes meet delayed ACKs (40 ms each).
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         if self.server.verbose:

@@ -9,6 +9,7 @@ be deleted. Numbers are handed out in order under a lock, so none repeats.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -53,12 +54,13 @@ class ImageStore:
         self._next = first_no
         self._ready_after = ready_after_looks
         self._images: dict[str, Image] = {}
-        self._names: frozenset[str] | None = None
+        self._names: Counter[str] = Counter()
         for offset, name in enumerate(existing):
             number = str(EXISTING_FIRST_NO + offset)
             base = StoredMapping(0, None, None, 10 * 2**30, "CB1")
             self._images[number] = Image(number, name, None, (base,), status="CREAT",
                                          preexisting=True)
+            self._names[name] += 1
 
     @property
     def created_count(self) -> int:
@@ -73,7 +75,7 @@ class ImageStore:
             image = Image(str(self._next), name, description, mappings)
             self._next += 1
             self._images[image.number] = image
-            self._names = None
+            self._names[name] += 1
             return _snapshot_of(image)
 
     def look(self, numbers: list[str] | None = None, name: str | None = None) -> list[Image]:
@@ -100,15 +102,15 @@ class ImageStore:
                     return [], f"serverImageNo {number!r} does not exist"
                 if image.status != "CREAT" and image.looks < self._ready_after:
                     return [], f"server image {number} is still being created (INIT)"
-            self._names = None
-            return [_snapshot_of(self._images.pop(n)) for n in dict.fromkeys(numbers)], None
+            gone = [self._images.pop(n) for n in dict.fromkeys(numbers)]
+            self._names.subtract(image.name for image in gone)
+            self._names += Counter()  # drop names whose count fell to zero
+            return [_snapshot_of(image) for image in gone], None
 
     def names(self) -> frozenset[str]:
         """Names of the images that exist now."""
         with self._lock:
-            if self._names is None:
-                self._names = frozenset(image.name for image in self._images.values())
-            return self._names
+            return frozenset(self._names)
 
     def __len__(self) -> int:
         with self._lock:

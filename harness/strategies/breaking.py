@@ -51,7 +51,7 @@ def _free_order(params: Params) -> int:
 
 
 def r1(draw: Draw, params: Params, account: Account) -> Params:
-    code = draw(st.sampled_from(["XX", "kr", "KR1", "ZZZ", "GLOBAL"]).filter(
+    code = draw(st.sampled_from(("XX", "kr", "KR1", "ZZZ", "GLOBAL")).filter(
         lambda c: c not in account.regions))
     return put_top(params, "regionCode", code)
 
@@ -65,14 +65,14 @@ def r2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
                                                                         max_size=10)),
         st.builds(lambda t: t + "-", st.text(ok, min_size=3, max_size=10)),   # '-' last
         st.builds(lambda a, c, b: a + c + b, st.text(ok, min_size=1, max_size=5),
-                  st.sampled_from(["_", ".", " ", "é", "名", "!", "\u200b"]),
+                  st.sampled_from(("_", ".", " ", "é", "名", "!", "\u200b")),
                   st.text(ok, min_size=1, max_size=5)),
     ))
     return put_top(params, "serverImageName", name)
 
 
 def r3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    unit = draw(st.sampled_from(["a", "é", "説", "\U0001f600"]))
+    unit = draw(st.sampled_from(("a", "é", "説", "\U0001f600")))
     extra = draw(st.integers(1, 300))
     count = -(-(DESCRIPTION_MAX_BYTES + extra) // len(unit.encode()))
     return put_top(params, "serverImageDescription", unit * count)
@@ -99,10 +99,10 @@ def r4(draw: Draw, params: Params, account: Account) -> Params:
     params = _new_entry(params, _free_order(params)) if entry_count(params) < 2 else params
     target = _additional(draw, params)
     if kind == "range":
-        value = draw(st.sampled_from(["-1", "21", "99", str(2**31)]))
+        value = draw(st.sampled_from(("-1", "21", "99", str(2**31))))
         return put(params, target, "order", value)
     if kind == "not-int":
-        return put(params, target, "order", draw(st.sampled_from(["one", "1.5", "0x1", "1e1"])))
+        return put(params, target, "order", draw(st.sampled_from(("one", "1.5", "0x1", "1e1"))))
     return drop(params, target, "order")
 
 
@@ -131,7 +131,7 @@ def r6(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     n = entry_count(params) + 1
     params = put(params, n, "order", str(_free_order(params)))
     params = put(params, n, "blockStorageSize", "100")
-    return put(params, n, "emptyBlockStorage", draw(st.sampled_from(["true", "false"])))
+    return put(params, n, "emptyBlockStorage", draw(st.sampled_from(("true", "false"))))
 
 
 def r7(draw: Draw, params: Params, account: Account) -> Params:
@@ -151,7 +151,7 @@ def r7(draw: Draw, params: Params, account: Account) -> Params:
     if kind == "missing":
         return drop(params, n, "blockStorageSize")
     if kind == "not-int":
-        value = draw(st.sampled_from(["ten", "10.5", "1e2", "0x10"]))
+        value = draw(st.sampled_from(("ten", "10.5", "1e2", "0x10")))
     elif kind == "below":
         value = str(draw(st.integers(-10, limits.min_gb - 1)))
     elif kind == "step" and limits.step_gb > 1:
@@ -164,19 +164,19 @@ def r7(draw: Draw, params: Params, account: Account) -> Params:
 def r8(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     if draw(st.booleans()):
         return put(params, base_index(params), "blockStorageVolumeTypeCode",
-                   draw(st.sampled_from(["CB1", "FB2"])))
+                   draw(st.sampled_from(("CB1", "FB2"))))
     params = _new_entry(params, _free_order(params))
     return put(params, entry_count(params), "blockStorageVolumeTypeCode",
-               draw(st.sampled_from(["CB3", "cb1", "SSD", "FB 1", "HDD"])))
+               draw(st.sampled_from(("CB3", "cb1", "SSD", "FB 1", "HDD"))))
 
 
 def r9(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     if draw(st.booleans()):
         return put(params, base_index(params), "emptyBlockStorage",
-                   draw(st.sampled_from(["true", "false"])))
+                   draw(st.sampled_from(("true", "false"))))
     params = _new_entry(params, _free_order(params))
     return put(params, entry_count(params), "emptyBlockStorage",
-               draw(st.sampled_from(["yes", "1", "0", "ture", "on"])))
+               draw(st.sampled_from(("yes", "1", "0", "ture", "on"))))
 
 
 def r11(draw: Draw, params: Params, account: Account) -> Params:

@@ -110,7 +110,7 @@ def u8(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
 
 
 def u9(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    value = draw(st.sampled_from(["yaml", "JSON", "XML", "", "csv"]))
+    value = draw(st.sampled_from(("yaml", "JSON", "XML", "", "csv")))
     kept = tuple((k, v) for k, v in params if k != "responseFormatType")
     return (*kept, ("responseFormatType", value))
 
@@ -127,7 +127,7 @@ def uh1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
 def uh2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     params = _new_entry(params, _next_order(params))
     return put(params, entry_count(params), "emptyBlockStorage",
-               draw(st.sampled_from(["True", "TRUE", "tRUE"])))
+               draw(st.sampled_from(("True", "TRUE", "tRUE"))))
 
 
 def uh3(draw: Draw, params: Params, account: Account) -> Params:

@@ -30,10 +30,10 @@ NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-"
 METHODS: tuple[Method, ...] = ("GET", "POST")
 
 
-def usable_snapshots(account: Account) -> list[Snapshot]:
+def usable_snapshots(account: Account) -> tuple[Snapshot, ...]:
     """Snapshots any storage may use without doubt: bootable, KVM, available (SEED-R5, R11)."""
-    return [s for s in account.snapshots
-            if s.bootable and s.hypervisor == "KVM" and s.status == "CREAT"]
+    return tuple(s for s in account.snapshots
+                 if s.bootable and s.hypervisor == "KVM" and s.status == "CREAT")
 
 
 def names(min_size: int = NAME_MIN, max_size: int = NAME_MAX) -> st.SearchStrategy[str]:
@@ -103,7 +103,7 @@ def _optional(draw: Any, request: CreateImageRequest, account: Account) -> Creat
     region = draw(st.none() | st.sampled_from(account.regions))
     description = request.description if request.description is not None else draw(
         st.none() | st.text(max_size=60).filter(lambda t: len(t.encode()) <= 1000))
-    fmt = draw(st.sampled_from([None, "xml", "json"]))
+    fmt = draw(st.sampled_from((None, "xml", "json")))
     return replace(request, region_code=region, description=description, response_format=fmt)
 
 
@@ -127,7 +127,7 @@ def valid_request(
 
 def _exact_bytes_description() -> st.SearchStrategy[str]:
     """Exactly 1000 bytes of UTF-8 mixing 1-, 2-, 3- and 4-byte characters (SEED-R3)."""
-    pieces = st.lists(st.sampled_from(["a", "é", "説", "\U0001f600"]), min_size=1, max_size=400)
+    pieces = st.lists(st.sampled_from(("a", "é", "説", "\U0001f600")), min_size=1, max_size=400)
 
     def fill(chars: list[str]) -> str:
         text = ""

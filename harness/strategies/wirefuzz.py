@@ -40,10 +40,10 @@ def _mutate(draw: Any, wire: str, kind: str) -> str:
     if kind == "duplicate-key":
         pick = draw(st.sampled_from(pairs))
         key = pick.split("=", 1)[0]
-        other = draw(st.sampled_from(["", "0", "x", "true", "1000001", "CB1"]))
+        other = draw(st.sampled_from(("", "0", "x", "true", "1000001", "CB1")))
         pairs.insert(draw(st.integers(0, len(pairs))), f"{key}={other}")
     elif kind == "junk-index":
-        junk = draw(st.sampled_from(["a", "-1", "1.5", "", "99999999999", "0x1", "%31", " 1"]))
+        junk = draw(st.sampled_from(("a", "-1", "1.5", "", "99999999999", "0x1", "%31", " 1")))
         index = draw(st.sampled_from(sorted({p.split(".")[1] for p in pairs
                                              if p.startswith("blockStorageList.")})))
         pairs = [p.replace(f"blockStorageList.{index}.", f"blockStorageList.{junk}.", 1)
@@ -60,7 +60,7 @@ def _mutate(draw: Any, wire: str, kind: str) -> str:
         pairs = [p for p in pairs if not p.startswith(f"{field}=")]
         pairs.append(encode(((field, f"img{trap}x"),)))
     elif kind == "huge-value":
-        size = draw(st.sampled_from([1_001, 10_000, 100_000]))
+        size = draw(st.sampled_from((1_001, 10_000, 100_000)))
         field = draw(st.sampled_from(["serverImageName", "serverImageDescription",
                                       "blockStorageList.1.blockStorageSize"]))
         pairs = [p for p in pairs if not p.startswith(f"{field}=")]

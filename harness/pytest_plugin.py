@@ -1,0 +1,131 @@
+"""The pytest plugin: --target, --profile, --seed; the session fixture; summary and table.
+
+Loaded through the `pytest11` entry point. Its fixtures only start a target when a test
+asks for `ncp_session` (the conformance suite, `harness.suite`, or your own tests). A
+target that cannot be used ends the session with exit code 2 and a message naming the
+problem; a violation fails the test that found it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.cleanup import cleanup
+from harness.discovery import discover
+from harness.errors import HarnessError
+from harness.profiles import PROFILES, register_profiles
+from harness.rules import RULES, rule_sort_key
+from harness.runlog import RunLog
+from harness.scenario import default_scenario, load_scenario
+from harness.session import ConformanceSession
+from harness.transport import live_target, simulator_target
+
+__all__ = ["ncp_session", "pytest_addoption", "pytest_configure"]
+
+TARGETS = ("simulator", "live")
+
+
+@dataclass
+class _State:
+    log: RunLog | None = None
+    report_dir: Path | None = None
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The conformance run's options."""
+    group = parser.getgroup("ncp-harness", "createServerImageFromSnapshot conformance")
+    group.addoption("--target", choices=TARGETS, default="simulator",
+                    help="where to send requests: the embedded simulator (default) or a"
+                    " live account (NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW)")
+    group.addoption("--profile", choices=list(PROFILES), default="dev",
+                    help="how hard to try: dev (default, quick), ci, nightly")
+    group.addoption("--seed", type=int, default=None,
+                    help="the Hypothesis seed (default: random, printed in the summary)")
+    group.addoption("--scenario", default=None, metavar="FILE",
+                    help="the simulator's scenario (TOML or JSON); simulator target only")
+    group.addoption("--report-dir", default=None, metavar="DIR",
+                    help="write summary.json here (ncp-harness run: reports/)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers per rule, Hypothesis profiles, and the run's state."""
+    for rule in RULES:
+        config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
+    register_profiles()
+    report_dir = config.getoption("--report-dir", None)
+    config.stash[_STATE] = _State(report_dir=Path(report_dir) if report_dir else None)
+
+
+@pytest.fixture(scope="session")
+def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
+    """A conformance session against the chosen target (started once per pytest session)."""
+    config = request.config
+    target_name = config.getoption("--target")
+    scenario_path = config.getoption("--scenario")
+    seed = config.getoption("--seed")
+    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    if scenario_path and target_name != "simulator":
+        pytest.exit("ncp-harness: error: --scenario applies to --target simulator only; a live"
+                    " account's state is learned from the account", returncode=2)
+    with ExitStack() as stack:
+        try:
+            if target_name == "simulator":
+                scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
+                target = stack.enter_context(simulator_target(scenario))
+            else:
+                target = live_target()
+                stack.callback(target.close)
+            account = discover(target, region=os.environ.get("NCLOUD_REGION") or None)
+        except HarnessError as exc:
+            pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
+        log = RunLog(target_name, target.endpoint, config.getoption("--profile"), seed)
+        config.stash[_STATE].log = log
+        yield ConformanceSession(target, account, log, scenario_path)
+        report = cleanup(target, log.created)
+        log.deleted.extend(report.deleted)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write summary.json when a conformance session ran."""
+    del exitstatus
+    state = session.config.stash.get(_STATE, None)
+    if state is not None and state.log is not None and state.report_dir is not None:
+        state.log.write(state.report_dir)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The per-rule table and the verdict, after the run."""
+    state = terminalreporter.config.stash.get(_STATE, None)
+    if state is None or state.log is None:
+        return
+    summary = state.log.summary()
+    run = summary["run"]
+    write = terminalreporter.write_line
+    terminalreporter.section("ncp-harness conformance")
+    write(f"target {run['target']} ({run['endpoint']}), profile {run['profile']},"
+          f" seed {run['seed']}, {run['duration_s']:.1f} s")
+    write(f"{'rule':10} {'sent':>6} {'200':>6} {'4xx':>6} {'5xx':>5} {'violations':>10}")
+    for rule, counts in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
+        write(f"{rule:10} {counts.get('sent', 0):>6} {counts.get('accepted', 0):>6}"
+              f" {counts.get('rejected', 0):>6} {counts.get('server_error', 0):>5}"
+              f" {counts.get('violations', 0):>10}")
+    resources = summary["resources"]
+    write(f"sent {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
+          f" cases observed (findings); images created {resources['created']}, deleted"
+          f" {resources['deleted']}, leaked {resources['leaked']}")
+    if state.report_dir is not None:
+        write(f"summary: {state.report_dir / 'summary.json'}")
+    verdict = ("PASSED: the contract held" if summary["verdict"] == "passed"
+               else f"FAILED: {len(summary['violations'])} violation(s)")
+    write(verdict, bold=True, red=summary["verdict"] != "passed",
+          green=summary["verdict"] == "passed")

@@ -1,0 +1,93 @@
+"""The conformance tests: one per valid class, broken rule, open case, wire kind, auth fault.
+
+Each test is a Hypothesis property over probes (`harness.strategies`) run by the session
+fixture of `harness.pytest_plugin` against the chosen target. A failure shows the rule,
+the check, expected and actual, the minimal request, the seed and how to reproduce it.
+Markers: `seed_r1` .. `seed_r11`, `seed_s1` .. `seed_s6` select one rule's tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import strategies as st
+
+from harness.errors import ConfigError
+from harness.rules import OPEN_CASES
+from harness.session import ConformanceSession
+from harness.strategies.breaking import BREAKABLE, breaking_probes
+from harness.strategies.open_cases import open_case_probes
+from harness.strategies.probe import Probe
+from harness.strategies.valid import VALID_CLASSES, valid_probes
+from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
+
+NEIGHBOURS = ("getRegionList", "getBlockStorageSnapshotInstanceList",
+              "getBlockStorageVolumeTypeList", "getServerImageList")
+
+
+def _marks(*rules: str) -> list[pytest.MarkDecorator]:
+    return [getattr(pytest.mark, r.lower().replace("-", "_")) for r in rules
+            if r.startswith("SEED-")]
+
+
+def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe]],
+         test: str) -> None:
+    try:
+        strategy = make()
+    except ConfigError as exc:
+        pytest.skip(str(exc))
+    failure = session.exercise(strategy, test)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
+@pytest.mark.parametrize("cls", [pytest.param(c, marks=_marks(*rules))
+                                 for c, (rules, _) in VALID_CLASSES.items()])
+def test_valid_request_is_accepted(ncp_session: ConformanceSession, cls: str,
+                                   request: pytest.FixtureRequest) -> None:
+    """A valid request of each combination class gets 200 and a body that echoes it."""
+    _run(ncp_session, lambda: valid_probes(ncp_session.account, cls), request.node.nodeid)
+
+
+@pytest.mark.parametrize("rule", [pytest.param(r, marks=_marks(r)) for r in BREAKABLE])
+def test_broken_rule_is_rejected(ncp_session: ConformanceSession, rule: str,
+                                 request: pytest.FixtureRequest) -> None:
+    """A request that breaks one rule gets a 4xx with a responseError body."""
+    _run(ncp_session, lambda: breaking_probes(ncp_session.account, rule), request.node.nodeid)
+
+
+@pytest.mark.parametrize("case", list(OPEN_CASES))
+def test_open_case_is_a_finding(ncp_session: ConformanceSession, case: str,
+                                request: pytest.FixtureRequest) -> None:
+    """Whatever the service does where the seed is silent is recorded, never failed (but 5xx)."""
+    _run(ncp_session, lambda: open_case_probes(ncp_session.account, case), request.node.nodeid)
+
+
+@pytest.mark.seed_s5
+@pytest.mark.parametrize("kind", WIRE_KINDS)
+def test_wire_fuzz_never_gets_5xx(ncp_session: ConformanceSession, kind: str,
+                                  request: pytest.FixtureRequest) -> None:
+    """Raw wire no SDK sends (duplicates, junk N, odd escapes, traps, huge values): no 5xx."""
+    _run(ncp_session, lambda: wire_probes(ncp_session.account, kind), request.node.nodeid)
+
+
+@pytest.mark.seed_s5
+@pytest.mark.parametrize("signing", ["none", "wrong", "stale"])
+def test_auth_failure_gets_401(ncp_session: ConformanceSession, signing: str,
+                               request: pytest.FixtureRequest) -> None:
+    """No signature, a wrong one, or one older than 5 minutes: 401 with the gateway body."""
+    failure = ncp_session.auth(signing, request.node.nodeid)  # type: ignore[arg-type]
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
+@pytest.mark.seed_s2
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+@pytest.mark.parametrize("action", NEIGHBOURS)
+def test_neighbour_answers_match_the_schema(ncp_session: ConformanceSession, action: str,
+                                            fmt: str, request: pytest.FixtureRequest) -> None:
+    """The neighbour actions a run relies on answer in the asked format and schema."""
+    failure = ncp_session.neighbour(action, fmt, request.node.nodeid)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
