@@ -1,0 +1,127 @@
+"""`ncp-harness run` end to end: exit codes, junit.xml, summary.json, markers, live over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from harness.oracle import Outcome, Verdict
+from harness.scenario import default_scenario
+from harness.sim import Simulator
+from harness.sim.server import running
+
+CREDS = default_scenario().credentials
+assert CREDS is not None
+
+
+def run(*args: str, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    return subprocess.run([sys.executable, "-m", "harness", "run", "--quiet", *args],
+                          capture_output=True, text=True, timeout=600, check=False,
+                          env={**base, **(env or {})}, cwd=cwd)
+
+
+def junit_names(report: Path) -> list[str]:
+    tree = ET.parse(report / "junit.xml")  # noqa: S314 - our own file
+    return [case.get("name", "") for case in tree.iter("testcase")]
+
+
+@pytest.mark.slow
+def test_a_clean_simulator_passes_and_writes_reports(tmp_path: Path) -> None:
+    result = run("--seed", "11", "-k", "SEED-R2 or auth or name", "--report-dir",
+                 str(tmp_path))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "PASSED: the contract held" in result.stdout
+    assert "seed 11" in result.stdout
+    names = junit_names(tmp_path)
+    assert "test_broken_rule_is_rejected[SEED-R2]" in names
+    assert "test_auth_failure_gets_401[stale]" in names
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["schema_version"] == 1
+    assert summary["verdict"] == "passed"
+    assert summary["run"]["seed"] == 11
+    assert summary["run"]["target"] == "simulator"
+    assert summary["rules"]["SEED-R2"]["sent"] > 0
+    assert summary["resources"]["leaked"] == 0
+    assert summary["resources"]["created"] == summary["resources"]["deleted"] > 0
+
+
+@pytest.mark.slow
+def test_markers_select_one_rule(tmp_path: Path) -> None:
+    result = run("--seed", "1", "-m", "seed_r4", "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stdout[-2000:]
+    names = junit_names(tmp_path)
+    assert names
+    assert all("SEED-R4" in n or "order" in n or "base-only" in n or "mixed" in n
+               for n in names), names
+    assert "test_broken_rule_is_rejected[SEED-R4]" in names
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (("--target", "live"), {}, "needs NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY"),
+    (("--scenario", "/nonexistent.toml"), {}, "cannot be read"),
+    (("--target", "live", "--scenario", "x.toml"), {"NCLOUD_ACCESS_KEY": "a",
+                                                     "NCLOUD_SECRET_KEY": "b"},
+     "--scenario applies to --target simulator only"),
+])
+def test_usage_and_configuration_errors_exit_2(args: tuple[str, ...], env: dict[str, str],
+                                               message: str, tmp_path: Path) -> None:
+    result = run(*args, "--report-dir", str(tmp_path), env=env)
+    assert result.returncode == 2
+    assert message in result.stdout + result.stderr
+
+
+def test_an_unreachable_live_target_exits_2(tmp_path: Path) -> None:
+    with running() as server:
+        url = server.url
+    result = run("--target", "live", "--report-dir", str(tmp_path),
+                 env={"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b", "NCLOUD_API_GW": url})
+    assert result.returncode == 2
+    assert f"cannot reach {url}" in result.stdout + result.stderr
+
+
+def _live_env(url: str) -> dict[str, str]:
+    assert CREDS is not None
+    return {"NCLOUD_ACCESS_KEY": CREDS.access_key, "NCLOUD_SECRET_KEY": CREDS.secret_key,
+            "NCLOUD_API_GW": url}
+
+
+@pytest.mark.slow
+def test_live_target_against_serve_passes_with_signatures_checked(tmp_path: Path) -> None:
+    with running() as server:
+        result = run("--target", "live", "--seed", "5", "--report-dir", str(tmp_path),
+                     env=_live_env(server.url))
+        assert server.simulator.scenario.verify_signatures
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["run"]["endpoint"] == server.url
+    assert summary["counts"]["sent"] > 1000
+    assert CREDS is not None
+    for secret in (CREDS.access_key, CREDS.secret_key):
+        assert secret not in (tmp_path / "summary.json").read_text()
+        assert secret not in (tmp_path / "junit.xml").read_text()
+        assert secret not in result.stdout
+
+
+@pytest.mark.slow
+def test_a_violation_exits_1_and_is_reported(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("harness.sim.actions.judge",
+                        lambda params, account: Verdict(Outcome.ACCEPT))
+    with running(Simulator()) as server:
+        result = run("--target", "live", "--seed", "5", "-k", "SEED-R3", "--report-dir",
+                     str(tmp_path), env=_live_env(server.url))
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "[SEED-R3] status_agrees_with_oracle" in result.stdout
+    assert "reproduce:" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "failed"
+    assert [v["rule"] for v in summary["violations"]] == ["SEED-R3"]
+    assert summary["violations"][0]["reproduction"][0].startswith("ncp-harness send")

@@ -1,0 +1,102 @@
+"""The session finds deliberately broken services, shrinks, and reproduces without secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import replace
+
+import pytest
+
+from harness.discovery import discover
+from harness.oracle import Outcome, Verdict, judge
+from harness.runlog import RunLog
+from harness.scenario import default_scenario
+from harness.session import ConformanceSession
+from harness.sim import SimResponse, Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.strategies.breaking import breaking_probes
+from harness.strategies.valid import valid_probes
+from harness.strategies.wirefuzz import wire_probes
+from harness.transport import HttpTarget
+
+SECRET = default_scenario().credentials
+
+
+@pytest.fixture
+def session_for() -> Iterator[Callable[[Simulator], ConformanceSession]]:
+    with ExitStack() as stack:
+        def make(simulator: Simulator) -> ConformanceSession:
+            stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
+            target = HttpTarget(DEFAULT_BASE_URL, simulator.credentials, name="simulator")
+            stack.callback(target.close)
+            log = RunLog("simulator", target.endpoint, "dev", 4242)
+            return ConformanceSession(target, discover(target), log)
+
+        yield make
+
+
+Factory = Callable[[Simulator], ConformanceSession]
+
+
+def test_a_correct_service_passes(session_for: Factory) -> None:
+    session = session_for(Simulator())
+    assert session.exercise(valid_probes(session.account, "mixed"), "t") is None
+    assert session.exercise(breaking_probes(session.account, "SEED-R7"), "t") is None
+    assert session.log.verdict == "passed"
+    assert session.log.totals["sent"] >= 100
+
+
+def test_a_service_that_accepts_everything_is_caught_and_shrunk(
+    session_for: Factory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("harness.sim.actions.judge",
+                        lambda params, account: Verdict(Outcome.ACCEPT))
+    session = session_for(Simulator())
+    failure = session.exercise(breaking_probes(session.account, "SEED-R2"), "t::SEED-R2")
+    assert failure is not None
+    assert (failure.violation.rule, failure.violation.check) == (
+        "SEED-R2", "status_agrees_with_oracle")
+    assert (failure.violation.expected, failure.violation.actual) == ("4xx", 200)
+    verdict = judge(failure.probe.params, session.account)
+    assert verdict.outcome is Outcome.REJECT
+    assert len(failure.probe.params) <= 4  # shrunk to a base storage and a name
+    assert failure.seed == 4242
+    command, curl, note = failure.reproduction
+    assert command.startswith("ncp-harness send --target simulator --method ")
+    assert "$SIG" in curl
+    assert "ncp-harness serve" in note
+    text = failure.render()
+    assert SECRET is not None
+    for secret in (SECRET.access_key, SECRET.secret_key):
+        assert secret not in text
+        assert secret not in str(session.log.summary())
+    assert session.log.summary()["violations"][0]["rule"] == "SEED-R2"
+
+
+class _Fails(Simulator):
+    """Answers 503 to every request for XML."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        answer = super().handle(method, target, headers, body)
+        wire = target + body.decode("latin-1")
+        if "createServerImageFromSnapshot" in target and "responseFormatType=json" not in wire:
+            return SimResponse(503, {}, b"upstream down")
+        return answer
+
+
+def test_a_5xx_is_caught_by_the_wire_fuzz(session_for: Factory) -> None:
+    session = session_for(_Fails())
+    failure = session.exercise(wire_probes(session.account, "duplicate-key"), "t")
+    assert failure is not None
+    assert (failure.violation.rule, failure.violation.check) == (
+        "SEED-S5", "not_a_server_error")
+
+
+def test_auth_faults_are_caught(session_for: Factory) -> None:
+    scenario = replace(default_scenario(), verify_signatures=False)
+    session = session_for(Simulator(scenario))
+    failure = session.auth("wrong", "t")
+    assert failure is not None
+    assert failure.violation.check == "auth_failure_is_401"

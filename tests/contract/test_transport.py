@@ -1,0 +1,124 @@
+"""Transport, discovery and cleanup against the simulator."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import urllib3
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.cleanup import cleanup
+from harness.discovery import discover
+from harness.errors import ConfigError, TargetError
+from harness.model import ACTION, BlockStorage, CreateImageRequest
+from harness.scenario import default_scenario, sample_account
+from harness.signing import Credentials
+from harness.sim.server import running
+from harness.strategies.probe import Probe
+from harness.transport import _url_safe, live_target, simulator_target
+
+REQUEST = CreateImageRequest("img-1", (BlockStorage(0, "1000001"),), response_format="json")
+
+
+@given(st.text())
+def test_queries_are_sent_as_urllib3_sends_them(wire: str) -> None:
+    safe = _url_safe(wire)
+    assert urllib3.util.parse_url(f"http://h/p?{safe}").request_uri == f"/p?{safe}"
+
+
+def test_lower_case_escapes_are_signed_as_sent_over_http() -> None:
+    with running() as server:
+        creds = default_scenario().credentials
+        target = replace(live_target({"NCLOUD_ACCESS_KEY": "k", "NCLOUD_SECRET_KEY": "s",
+                                      "NCLOUD_API_GW": server.url}), credentials=creds)
+        probe = Probe((), "GET", "odd", (), raw="serverImageName%e3%81%82=a0a&x=%zz")
+        assert target.send(probe).status == 400  # judged, so the signature held
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "needs NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY"),
+    ({"NCLOUD_ACCESS_KEY": "a"}, "NCLOUD_SECRET_KEY is not set"),
+    ({"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b", "NCLOUD_API_GW": "ftp://x"},
+     "NCLOUD_API_GW='ftp://x' is not an http"),
+    ({"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b",
+      "NCLOUD_API_GW": "https://u:p@host"}, "must not carry credentials"),
+])
+def test_live_target_configuration_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        live_target(env)
+    assert "b'" not in str(caught.value)
+
+
+def test_live_target_defaults_to_the_public_gateway() -> None:
+    target = live_target({"NCLOUD_ACCESS_KEY": "AK-SENTINEL", "NCLOUD_SECRET_KEY": "SK-SENTINEL"})
+    assert target.endpoint == "https://ncloud.apigw.ntruss.com"
+    assert "SENTINEL" not in repr(target)
+
+
+def test_unreachable_target_is_a_target_error() -> None:
+    with running() as server:
+        url = server.url
+    target = live_target({"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b",
+                          "NCLOUD_API_GW": url})
+    with pytest.raises(TargetError, match=f"cannot reach {url}"):
+        target.call("getRegionList")
+
+
+def test_discovery_learns_the_scenarios_account() -> None:
+    with simulator_target() as target:
+        assert discover(target) == sample_account()
+
+
+def test_discovery_with_wrong_keys_says_so() -> None:
+    with simulator_target() as target:
+        target.credentials = Credentials("nobody", "nothing")
+        with pytest.raises(TargetError, match=r"getRegionList .* answered 401.*check the keys"):
+            discover(target)
+
+
+def test_discovery_refuses_an_unknown_region() -> None:
+    with simulator_target() as target, pytest.raises(TargetError, match="NCLOUD_REGION='XX'"):
+        discover(target, region="XX")
+
+
+def _create(target: object, name: str) -> str:
+    probe = Probe.of(replace(REQUEST, server_image_name=name), "GET", "t", ())
+    answer = target.send(probe)  # type: ignore[attr-defined]
+    assert answer.status == 200
+    return str(json.loads(answer.body)[f"{ACTION}Response"]["serverImageList"][0]["serverImageNo"])
+
+
+def test_cleanup_deletes_and_confirms() -> None:
+    with simulator_target() as target:
+        numbers = [_create(target, f"img-{i}") for i in range(3)]
+        report = cleanup(target, numbers)
+        assert sorted(report.deleted) == sorted(numbers)
+        assert report.leaked == {}
+
+
+def test_cleanup_waits_for_images_still_init() -> None:
+    scenario = replace(default_scenario(), image_ready_after_looks=1)
+    waits: list[float] = []
+    with simulator_target(scenario) as target:
+        number = _create(target, "img-init")
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            target.call("getServerImageDetail", (("serverImageNo", number),))
+        report = cleanup(target, [number], sleep=sleep)
+    assert report.deleted == [number]
+    assert waits == [2.0]
+
+
+def test_cleanup_reports_what_it_could_not_delete() -> None:
+    scenario = replace(default_scenario(), image_ready_after_looks=1000)
+    clock = iter(range(0, 1000, 50))
+    with simulator_target(scenario) as target:
+        number = _create(target, "img-stuck")
+        report = cleanup(target, [number, "424242"], sleep=lambda _: None,
+                         clock=lambda: float(next(clock)))
+    assert report.deleted == []
+    assert "still being created" in report.leaked[number]
+    assert "does not exist" in report.leaked["424242"]
