@@ -46,7 +46,7 @@ class Failure:
             f"  expected: {v.expected!r}",
             f"  actual:   {v.actual!r}",
             f"  probe:    {self.probe.label} ({self.probe.method})",
-            f"  request:  {self.probe.wire}",
+            f"  request:  {_short(self.probe.wire)}",
             f"  seed:     {self.seed}",
             "  reproduce:",
             *(f"    {line}" for line in self.reproduction),
@@ -61,6 +61,12 @@ class Failure:
                 "test": self.test, "label": self.probe.label, "method": self.probe.method,
                 "request": self.probe.wire, "seed": self.seed,
                 "reproduction": list(self.reproduction)}
+
+
+def _short(text: str, limit: int = 300) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters; in full below and in summary.json)"
 
 
 def _plain(value: Any) -> Any:
