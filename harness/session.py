@@ -68,10 +68,13 @@ class ConformanceSession:
             self._current_size = len(self._names)
         return self._current
 
-    def settings(self) -> hypothesis.settings:
+    def settings(self, max_examples: int | None = None) -> hypothesis.settings:
         """The profile's settings, seeded, without a database, one bug at a time."""
+        profile = PROFILES[self.log.profile]
+        examples = profile.max_examples if max_examples is None else min(
+            max_examples, profile.max_examples)
         return hypothesis.settings(
-            PROFILES[self.log.profile], deadline=None, database=None, derandomize=False,
+            profile, max_examples=examples, deadline=None, database=None, derandomize=False,
             report_multiple_bugs=False, print_blob=False,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                    HealthCheck.data_too_large])
@@ -99,8 +102,9 @@ class ConformanceSession:
                     self._names.add(str(image["serverImageName"]))
         return probe, result
 
-    def exercise(self, strategy: st.SearchStrategy[Probe], test: str) -> Failure | None:
-        """Run the property; the minimal failing probe, if any, as a Failure."""
+    def exercise(self, strategy: st.SearchStrategy[Probe], test: str, *,
+                 max_examples: int | None = None) -> Failure | None:
+        """Run the property (at most `max_examples`); the minimal failing probe, as a Failure."""
         failing: list[tuple[Probe, Violation]] = []
 
         def prop(probe: Probe) -> None:
@@ -109,7 +113,8 @@ class ConformanceSession:
                 failing.append((sent, result.violations[0]))
                 raise ContractViolation(list(result.violations))
 
-        runner = self.settings()(hypothesis.seed(self.log.seed)(given(strategy)(prop)))
+        runner = self.settings(max_examples)(
+            hypothesis.seed(self.log.seed)(given(strategy)(prop)))
         with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
             runner()
         if not failing:

@@ -17,6 +17,7 @@ from harness.errors import ConfigError
 from harness.rules import OPEN_CASES
 from harness.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
+from harness.strategies.from_schemathesis import schemathesis_probes
 from harness.strategies.open_cases import open_case_probes
 from harness.strategies.probe import Probe
 from harness.strategies.valid import VALID_CLASSES, valid_probes
@@ -32,12 +33,12 @@ def _marks(*rules: str) -> list[pytest.MarkDecorator]:
 
 
 def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe]],
-         test: str) -> None:
+         test: str, max_examples: int | None = None) -> None:
     try:
         strategy = make()
     except ConfigError as exc:
         pytest.skip(str(exc))
-    failure = session.exercise(strategy, test)
+    failure = session.exercise(strategy, test, max_examples=max_examples)
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
 
@@ -70,6 +71,19 @@ def test_wire_fuzz_never_gets_5xx(ncp_session: ConformanceSession, kind: str,
                                   request: pytest.FixtureRequest) -> None:
     """Raw wire no SDK sends (duplicates, junk N, odd escapes, traps, huge values): no 5xx."""
     _run(ncp_session, lambda: wire_probes(ncp_session.account, kind), request.node.nodeid)
+
+
+@pytest.mark.seed_s5
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_schemathesis_cases_keep_the_contract(ncp_session: ConformanceSession, method: str,
+                                              mode: str, request: pytest.FixtureRequest) -> None:
+    """Cases schemathesis draws from the OpenAPI description, judged by the oracle.
+
+    Its negative mode is slow on 105 keys (about 5 cases a second), so it draws at most 10.
+    """
+    _run(ncp_session, lambda: schemathesis_probes(method, mode),  # type: ignore[arg-type]
+         request.node.nodeid, max_examples=10 if mode == "negative" else None)
 
 
 @pytest.mark.seed_s5
