@@ -42,6 +42,16 @@ class Account:
     regions: tuple[str, ...] = ("KR",)
     limits: LimitsProfile = DEFAULT_LIMITS
     image_names: frozenset[str] = field(default_factory=frozenset)
+    home_region: str | None = None
+    """The region the snapshot inventory belongs to (None: the default, the first region)."""
+
+    @property
+    def request_regions(self) -> tuple[str | None, ...]:
+        """The `regionCode` values that address the inventory's region (None: leave it out)."""
+        home = self.home_region or (self.regions[0] if self.regions else None)
+        if self.regions and home == self.regions[0]:
+            return (None, home)
+        return (home,)
 
     def snapshot(self, instance_no: str) -> Snapshot | None:
         """The snapshot with that number, or None."""

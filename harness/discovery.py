@@ -91,4 +91,4 @@ def discover(target: HttpTarget, *, region: str | None = None) -> Account:
                       _rows(target, "getServerImageList", "serverImageList", scoped)
                       if isinstance(i, dict))
     return Account(snapshots=_snapshots(target, scoped), regions=regions or ("KR",),
-                   limits=_limits(target, scoped), image_names=names)
+                   limits=_limits(target, scoped), image_names=names, home_region=region)

@@ -122,3 +122,11 @@ def test_cleanup_reports_what_it_could_not_delete() -> None:
     assert report.deleted == []
     assert "still being created" in report.leaked[number]
     assert "does not exist" in report.leaked["424242"]
+
+
+def test_a_chosen_region_is_the_one_requests_address() -> None:
+    with simulator_target() as target:
+        account = discover(target, region="JPN")
+    assert account.home_region == "JPN"
+    assert account.request_regions == ("JPN",)
+    assert sample_account().request_regions == (None, "KR")
