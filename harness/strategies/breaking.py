@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from harness.account import GIB, Account
 from harness.errors import ConfigError
 from harness.model import Params
-from harness.oracle import Outcome, judge
+from harness.oracle import Outcome
 from harness.rules import DESCRIPTION_MAX_BYTES, NAME_MAX
 from harness.strategies.edit import base_index, drop, entry_count, put, put_top
+from harness.strategies.edited import edited_probes
 from harness.strategies.probe import Probe
-from harness.strategies.valid import METHODS, usable_snapshots, valid_request
-from harness.wire import encode_params
+from harness.strategies.valid import usable_snapshots
 
 __all__ = ["BREAKABLE", "breaking_probes"]
 
@@ -217,16 +217,5 @@ def breaking_probes(account: Account, rule: str) -> st.SearchStrategy[Probe]:
     missing = _needs(rule, account)
     if missing:
         raise ConfigError(f"{rule} cannot be exercised: {missing}")
-    breaker = BREAKERS[rule]
-
-    @st.composite
-    def build(draw: Draw) -> Probe:
-        request = draw(valid_request(account, additional=(0, 3)))
-        params = breaker(draw, encode_params(request), account)
-        return Probe(params, draw(st.sampled_from(METHODS)), f"break:{rule}", (rule,))
-
-    def confirmed(probe: Probe) -> bool:
-        verdict = judge(probe.params, account)
-        return verdict.outcome is Outcome.REJECT and rule in verdict.rules
-
-    return build().filter(confirmed)
+    return edited_probes(account, BREAKERS[rule], label=f"break:{rule}", target=rule,
+                         outcome=Outcome.REJECT, additional=(0, 3))

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from harness.account import Account
 from harness.errors import ConfigError
 from harness.model import Params
-from harness.oracle import Outcome, judge
+from harness.oracle import Outcome
 from harness.rules import OPEN_CASES
 from harness.strategies.edit import base_index, drop, entry_count, put, put_top
+from harness.strategies.edited import edited_probes
 from harness.strategies.probe import Probe
-from harness.strategies.valid import METHODS, usable_snapshots, valid_request
-from harness.wire import encode_params
+from harness.strategies.valid import usable_snapshots
 
 __all__ = ["open_case_probes"]
 
@@ -168,16 +168,5 @@ def open_case_probes(account: Account, case: str) -> st.SearchStrategy[Probe]:
     missing = _needs(case, account)
     if missing:
         raise ConfigError(f"{case} cannot be exercised: {missing}")
-    edit = CASES[case]
-
-    @st.composite
-    def build(draw: Draw) -> Probe:
-        request = draw(valid_request(account, additional=(0, 2)))
-        params = edit(draw, encode_params(request), account)
-        return Probe(params, draw(st.sampled_from(METHODS)), f"open:{case}", (case,))
-
-    def confirmed(probe: Probe) -> bool:
-        verdict = judge(probe.params, account)
-        return verdict.outcome is Outcome.UNSPECIFIED and case in verdict.cases
-
-    return build().filter(confirmed)
+    return edited_probes(account, CASES[case], label=f"open:{case}", target=case,
+                         outcome=Outcome.UNSPECIFIED, additional=(0, 2))

@@ -1,0 +1,42 @@
+"""Probes made by editing valid requests, kept only when the oracle confirms the intent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+
+from harness.account import Account
+from harness.model import Params
+from harness.oracle import Outcome, judge
+from harness.strategies.probe import Probe
+from harness.strategies.valid import METHODS, valid_request
+from harness.wire import encode_params
+
+__all__ = ["Edit", "edited_probes"]
+
+Edit = Callable[[Any, Params, Account], Params]
+"""(draw, valid parameters, account) -> edited parameters."""
+
+
+def edited_probes(account: Account, edit: Edit, *, label: str, target: str,
+                  outcome: Outcome, additional: tuple[int, int]) -> st.SearchStrategy[Probe]:
+    """Valid requests edited by `edit`, sent by GET or POST, confirmed by the oracle.
+
+    A probe is kept when the oracle's verdict is `outcome` and names `target` (a rule for
+    a reject, a case for an unspecified verdict).
+    """
+
+    @st.composite
+    def build(draw: Any) -> Probe:
+        request = draw(valid_request(account, additional=additional))
+        params = edit(draw, encode_params(request), account)
+        return Probe(params, draw(st.sampled_from(METHODS)), label, (target,))
+
+    def confirmed(probe: Probe) -> bool:
+        verdict = judge(probe.params, account)
+        named = verdict.rules if outcome is Outcome.REJECT else verdict.cases
+        return verdict.outcome is outcome and target in named
+
+    return build().filter(confirmed)
