@@ -44,7 +44,7 @@ def test_a_correct_service_passes(session_for: Factory) -> None:
     assert session.exercise(valid_probes(session.account, "mixed"), "t") is None
     assert session.exercise(breaking_probes(session.account, "SEED-R7"), "t") is None
     assert session.log.verdict == "passed"
-    assert session.log.totals["sent"] >= 100
+    assert session.log.totals["sent"] > 50
 
 
 def test_a_service_that_accepts_everything_is_caught_and_shrunk(
