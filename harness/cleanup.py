@@ -15,7 +15,7 @@ from harness.body import parse_body
 from harness.errors import TargetError, UnreadableBody
 from harness.transport import HttpTarget
 
-__all__ = ["CleanupReport", "cleanup"]
+__all__ = ["CleanupReport", "cleanup", "images_named"]
 
 
 @dataclass
@@ -50,6 +50,20 @@ def _listed(target: HttpTarget, numbers: list[str]) -> set[str]:
     if not isinstance(rows, list):
         return set(numbers)
     return {str(r.get("serverImageNo")) for r in rows if isinstance(r, dict)} & set(numbers)
+
+
+def images_named(target: HttpTarget, names: set[str]) -> list[str]:
+    """Numbers of the images whose name is one of `names` (one getServerImageList call)."""
+    if not names:
+        return []
+    answer = target.call("getServerImageList", (("responseFormatType", "json"),))
+    try:
+        inner = parse_body(answer.body, action="getServerImageList").inner
+    except UnreadableBody:
+        return []
+    rows = inner.get("serverImageList") if answer.status == 200 else None
+    return [str(r.get("serverImageNo")) for r in rows or []
+            if isinstance(r, dict) and r.get("serverImageName") in names]
 
 
 def cleanup(target: HttpTarget, numbers: list[str], *, wait_s: float = 120.0,

@@ -21,8 +21,10 @@ import pytest
 from harness._version import __version__
 from harness.account import GIB
 from harness.checks import check_answer
+from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
+from harness.ledger import Ledger
 from harness.oracle import Outcome, judge
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.sim.core import Simulator
@@ -85,6 +87,25 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR",
                      help="only tests with these markers, e.g. seed_r4 (pytest -m)")
     run.add_argument("--quiet", action="store_true", help="less output while running")
+    run.add_argument("--yes", action="store_true",
+                     help="consent to creating images on a non-loopback endpoint")
+    run.add_argument("--ledger", metavar="FILE",
+                     help="where to record created images (default: REPORT_DIR/ledger.jsonl)")
+    clean = commands.add_parser(
+        "cleanup",
+        help="delete the images a run left behind, from its ledger",
+        description=textwrap.fill(
+            "Delete every image the ledger records as created and not yet deleted (after a"
+            " crash or a killed run), on the target it was created on, and record the"
+            " deletions. Exit 0 when nothing is left, 1 when some images could not be"
+            " deleted, 2 when the ledger or the target is wrong."),
+    )
+    clean.add_argument("--ledger", required=True, metavar="FILE",
+                       help="the run's ledger (default location: reports/ledger.jsonl)")
+    clean.add_argument("--target", choices=("live",), default="live",
+                       help="the target the images live on (live: NCLOUD_* variables)")
+    clean.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+                       help="how long to wait for images still INIT (default: %(default)s)")
     send = commands.add_parser(
         "send",
         help="send one createServerImageFromSnapshot request and check the answer",
@@ -162,8 +183,43 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.select]
     if args.markers:
         pytest_args += ["-m", args.markers]
+    if args.yes:
+        pytest_args.append("--yes")
+    pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
+                    else str(report_dir / "ledger.jsonl")]
     code = int(pytest.main(pytest_args))
     return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
+
+
+def _cleanup(ledger_path: str, wait: float) -> int:
+    ledger = Ledger(ledger_path)
+    if not Path(ledger_path).exists():
+        raise ConfigError(f"--ledger {ledger_path}: no such file")
+    pending = ledger.pending()
+    in_flight = ledger.unresolved_names()
+    if not pending and not in_flight:
+        print(f"{ledger_path}: nothing left to delete")
+        return EXIT_OK
+    target = live_target()
+    try:
+        foreign = sorted(({e.endpoint for e in pending} | set(in_flight)) - {target.endpoint})
+        if foreign:
+            raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
+                              f" NCLOUD_API_GW points at {target.endpoint}; set NCLOUD_API_GW"
+                              " to that endpoint and run again")
+        numbers = [e.number for e in pending]
+        numbers += [n for n in images_named(target, in_flight.get(target.endpoint, set()))
+                    if n not in numbers]
+        report = cleanup(target, numbers, wait_s=wait)
+    finally:
+        target.close()
+    for number in report.deleted:
+        ledger.deleted(target.endpoint, number)
+    ledger.resolved(target.endpoint, in_flight.get(target.endpoint, set()))
+    print(f"deleted {len(report.deleted)} image(s) of {len(numbers)}")
+    for number, why in sorted(report.leaked.items()):
+        print(f"left behind: serverImageNo {number}: {why}")
+    return EXIT_CONTRACT if report.leaked else EXIT_OK
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
@@ -229,7 +285,7 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
@@ -238,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _judge(args.query, as_json=args.json, scenario=args.scenario)
         if args.command == "run":
             return _run(args)
+        if args.command == "cleanup":
+            return _cleanup(args.ledger, args.wait)
         if args.command == "send":
             return _send(args.wire, args.method, args.target, args.scenario)
         if args.command == "serve":

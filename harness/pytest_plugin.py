@@ -8,18 +8,23 @@ problem; a violation fails the test that found it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from harness.cleanup import cleanup
+from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
 from harness.errors import HarnessError
+from harness.ledger import Ledger
 from harness.profiles import PROFILES, register_profiles
 from harness.rules import RULES, rule_sort_key
 from harness.runlog import RunLog
@@ -55,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the simulator's scenario (TOML or JSON); simulator target only")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="write summary.json here (ncp-harness run: reports/)")
+    group.addoption("--ledger", default=None, metavar="FILE",
+                    help="record every created image here as the run goes (default:"
+                    " REPORT_DIR/ledger.jsonl, or reports/ledger.jsonl for a live target)")
+    group.addoption("--yes", action="store_true", default=False,
+                    help="consent to creating images on a non-loopback endpoint (or set"
+                    " NCLOUD_HARNESS_YES=1)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +75,31 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles()
     report_dir = config.getoption("--report-dir", None)
     config.stash[_STATE] = _State(report_dir=Path(report_dir) if report_dir else None)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    del signum, frame
+    raise KeyboardInterrupt
+
+
+def _consented(config: pytest.Config, endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    return (loopback or bool(config.getoption("--yes"))
+            or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
+
+
+def _ledger(config: pytest.Config, target_name: str) -> Ledger | None:
+    path = config.getoption("--ledger")
+    report_dir = config.stash[_STATE].report_dir
+    if path:
+        return Ledger(path)
+    if report_dir is not None:
+        return Ledger(report_dir / "ledger.jsonl")
+    return Ledger(Path("reports") / "ledger.jsonl") if target_name == "live" else None
 
 
 @pytest.fixture(scope="session")
@@ -85,16 +121,37 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             else:
                 target = live_target()
                 stack.callback(target.close)
+                if not _consented(config, target.endpoint):
+                    pytest.exit(f"ncp-harness: error: {target.endpoint} is not a loopback"
+                                " address and this run creates real server images there;"
+                                " pass --yes (or set NCLOUD_HARNESS_YES=1) to consent",
+                                returncode=2)
             account = discover(target, region=os.environ.get("NCLOUD_REGION") or None)
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
         log = RunLog(target_name, target.endpoint, config.getoption("--profile"), seed)
         config.stash[_STATE].log = log
-        yield ConformanceSession(target, account, log, scenario_path)
-        report = cleanup(target, log.created)
-        log.deleted.extend(report.deleted)
+        ledger = _ledger(config, target_name)
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
+            previous = signal.signal(signal.SIGTERM, _interrupt)
+            stack.callback(signal.signal, signal.SIGTERM, previous)
+        session = ConformanceSession(target, account, log, scenario_path, ledger)
+        try:
+            yield session
+        finally:
+            # Requests cut off by an interruption may have created images we never saw.
+            numbers = log.created + [n for n in images_named(target, session.unanswered_names())
+                                     if n not in log.created]
+            report = cleanup(target, numbers)
+            log.deleted.extend(report.deleted)
+            if ledger is not None:
+                for number in report.deleted:
+                    ledger.deleted(target.endpoint, number)
+                ledger.resolved(target.endpoint, session.unanswered_names())
 
 
+@pytest.hookimpl(trylast=True)  # after the session fixture's teardown (the cleanup)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write summary.json when a conformance session ran."""
     del exitstatus

@@ -23,6 +23,7 @@ from harness.account import Account
 from harness.body import parse_body
 from harness.checks import CheckResult, check_answer, check_auth_failure
 from harness.errors import ContractViolation, UnreadableBody, Violation
+from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import judge
 from harness.profiles import PROFILES
@@ -54,7 +55,9 @@ class ConformanceSession:
     account: Account
     log: RunLog
     scenario_path: str | None = None
+    ledger: Ledger | None = None
     _names: set[str] = field(default_factory=set)
+    _intended: set[str] = field(default_factory=set)
     _current: Account | None = None
     _current_size: int = -1
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -93,14 +96,28 @@ class ConformanceSession:
         """Judge, send and check one probe; record it in the log."""
         probe = self._unique(probe)
         verdict = judge(probe.params, self.current_account)
+        name = next((v for k, v in probe.params if k == "serverImageName"), None)
+        if name and name not in self.account.image_names:
+            self._intended.add(name)
+            if self.ledger is not None:
+                self.ledger.intent(self.target.endpoint, name)
         answer = self.target.send(probe)
         result = check_answer(probe, verdict, answer, self.current_account)
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":
             for image in result.body.inner.get("serverImageList") or []:
-                if isinstance(image, dict) and image.get("serverImageName"):
-                    self._names.add(str(image["serverImageName"]))
+                if not isinstance(image, dict):
+                    continue
+                name = str(image.get("serverImageName") or "")
+                if self.ledger is not None and image.get("serverImageNo") is not None:
+                    self.ledger.created(self.target.endpoint, str(image["serverImageNo"]), name)
+                if name:
+                    self._names.add(name)
         return probe, result
+
+    def unanswered_names(self) -> set[str]:
+        """Names sent in create requests whose answer never arrived (a run interrupted)."""
+        return self._intended - self._names
 
     def exercise(self, strategy: st.SearchStrategy[Probe], test: str, *,
                  max_examples: int | None = None) -> Failure | None:
