@@ -38,6 +38,7 @@ __all__ = [
     "Finding",
     "check_answer",
     "check_auth_failure",
+    "is_transient",
     "xml_comparable",
 ]
 
@@ -76,6 +77,7 @@ class CheckResult:
     violations: tuple[Violation, ...] = ()
     findings: tuple[Finding, ...] = ()
     body: ParsedBody | None = field(default=None, compare=False)
+    transient: bool = False
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,8 @@ def check_answer(probe: Probe, verdict: Verdict, answer: Answer,
     """Every check of one createServerImageFromSnapshot exchange."""
     out: list[Violation] = []
     findings: list[Finding] = []
+    if is_transient(answer):
+        return CheckResult(transient=True)  # throttling and gateway outages are not the contract's
     if answer.status >= 500:
         out.append(_v("SEED-S5", "not_a_server_error",
                       f"the service answered {answer.status} to {probe.label}",
@@ -254,6 +258,18 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
                               f"snapshot of order {order} is not the one sent",
                               path=f"{at}.blockStorageSnapshotInstanceNo",
                               expected=storage.snapshot_no, actual=got_snap))
+
+
+TRANSIENT = frozenset({429, 503, 504})
+
+
+def is_transient(answer: Answer) -> bool:
+    """A gateway's throttling (429) or outage (503, 504) answer: no verdict on the contract."""
+    if answer.status not in TRANSIENT:
+        return False
+    head = answer.body.lstrip()[:200]
+    return head.startswith(b'{"error"') or (answer.status == 429 and not head.startswith(
+        b'{"responseError"'))
 
 
 def xml_comparable(text: str) -> str:

@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR",
                      help="only tests with these markers, e.g. seed_r4 (pytest -m)")
     run.add_argument("--quiet", action="store_true", help="less output while running")
+    run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                     help="per-request timeout; a request that takes longer fails, the run"
+                     " goes on (default: %(default)s)")
     run.add_argument("--yes", action="store_true",
                      help="consent to creating images on a non-loopback endpoint")
     run.add_argument("--ledger", metavar="FILE",
@@ -185,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["-m", args.markers]
     if args.yes:
         pytest_args.append("--yes")
+    pytest_args += ["--request-timeout", str(args.timeout)]
     pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
                     else str(report_dir / "ledger.jsonl")]
     code = int(pytest.main(pytest_args))

@@ -8,6 +8,7 @@ blame::
     │   ├── ConfigError         a file, flag or environment variable has a bad value
     │   ├── SpecError           the OpenAPI description is missing or malformed
     │   ├── TargetError         the target cannot be used (unreachable, refuses the keys)
+    │   │   └── TargetTimeout   one request got no answer in time (that request fails)
     │   └── WireError           a value the wire codec cannot express
     └── AssertionError
         └── ContractViolation   the service answered something the contract forbids
@@ -26,6 +27,7 @@ __all__ = [
     "HarnessError",
     "SpecError",
     "TargetError",
+    "TargetTimeout",
     "UnreadableBody",
     "Violation",
     "WireError",
@@ -46,6 +48,10 @@ class SpecError(HarnessError):
 
 class TargetError(HarnessError):
     """The target cannot be used: unreachable, refusing our keys, or unreadable neighbours."""
+
+
+class TargetTimeout(TargetError):
+    """One request got no answer in time; it fails that request, not the run."""
 
 
 class WireError(HarnessError, ValueError):

@@ -63,6 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ledger", default=None, metavar="FILE",
                     help="record every created image here as the run goes (default:"
                     " REPORT_DIR/ledger.jsonl, or reports/ledger.jsonl for a live target)")
+    group.addoption("--request-timeout", type=float, default=30.0, metavar="SECONDS",
+                    help="give up on one request after this long; it fails, the run goes on")
     group.addoption("--yes", action="store_true", default=False,
                     help="consent to creating images on a non-loopback endpoint (or set"
                     " NCLOUD_HARNESS_YES=1)")
@@ -126,6 +128,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
                                 " address and this run creates real server images there;"
                                 " pass --yes (or set NCLOUD_HARNESS_YES=1) to consent",
                                 returncode=2)
+            target.timeout = config.getoption("--request-timeout")
             account = discover(target, region=os.environ.get("NCLOUD_REGION") or None)
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
@@ -145,6 +148,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
                                      if n not in log.created]
             report = cleanup(target, numbers)
             log.deleted.extend(report.deleted)
+            log.totals["retries"] += target.retries
             if ledger is not None:
                 for number in report.deleted:
                     ledger.deleted(target.endpoint, number)

@@ -98,8 +98,8 @@ class RunLog:
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
         """Count one exchange under every rule it exercises."""
-        band = ("accepted" if answer.status == 200 else "rejected" if answer.status < 500
-                else "server_error")
+        band = ("transient" if result.transient else "accepted" if answer.status == 200
+                else "rejected" if answer.status < 500 else "server_error")
         self.totals["sent"] += 1
         self.totals[band] += 1
         if verdict is not None:

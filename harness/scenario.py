@@ -46,6 +46,10 @@ class Scenario:
     image_ready_after_looks: int = 0
     max_body_bytes: int = 1_048_576
     first_image_no: int = 2_000_001
+    throttle_every: int = 0
+    retry_after_seconds: int | None = None
+    unavailable_every: int = 0
+    delay_seconds: float = 0.0
     source: str = field(default="<built in>", compare=False)
 
     def accepts(self, cases: tuple[str, ...]) -> bool:
@@ -137,6 +141,10 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
         max_body_bytes=_non_negative(top, "max_body_bytes", 1_048_576),
         first_image_no=_non_negative(top, "first_image_no", 2_000_001),
+        throttle_every=_non_negative(top, "throttle_every", 0),
+        retry_after_seconds=top.get("retry_after_seconds", int, None),
+        unavailable_every=_non_negative(top, "unavailable_every", 0),
+        delay_seconds=float(top.get("delay_seconds", (int, float), 0.0)),
         source=source,
     )
     top.done()

@@ -22,7 +22,7 @@ from hypothesis.errors import Flaky
 from harness.account import Account
 from harness.body import parse_body
 from harness.checks import CheckResult, check_answer, check_auth_failure
-from harness.errors import ContractViolation, UnreadableBody, Violation
+from harness.errors import ContractViolation, TargetTimeout, UnreadableBody, Violation
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import judge
@@ -101,7 +101,11 @@ class ConformanceSession:
             self._intended.add(name)
             if self.ledger is not None:
                 self.ledger.intent(self.target.endpoint, name)
-        answer = self.target.send(probe)
+        try:
+            answer = self.target.send(probe)
+        except TargetTimeout:
+            self.log.totals["timed_out"] += 1  # that request fails, not the run; teardown
+            return probe, CheckResult(transient=True)  # looks for an image it may have made
         result = check_answer(probe, verdict, answer, self.current_account)
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":

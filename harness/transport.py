@@ -10,9 +10,10 @@ the Go SDK does. Nothing here logs or returns a key or a signature.
 from __future__ import annotations
 
 import os
+import random
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -20,8 +21,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from harness.checks import Answer
-from harness.errors import ConfigError, TargetError
+from harness.checks import Answer, is_transient
+from harness.errors import ConfigError, TargetError, TargetTimeout
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
 from harness.signing import SIGNATURE_V2, TIMESTAMP_HEADER, Credentials, sign
@@ -30,7 +31,13 @@ from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.strategies.probe import Probe
 from harness.wire import encode
 
-__all__ = ["PUBLIC_GATEWAY", "HttpTarget", "Signing", "live_target", "simulator_target"]
+__all__ = [
+    "PUBLIC_GATEWAY",
+    "HttpTarget",
+    "Signing",
+    "live_target",
+    "simulator_target",
+]
 
 PUBLIC_GATEWAY = "https://ncloud.apigw.ntruss.com"
 Signing = Literal["valid", "none", "wrong", "stale"]
@@ -74,6 +81,11 @@ class HttpTarget:
     name: str = "live"
     timeout: float = 30.0
     signature_header: str = SIGNATURE_V2
+    max_retries: int = 4
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    retries: int = 0
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -107,7 +119,32 @@ class HttpTarget:
 
     def request(self, method: str, action: str, wire: str, *,
                 signing: Signing = "valid") -> Answer:
-        """Send one request; a network failure is a TargetError naming the endpoint."""
+        """Send one request, retrying what throttling and outages allow.
+
+        A gateway 429 is retried (the request never reached the service), honouring
+        Retry-After, else with exponential backoff and jitter; a gateway 503/504 is retried
+        for every action but createServerImageFromSnapshot, which may have run: a create is
+        never resent blindly. A timeout is a TargetTimeout; no answer at all a TargetError.
+        """
+        for attempt in range(self.max_retries + 1):
+            answer = self._once(method, action, wire, signing)
+            throttled = answer.status == 429
+            down = answer.status in (503, 504) and action != ACTION and is_transient(answer)
+            if not (throttled or down) or attempt == self.max_retries:
+                return answer
+            self.retries += 1
+            self.sleep(self._delay(answer, attempt))
+        raise AssertionError  # pragma: no cover - the loop always returns
+
+    def _delay(self, answer: Answer, attempt: int) -> float:
+        after = answer.header("Retry-After").strip()
+        if after.isdigit():
+            return min(float(after), self.max_backoff_seconds)
+        base: float = min(self.max_backoff_seconds, self.backoff_seconds * 2.0 ** attempt)
+        jitter = 0.5 + random.random() / 2  # noqa: S311 - jitter, not secrecy
+        return base * jitter
+
+    def _once(self, method: str, action: str, wire: str, signing: Signing) -> Answer:
         target, body = self.target_of(method, action, wire)
         parts = urlsplit(self.base_url)
         url = f"{parts.scheme}://{parts.netloc}{target}"
@@ -119,6 +156,9 @@ class HttpTarget:
         prepared.url = url  # exactly as signed: no re-quoting by requests
         try:
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.Timeout:
+            raise TargetTimeout(f"{action} on {self.endpoint} did not answer within"
+                                f" {self.timeout:g} s") from None
         except requests.RequestException as exc:
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
                               " target running and NCLOUD_API_GW right?") from None

@@ -9,6 +9,7 @@ body, 401 bad signature), then the action answers 200 or a 400 `responseError`.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 
@@ -47,6 +48,8 @@ class Simulator:
             if creds is not None:
                 keys[creds.access_key] = creds.secret_key
         self._keys = keys
+        self._count = 0
+        self._count_lock = threading.Lock()
 
     @property
     def credentials(self) -> Credentials | None:
@@ -64,6 +67,9 @@ class Simulator:
         if method.upper() not in ALLOWED_METHODS:
             return gateway_error(405, f"{method[:20]} is not allowed; use GET or POST",
                                  {"Allow": ", ".join(ALLOWED_METHODS)})
+        fault = self._fault()
+        if fault is not None:
+            return fault
         if len(body) > self.scenario.max_body_bytes:
             return gateway_error(413, f"the body is {len(body)} bytes; at most"
                                  f" {self.scenario.max_body_bytes} are accepted")
@@ -76,6 +82,23 @@ class Simulator:
         if method.upper() == "POST" and _is_form(headers):
             params += decode(body)
         return handler(Context(self.scenario, self.images, params, _format(params)))
+
+
+    def _fault(self) -> SimResponse | None:
+        """The scenario's throttling, outages and delays (off unless a scenario sets them)."""
+        scenario = self.scenario
+        with self._count_lock:
+            self._count += 1
+            count = self._count
+        if scenario.delay_seconds:
+            time.sleep(scenario.delay_seconds)
+        headers = ({"Retry-After": str(scenario.retry_after_seconds)}
+                   if scenario.retry_after_seconds is not None else {})
+        if scenario.throttle_every and count % scenario.throttle_every == 0:
+            return gateway_error(429, "throttled by the scenario", headers)
+        if scenario.unavailable_every and count % scenario.unavailable_every == 0:
+            return gateway_error(503, "unavailable by the scenario", headers)
+        return None
 
 
 def _is_form(headers: Mapping[str, str]) -> bool:
