@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-m", dest="markers", metavar="EXPR",
                      help="only tests with these markers, e.g. seed_r4 (pytest -m)")
     run.add_argument("--quiet", action="store_true", help="less output while running")
+    run.add_argument("--max-creates", type=int, metavar="N",
+                     help="at most N requests expected to create an image (default:"
+                     " unlimited on the simulator, 25 live); the covering set goes first")
+    run.add_argument("--max-time", type=float, metavar="SECONDS",
+                     help="stop sending after this long")
+    run.add_argument("--dry-run", action="store_true",
+                     help="send nothing; print every request the run would send")
     run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                      help="per-request timeout; a request that takes longer fails, the run"
                      " goes on (default: %(default)s)")
@@ -189,6 +196,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.yes:
         pytest_args.append("--yes")
     pytest_args += ["--request-timeout", str(args.timeout)]
+    if args.max_creates is not None:
+        pytest_args += ["--max-creates", str(args.max_creates)]
+    if args.max_time is not None:
+        pytest_args += ["--max-time", str(args.max_time)]
+    if args.dry_run:
+        pytest_args.append("--dry-run")
     pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
                     else str(report_dir / "ledger.jsonl")]
     code = int(pytest.main(pytest_args))

@@ -13,6 +13,7 @@ import os
 import random
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from harness.transport import live_target, simulator_target
 __all__ = ["ncp_session", "pytest_addoption", "pytest_configure"]
 
 TARGETS = ("simulator", "live")
+LIVE_MAX_CREATES = 25
 
 
 @dataclass
@@ -65,6 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     " REPORT_DIR/ledger.jsonl, or reports/ledger.jsonl for a live target)")
     group.addoption("--request-timeout", type=float, default=30.0, metavar="SECONDS",
                     help="give up on one request after this long; it fails, the run goes on")
+    group.addoption("--max-creates", type=int, default=None, metavar="N",
+                    help="send at most N requests expected to create an image (default:"
+                    f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target);"
+                    " the covering set comes first")
+    group.addoption("--max-time", type=float, default=None, metavar="SECONDS",
+                    help="stop sending after this long; what is left is skipped")
+    group.addoption("--dry-run", action="store_true", default=False,
+                    help="send nothing: list every request the run would send (no headers)")
     group.addoption("--yes", action="store_true", default=False,
                     help="consent to creating images on a non-loopback endpoint (or set"
                     " NCLOUD_HARNESS_YES=1)")
@@ -112,6 +122,9 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     scenario_path = config.getoption("--scenario")
     seed = config.getoption("--seed")
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    dry_run = bool(config.getoption("--dry-run"))
+    if dry_run:
+        target_name = "simulator"  # learn nothing from, and send nothing to, a live account
     if scenario_path and target_name != "simulator":
         pytest.exit("ncp-harness: error: --scenario applies to --target simulator only; a live"
                     " account's state is learned from the account", returncode=2)
@@ -139,7 +152,13 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
             previous = signal.signal(signal.SIGTERM, _interrupt)
             stack.callback(signal.signal, signal.SIGTERM, previous)
-        session = ConformanceSession(target, account, log, scenario_path, ledger)
+        max_creates = config.getoption("--max-creates")
+        if max_creates is None and target_name == "live":
+            max_creates = LIVE_MAX_CREATES
+        max_time = config.getoption("--max-time")
+        session = ConformanceSession(
+            target, account, log, scenario_path, ledger, max_creates=max_creates,
+            deadline=time.monotonic() + max_time if max_time else None, dry_run=dry_run)
         try:
             yield session
         finally:
@@ -184,6 +203,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write(f"sent {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
           f" cases observed (findings); images created {resources['created']}, deleted"
           f" {resources['deleted']}, leaked {resources['leaked']}")
+    budget = summary.get("budget")
+    if budget:
+        write(f"create budget {budget['max_creates'] or 'unlimited'}: covered"
+              f" {len(budget['covered'])} of {len(budget['covered']) + len(budget['not_covered'])}"
+              " classes and boundaries" + (f"; not covered: {', '.join(budget['not_covered'])}"
+                                           if budget["not_covered"] else ""))
+    skipped = {k: v for k, v in summary["counts"].items() if k.startswith("skipped_")}
+    if skipped:
+        write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"
+                                        for k, v in skipped.items()))
+    if state.log.dry_run:
+        write(f"dry run: {len(state.log.dry_run)} requests would have been sent:")
+        for line in state.log.dry_run:
+            write(f"  {line}")
     if state.report_dir is not None:
         write(f"summary: {state.report_dir / 'summary.json'}")
     verdict = ("PASSED: the contract held" if summary["verdict"] == "passed"

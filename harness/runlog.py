@@ -94,6 +94,8 @@ class RunLog:
     findings: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    budget: dict[str, Any] | None = None
+    dry_run: list[str] = field(default_factory=list)
 
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
@@ -157,6 +159,7 @@ class RunLog:
                           "example": e["example"]} for e in self.findings.values()],
             "resources": {"created": len(self.created), "deleted": len(self.deleted),
                           "leaked": len(set(self.created) - set(self.deleted))},
+            "budget": self.budget,
         }
 
     def write(self, directory: Path) -> Path:

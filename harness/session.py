@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import shlex
+import time
 from dataclasses import dataclass, field, replace
 
 import hypothesis
@@ -22,10 +23,11 @@ from hypothesis.errors import Flaky
 from harness.account import Account
 from harness.body import parse_body
 from harness.checks import CheckResult, check_answer, check_auth_failure
+from harness.covering import COVER_ITEMS, covering_set
 from harness.errors import ContractViolation, TargetTimeout, UnreadableBody, Violation
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
-from harness.oracle import judge
+from harness.oracle import Outcome, judge
 from harness.profiles import PROFILES
 from harness.runlog import Failure, RunLog
 from harness.signing import SIGNATURE_V2
@@ -56,6 +58,11 @@ class ConformanceSession:
     log: RunLog
     scenario_path: str | None = None
     ledger: Ledger | None = None
+    max_creates: int | None = None
+    deadline: float | None = None
+    dry_run: bool = False
+    spent: int = 0
+    covered: set[str] = field(default_factory=set)
     _names: set[str] = field(default_factory=set)
     _intended: set[str] = field(default_factory=set)
     _current: Account | None = None
@@ -84,7 +91,7 @@ class ConformanceSession:
 
     def _unique(self, probe: Probe) -> Probe:
         """Give a valid probe's image a name no earlier request of this run used."""
-        if not probe.label.startswith("valid:") or probe.request is None:
+        if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
             return probe
         name = probe.request.server_image_name or ""
         width = min(len(name) - 1, 5)
@@ -96,6 +103,17 @@ class ConformanceSession:
         """Judge, send and check one probe; record it in the log."""
         probe = self._unique(probe)
         verdict = judge(probe.params, self.current_account)
+        expects_create = verdict.outcome is not Outcome.REJECT
+        held = self._held(expects_create=expects_create)
+        if held:
+            self.log.totals[held] += 1
+            if held == "dry_run":
+                path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
+                self.log.dry_run.append(f"{probe.method} {path}" + (
+                    f"  body: {probe.wire}" if probe.method == "POST" else ""))
+            return probe, CheckResult(transient=True)
+        if expects_create:
+            self.spent += 1
         name = next((v for k, v in probe.params if k == "serverImageName"), None)
         if name and name not in self.account.image_names:
             self._intended.add(name)
@@ -118,6 +136,37 @@ class ConformanceSession:
                 if name:
                     self._names.add(name)
         return probe, result
+
+    def _held(self, *, expects_create: bool) -> str | None:
+        """Why a request is not sent: a dry run, the time budget, or the create budget."""
+        if self.dry_run:
+            return "dry_run"
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return "skipped_max_time"
+        if expects_create and self.max_creates is not None and self.spent >= self.max_creates:
+            return "skipped_max_creates"
+        return None
+
+    def out_of_time(self) -> bool:
+        """Whether --max-time has run out."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def cover(self, test: str) -> Failure | None:
+        """Send the covering set first (see harness.covering); note what each request showed."""
+        failure = None
+        for cover in covering_set(self.account):
+            sent, result = self.exchange(cover.probe)
+            if result.transient:
+                continue
+            if result.violations and failure is None:
+                failure = Failure(result.violations[0], sent, self.log.seed, test,
+                                  self.reproduction(sent))
+                self.log.fail(failure)
+            elif result.ok and result.body is not None and result.body.kind == "success":
+                self.covered |= cover.items
+        self.log.budget = {"max_creates": self.max_creates, "covered": sorted(self.covered),
+                           "not_covered": sorted(set(COVER_ITEMS) - self.covered)}
+        return failure
 
     def unanswered_names(self) -> set[str]:
         """Names sent in create requests whose answer never arrived (a run interrupted)."""
@@ -150,6 +199,10 @@ class ConformanceSession:
         snap = usable_snapshots(self.account)[0]
         request = CreateImageRequest(f"auth-{signing}", (BlockStorage(0, snap.instance_no),))
         probe = Probe.of(request, "GET", f"auth:{signing}", ("SEED-S5",))
+        if self.dry_run:
+            self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
+                                    f"  ({signing} signature)")
+            return None
         what = {"none": "a request without a signature",
                 "wrong": "a request with a wrong signature",
                 "stale": "a request signed more than 5 minutes ago"}[signing]
@@ -168,6 +221,9 @@ class ConformanceSession:
         """Call a neighbour action; its answer must be a 200 in `fmt` matching the schema."""
         params = (("responseFormatType", fmt),)
         probe = Probe(params, "GET", f"neighbour:{action}", ("SEED-S2",))
+        if self.dry_run:
+            self.log.dry_run.append(f"GET /vserver/v2/{action}?responseFormatType={fmt}")
+            return None
         answer = self.target.call(action, params)
         violations: list[Violation] = []
         try:

@@ -34,11 +34,26 @@ def _marks(*rules: str) -> list[pytest.MarkDecorator]:
 
 def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe]],
          test: str, max_examples: int | None = None) -> None:
+    if session.out_of_time():
+        pytest.skip("--max-time ran out")
     try:
         strategy = make()
     except ConfigError as exc:
         pytest.skip(str(exc))
     failure = session.exercise(strategy, test, max_examples=max_examples)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
+@pytest.mark.seed_r4
+@pytest.mark.seed_r7
+def test_covering_set_is_accepted(ncp_session: ConformanceSession,
+                                  request: pytest.FixtureRequest) -> None:
+    """Three valid requests that show every class and boundary; sent before anything else."""
+    try:
+        failure = ncp_session.cover(request.node.nodeid)
+    except ConfigError as exc:
+        pytest.skip(str(exc))
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
 

@@ -60,7 +60,7 @@ def test_markers_select_one_rule(tmp_path: Path) -> None:
     names = junit_names(tmp_path)
     assert names
     assert all("SEED-R4" in n or "order" in n or "base-only" in n or "mixed" in n
-               for n in names), names
+               or "covering" in n for n in names), names
     assert "test_broken_rule_is_rejected[SEED-R4]" in names
 
 
@@ -102,7 +102,8 @@ def test_live_target_against_serve_passes_with_signatures_checked(tmp_path: Path
     assert result.returncode == 0, result.stdout[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["run"]["endpoint"] == server.url
-    assert summary["counts"]["sent"] > 1000
+    assert summary["counts"]["sent"] > 500
+    assert summary["resources"]["created"] <= 25  # the live default --max-creates
     assert CREDS is not None
     for secret in (CREDS.access_key, CREDS.secret_key):
         assert secret not in (tmp_path / "summary.json").read_text()
