@@ -12,6 +12,7 @@ import ipaddress
 import os
 import random
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.account import Account
 from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
 from harness.errors import HarnessError
@@ -31,12 +33,31 @@ from harness.rules import RULES, rule_sort_key
 from harness.runlog import RunLog
 from harness.scenario import default_scenario, load_scenario
 from harness.session import ConformanceSession
-from harness.transport import live_target, simulator_target
+from harness.sharing import RateLimit, SharedBudget, parse_rate
+from harness.transport import HttpTarget, live_target, simulator_target
 
 __all__ = ["ncp_session", "pytest_addoption", "pytest_configure"]
 
 TARGETS = ("simulator", "live")
 LIVE_MAX_CREATES = 25
+LIVE_RATE = "5/s"
+
+
+_RUN_DIRS: dict[str, Path] = {}
+
+
+def _run_dir() -> Path:
+    """A directory every xdist worker of this run shares (one per process without xdist)."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    key = uid or "local"
+    if key not in _RUN_DIRS:
+        if uid:
+            path = Path(tempfile.gettempdir()) / "ncp-harness-runs" / uid
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path = Path(tempfile.mkdtemp(prefix="ncp-harness-run-"))
+        _RUN_DIRS[key] = path
+    return _RUN_DIRS[key]
 
 
 @dataclass
@@ -71,6 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="send at most N requests expected to create an image (default:"
                     f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target);"
                     " the covering set comes first")
+    group.addoption("--rate", default=None, metavar="N/s",
+                    help="at most this many requests a second, shared by every xdist worker"
+                    f" (default: {LIVE_RATE} on a live endpoint that is not loopback)")
     group.addoption("--max-time", type=float, default=None, metavar="SECONDS",
                     help="stop sending after this long; what is left is skipped")
     group.addoption("--dry-run", action="store_true", default=False,
@@ -94,13 +118,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _consented(config: pytest.Config, endpoint: str) -> bool:
+def _loopback(endpoint: str) -> bool:
     host = urlsplit(endpoint).hostname or ""
     try:
-        loopback = ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        loopback = host == "localhost"
-    return (loopback or bool(config.getoption("--yes"))
+        return host == "localhost"
+
+
+def _consented(config: pytest.Config, endpoint: str) -> bool:
+    return (_loopback(endpoint) or bool(config.getoption("--yes"))
             or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
 
 
@@ -119,59 +146,87 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     """A conformance session against the chosen target (started once per pytest session)."""
     config = request.config
     target_name = config.getoption("--target")
-    scenario_path = config.getoption("--scenario")
+    if config.getoption("--dry-run"):
+        target_name = "simulator"  # learn nothing from, and send nothing to, a live account
     seed = config.getoption("--seed")
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
-    dry_run = bool(config.getoption("--dry-run"))
-    if dry_run:
-        target_name = "simulator"  # learn nothing from, and send nothing to, a live account
-    if scenario_path and target_name != "simulator":
-        pytest.exit("ncp-harness: error: --scenario applies to --target simulator only; a live"
-                    " account's state is learned from the account", returncode=2)
     with ExitStack() as stack:
         try:
-            if target_name == "simulator":
-                scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
-                target = stack.enter_context(simulator_target(scenario))
-            else:
-                target = live_target()
-                stack.callback(target.close)
-                if not _consented(config, target.endpoint):
-                    pytest.exit(f"ncp-harness: error: {target.endpoint} is not a loopback"
-                                " address and this run creates real server images there;"
-                                " pass --yes (or set NCLOUD_HARNESS_YES=1) to consent",
-                                returncode=2)
-            target.timeout = config.getoption("--request-timeout")
+            target = _start(config, stack, target_name)
             account = discover(target, region=os.environ.get("NCLOUD_REGION") or None)
+            session = _session(config, target, account, target_name, seed)
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
-        log = RunLog(target_name, target.endpoint, config.getoption("--profile"), seed)
-        config.stash[_STATE].log = log
-        ledger = _ledger(config, target_name)
+        config.stash[_STATE].log = session.log
         if threading.current_thread() is threading.main_thread():
             # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
             previous = signal.signal(signal.SIGTERM, _interrupt)
             stack.callback(signal.signal, signal.SIGTERM, previous)
-        max_creates = config.getoption("--max-creates")
-        if max_creates is None and target_name == "live":
-            max_creates = LIVE_MAX_CREATES
-        max_time = config.getoption("--max-time")
-        session = ConformanceSession(
-            target, account, log, scenario_path, ledger, max_creates=max_creates,
-            deadline=time.monotonic() + max_time if max_time else None, dry_run=dry_run)
         try:
             yield session
         finally:
-            # Requests cut off by an interruption may have created images we never saw.
-            numbers = log.created + [n for n in images_named(target, session.unanswered_names())
-                                     if n not in log.created]
-            report = cleanup(target, numbers)
-            log.deleted.extend(report.deleted)
-            log.totals["retries"] += target.retries
-            if ledger is not None:
-                for number in report.deleted:
-                    ledger.deleted(target.endpoint, number)
-                ledger.resolved(target.endpoint, session.unanswered_names())
+            _clean(session)
+
+
+def _start(config: pytest.Config, stack: ExitStack, target_name: str) -> HttpTarget:
+    scenario_path = config.getoption("--scenario")
+    if target_name == "simulator":
+        scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
+        target = stack.enter_context(simulator_target(scenario))
+    else:
+        if scenario_path:
+            raise HarnessError("--scenario applies to --target simulator only; a live"
+                               " account's state is learned from the account")
+        target = live_target()
+        stack.callback(target.close)
+        if not _consented(config, target.endpoint):
+            raise HarnessError(f"{target.endpoint} is not a loopback address and this run"
+                               " creates real server images there; pass --yes (or set"
+                               " NCLOUD_HARNESS_YES=1) to consent")
+    target.timeout = config.getoption("--request-timeout")
+    rate = config.getoption("--rate") or (
+        LIVE_RATE if target_name == "live" and not _loopback(target.endpoint) else None)
+    if rate:
+        target.rate = RateLimit(_run_dir() / "rate.json", parse_rate(rate))
+    return target
+
+
+def _session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
+             seed: int) -> ConformanceSession:
+    max_creates = config.getoption("--max-creates")
+    if max_creates is None and target_name == "live":
+        max_creates = LIVE_MAX_CREATES
+    max_time = config.getoption("--max-time")
+    log = RunLog(target_name, target.endpoint, config.getoption("--profile"), seed)
+    return ConformanceSession(
+        target, account, log, config.getoption("--scenario"), _ledger(config, target_name),
+        max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
+        deadline=time.monotonic() + max_time if max_time else None,
+        budget=SharedBudget(_run_dir() / "budget.json", max_creates)
+        if max_creates is not None else None, first_letters=_worker_letters())
+
+
+def _worker_letters() -> str:
+    """Disjoint first letters per xdist worker, so two workers never pick the same name."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return ""
+    return "abcdefghijklmnopqrstuvwxyz"[int(worker[2:]) % 26::min(count, 26)]
+
+
+def _clean(session: ConformanceSession) -> None:
+    """Delete what the run created, including images of answers that never arrived."""
+    target, log, ledger = session.target, session.log, session.ledger
+    numbers = log.created + [n for n in images_named(target, session.unanswered_names())
+                             if n not in log.created]
+    report = cleanup(target, numbers)
+    log.deleted.extend(report.deleted)
+    log.totals["retries"] += target.retries
+    if ledger is not None:
+        for number in report.deleted:
+            ledger.deleted(target.endpoint, number)
+        ledger.resolved(target.endpoint, session.unanswered_names())
 
 
 @pytest.hookimpl(trylast=True)  # after the session fixture's teardown (the cleanup)
@@ -180,7 +235,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     del exitstatus
     state = session.config.stash.get(_STATE, None)
     if state is not None and state.log is not None and state.report_dir is not None:
-        state.log.write(state.report_dir)
+        state.log.write(state.report_dir, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

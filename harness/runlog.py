@@ -162,10 +162,10 @@ class RunLog:
             "budget": self.budget,
         }
 
-    def write(self, directory: Path) -> Path:
-        """Write summary.json into `directory` (made if needed); return its path."""
+    def write(self, directory: Path, worker: str | None = None) -> Path:
+        """Write summary.json (summary-<worker>.json under xdist) into `directory`."""
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "summary.json"
+        path = directory / (f"summary-{worker}.json" if worker else "summary.json")
         path.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False),
                         encoding="utf-8")
         return path

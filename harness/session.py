@@ -30,6 +30,7 @@ from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, judge
 from harness.profiles import PROFILES
 from harness.runlog import Failure, RunLog
+from harness.sharing import SharedBudget
 from harness.signing import SIGNATURE_V2
 from harness.strategies.probe import Probe
 from harness.strategies.valid import usable_snapshots
@@ -61,7 +62,9 @@ class ConformanceSession:
     max_creates: int | None = None
     deadline: float | None = None
     dry_run: bool = False
-    spent: int = 0
+    budget: SharedBudget | None = None
+    first_letters: str = ""
+    """Under xdist, this worker's own first letters for image names (see `_unique`)."""
     covered: set[str] = field(default_factory=set)
     _names: set[str] = field(default_factory=set)
     _intended: set[str] = field(default_factory=set)
@@ -95,7 +98,10 @@ class ConformanceSession:
             return probe
         name = probe.request.server_image_name or ""
         width = min(len(name) - 1, 5)
-        fresh = name[:-width] + _suffix(next(self._counter), width) if width > 0 else name
+        number = next(self._counter)
+        fresh = name[:-width] + _suffix(number, width) if width > 0 else name
+        if self.first_letters and fresh:  # workers draw from disjoint first letters
+            fresh = self.first_letters[number % len(self.first_letters)] + fresh[1:]
         request = replace(probe.request, server_image_name=fresh)
         return replace(probe, params=encode_params(request), request=request)
 
@@ -112,8 +118,6 @@ class ConformanceSession:
                 self.log.dry_run.append(f"{probe.method} {path}" + (
                     f"  body: {probe.wire}" if probe.method == "POST" else ""))
             return probe, CheckResult(transient=True)
-        if expects_create:
-            self.spent += 1
         name = next((v for k, v in probe.params if k == "serverImageName"), None)
         if name and name not in self.account.image_names:
             self._intended.add(name)
@@ -143,7 +147,7 @@ class ConformanceSession:
             return "dry_run"
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "skipped_max_time"
-        if expects_create and self.max_creates is not None and self.spent >= self.max_creates:
+        if expects_create and self.budget is not None and not self.budget.take():
             return "skipped_max_creates"
         return None
 

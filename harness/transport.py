@@ -25,6 +25,7 @@ from harness.checks import Answer, is_transient
 from harness.errors import ConfigError, TargetError, TargetTimeout
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
+from harness.sharing import RateLimit
 from harness.signing import SIGNATURE_V2, TIMESTAMP_HEADER, Credentials, sign
 from harness.sim.core import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
@@ -86,6 +87,7 @@ class HttpTarget:
     max_backoff_seconds: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     retries: int = 0
+    rate: RateLimit | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -145,6 +147,8 @@ class HttpTarget:
         return base * jitter
 
     def _once(self, method: str, action: str, wire: str, signing: Signing) -> Answer:
+        if self.rate is not None:
+            self.rate.acquire()
         target, body = self.target_of(method, action, wire)
         parts = urlsplit(self.base_url)
         url = f"{parts.scheme}://{parts.netloc}{target}"

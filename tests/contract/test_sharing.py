@@ -1,0 +1,92 @@
+"""The rate limit and the create budget hold across processes (pytest-xdist workers)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.ledger import Ledger
+from harness.scenario import default_scenario
+from harness.sharing import RateLimit, SharedBudget, parse_rate
+from harness.sim import SimResponse, Simulator
+from harness.sim.server import running
+
+
+@pytest.mark.parametrize(("text", "per_second"), [("5/s", 5.0), ("120/m", 2.0),
+                                                  (" 0.5 / s ", 0.5)])
+def test_parse_rate(text: str, per_second: float) -> None:
+    assert parse_rate(text) == per_second
+
+
+@pytest.mark.parametrize("text", ["5", "fast", "0/s", "-1/s", "5/h"])
+def test_parse_rate_names_the_flag(text: str) -> None:
+    with pytest.raises(ConfigError, match="--rate"):
+        parse_rate(text)
+
+
+def test_rate_limit_spaces_requests_across_instances(tmp_path: Path) -> None:
+    now = [100.0]
+    waits: list[float] = []
+    first = RateLimit(tmp_path / "r.json", 4.0, sleep=waits.append, clock=lambda: now[0])
+    second = RateLimit(tmp_path / "r.json", 4.0, sleep=waits.append, clock=lambda: now[0])
+    for limiter in (first, second, first, second):
+        limiter.acquire()
+    assert waits == [0.25, 0.5, 0.75]
+
+
+def test_budget_is_shared(tmp_path: Path) -> None:
+    one, two = SharedBudget(tmp_path / "b.json", 3), SharedBudget(tmp_path / "b.json", 3)
+    assert [one.take(), two.take(), one.take(), two.take()] == [True, True, True, False]
+    assert one.spent == 3
+    unlimited = SharedBudget(tmp_path / "u.json", None)
+    assert all(unlimited.take() for _ in range(50))
+
+
+class _Clocked(Simulator):
+    """Remembers when each create request arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[float] = []
+        self._arrival_lock = threading.Lock()
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        with self._arrival_lock:
+            self.arrivals.append(time.monotonic())
+        return super().handle(method, target, headers, body)
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_rate_and_one_budget(tmp_path: Path) -> None:
+    creds = default_scenario().credentials
+    assert creds is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    simulator = _Clocked()
+    with running(simulator) as server:
+        env.update(NCLOUD_ACCESS_KEY=creds.access_key, NCLOUD_SECRET_KEY=creds.secret_key,
+                   NCLOUD_API_GW=server.url)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "--pyargs", "harness.suite", "-p", "xdist",
+             "-n", "2", "-q", "--target", "live", "--rate", "40/s", "--max-creates", "6",
+             "--max-time", "4", "-k", "valid", "--report-dir", str(tmp_path),
+             "--ledger", str(tmp_path / "ledger.jsonl"), "-p", "no:cacheprovider"],
+            env=env, capture_output=True, text=True, timeout=600, check=False,
+            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    created = Ledger(tmp_path / "ledger.jsonl").path.read_text().count('"event": "created"')
+    assert 1 <= created <= 6  # one budget for both workers
+    arrivals = sorted(simulator.arrivals)
+    assert len(arrivals) > 10
+    span = arrivals[-1] - arrivals[0]
+    assert span >= (len(arrivals) - 1) / 40 * 0.9  # one bucket for both workers
+    assert {p.name for p in tmp_path.glob("summary-*.json")} == {"summary-gw0.json",
+                                                                 "summary-gw1.json"}
