@@ -50,6 +50,7 @@ class Scenario:
     retry_after_seconds: int | None = None
     unavailable_every: int = 0
     delay_seconds: float = 0.0
+    drop_every: int = 0
     source: str = field(default="<built in>", compare=False)
 
     def accepts(self, cases: tuple[str, ...]) -> bool:
@@ -145,6 +146,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         retry_after_seconds=top.get("retry_after_seconds", int, None),
         unavailable_every=_non_negative(top, "unavailable_every", 0),
         delay_seconds=float(top.get("delay_seconds", (int, float), 0.0)),
+        drop_every=_non_negative(top, "drop_every", 0),
         source=source,
     )
     top.done()

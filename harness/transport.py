@@ -9,6 +9,7 @@ the Go SDK does. Nothing here logs or returns a key or a signature.
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import re
@@ -126,10 +127,18 @@ class HttpTarget:
         A gateway 429 is retried (the request never reached the service), honouring
         Retry-After, else with exponential backoff and jitter; a gateway 503/504 is retried
         for every action but createServerImageFromSnapshot, which may have run: a create is
-        never resent blindly. A timeout is a TargetTimeout; no answer at all a TargetError.
+        never resent blindly. A timeout or a dropped connection is a TargetTimeout (retried
+        for reads, never for a create); a target that cannot be reached is a TargetError.
         """
         for attempt in range(self.max_retries + 1):
-            answer = self._once(method, action, wire, signing)
+            try:
+                answer = self._once(method, action, wire, signing)
+            except TargetTimeout:
+                if action == ACTION or attempt == self.max_retries:
+                    raise  # a create may have run: never resent blindly
+                self.retries += 1
+                self.sleep(self.backoff_seconds)
+                continue
             throttled = answer.status == 429
             down = answer.status in (503, 504) and action != ACTION and is_transient(answer)
             if not (throttled or down) or attempt == self.max_retries:
@@ -163,6 +172,12 @@ class HttpTarget:
         except requests.Timeout:
             raise TargetTimeout(f"{action} on {self.endpoint} did not answer within"
                                 f" {self.timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            if _dropped(exc):
+                raise TargetTimeout(f"{action} on {self.endpoint}: the connection was closed"
+                                    " before an answer") from None
+            raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
+                              " target running and NCLOUD_API_GW right?") from None
         except requests.RequestException as exc:
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
                               " target running and NCLOUD_API_GW right?") from None
@@ -184,6 +199,20 @@ class HttpTarget:
     def close(self) -> None:
         """Release the HTTP session."""
         self.session.close()
+
+
+def _dropped(exc: BaseException) -> bool:
+    """A connection the peer closed mid-request (not one that could not be opened)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return False
+        if isinstance(seen, (ConnectionResetError, http.client.RemoteDisconnected)) or (
+                "RemoteDisconnected" in repr(seen) or "Connection aborted" in str(seen)):
+            return True
+        seen = seen.__cause__ or seen.__context__ or (
+            seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+    return False
 
 
 @contextmanager

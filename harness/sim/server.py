@@ -57,6 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(problem)
             return
+        if self.server.should_drop():
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # the scenario's drop_every
+            return
         target = self.path
         if not target.startswith("/"):  # absolute-form request target
             parts = urlsplit(target)
@@ -126,7 +130,16 @@ class SimulatorServer(ThreadingHTTPServer):
                  *, verbose: bool = False) -> None:
         self.simulator = simulator
         self.verbose = verbose
+        self._requests = 0
+        self._drop_lock = threading.Lock()
         super().__init__((host, port), _Handler)
+
+    def should_drop(self) -> bool:
+        """Whether the scenario wants this request's connection closed unanswered."""
+        every = self.simulator.scenario.drop_every
+        with self._drop_lock:
+            self._requests += 1
+            return bool(every) and self._requests % every == 0
 
     @property
     def url(self) -> str:

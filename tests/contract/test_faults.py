@@ -13,6 +13,7 @@ import pytest
 
 from harness.checks import Answer
 from harness.discovery import discover
+from harness.errors import TargetError
 from harness.runlog import RunLog
 from harness.scenario import default_scenario
 from harness.session import ConformanceSession
@@ -107,3 +108,26 @@ def test_a_run_through_outages_exits_0_and_leaves_nothing(tmp_path: Path) -> Non
     assert summary["counts"]["transient"] > 0
     assert summary["counts"]["retries"] > 0
     assert summary["resources"]["leaked"] == 0
+
+
+def test_dropped_connections_are_retried_for_reads_and_fail_only_that_create() -> None:
+    scenario = replace(default_scenario(), drop_every=2)
+    with running(Simulator(scenario)) as server:
+        target = _target(server.url, [])
+        assert target.call("getRegionList").status == 200
+        assert target.call("getRegionList").status == 200  # dropped once, retried
+        assert target.retries == 1
+        log = RunLog("live", target.endpoint, "dev", 9)
+        session = ConformanceSession(target, discover(target), log)
+        assert session.exercise(valid_probes(session.account, "base-only"), "t",
+                                max_examples=10) is None
+    assert log.totals["timed_out"] > 0  # the dropped creates, each failing alone
+    assert log.failures == []
+
+
+def test_a_target_that_is_not_there_stops_the_run() -> None:
+    with running() as server:
+        url = server.url
+    target = _target(url, [])
+    with pytest.raises(TargetError, match="cannot reach"):
+        target.call("getRegionList")

@@ -126,3 +126,6 @@ def test_a_violation_exits_1_and_is_reported(tmp_path: Path,
     assert summary["verdict"] == "failed"
     assert [v["rule"] for v in summary["violations"]] == ["SEED-R3"]
     assert summary["violations"][0]["reproduction"][0].startswith("ncp-harness send")
+    # The images the faulty service created for invalid requests are the run's to delete.
+    assert summary["resources"]["created"] > 0
+    assert summary["resources"]["leaked"] == 0
