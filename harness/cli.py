@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                      help="per-request timeout; a request that takes longer fails, the run"
                      " goes on (default: %(default)s)")
+    run.add_argument("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
+                     help="how long cleanup waits for images still INIT (default: 120)")
     run.add_argument("--yes", action="store_true",
                      help="consent to creating images on a non-loopback endpoint")
     run.add_argument("--ledger", metavar="FILE",
@@ -195,7 +197,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["-m", args.markers]
     if args.yes:
         pytest_args.append("--yes")
-    pytest_args += ["--request-timeout", str(args.timeout)]
+    pytest_args += ["--request-timeout", str(args.timeout), "--cleanup-wait",
+                    str(args.cleanup_wait)]
     if args.max_creates is not None:
         pytest_args += ["--max-creates", str(args.max_creates)]
     if args.max_time is not None:

@@ -99,6 +99,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="stop sending after this long; what is left is skipped")
     group.addoption("--dry-run", action="store_true", default=False,
                     help="send nothing: list every request the run would send (no headers)")
+    group.addoption("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
+                    help="how long cleanup waits for images still INIT (default: 120)")
     group.addoption("--yes", action="store_true", default=False,
                     help="consent to creating images on a non-loopback endpoint (or set"
                     " NCLOUD_HARNESS_YES=1)")
@@ -165,7 +167,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
         try:
             yield session
         finally:
-            _clean(session)
+            _clean(session, config.getoption("--cleanup-wait"))
 
 
 def _start(config: pytest.Config, stack: ExitStack, target_name: str) -> HttpTarget:
@@ -215,12 +217,13 @@ def _worker_letters() -> str:
     return "abcdefghijklmnopqrstuvwxyz"[int(worker[2:]) % 26::min(count, 26)]
 
 
-def _clean(session: ConformanceSession) -> None:
+def _clean(session: ConformanceSession, wait: float) -> None:
     """Delete what the run created, including images of answers that never arrived."""
     target, log, ledger = session.target, session.log, session.ledger
     numbers = log.created + [n for n in images_named(target, session.unanswered_names())
                              if n not in log.created]
-    report = cleanup(target, numbers)
+    report = cleanup(target, numbers, wait_s=wait)
+    log.leaks.update(report.leaked)
     log.deleted.extend(report.deleted)
     log.totals["retries"] += target.retries
     if ledger is not None:
@@ -234,7 +237,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write summary.json when a conformance session ran."""
     del exitstatus
     state = session.config.stash.get(_STATE, None)
-    if state is not None and state.log is not None and state.report_dir is not None:
+    if state is None or state.log is None:
+        return
+    if state.log.leaks and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
+    if state.report_dir is not None:
         state.log.write(state.report_dir, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
@@ -255,6 +262,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
               f" {counts.get('rejected', 0):>6} {counts.get('server_error', 0):>5}"
               f" {counts.get('violations', 0):>10}")
     resources = summary["resources"]
+    for number, why in sorted(state.log.leaks.items()):
+        write(f"LEAKED serverImageNo {number}: {why} (ncp-harness cleanup --ledger ...)",
+              red=True)
     write(f"sent {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
           f" cases observed (findings); images created {resources['created']}, deleted"
           f" {resources['deleted']}, leaked {resources['leaked']}")
@@ -275,6 +285,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if state.report_dir is not None:
         write(f"summary: {state.report_dir / 'summary.json'}")
     verdict = ("PASSED: the contract held" if summary["verdict"] == "passed"
-               else f"FAILED: {len(summary['violations'])} violation(s)")
+               else f"FAILED: {len(summary['violations'])} violation(s),"
+               f" {resources['leaked']} image(s) left behind")
     write(verdict, bold=True, red=summary["verdict"] != "passed",
           green=summary["verdict"] == "passed")

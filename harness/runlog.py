@@ -95,6 +95,7 @@ class RunLog:
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     budget: dict[str, Any] | None = None
+    leaks: dict[str, str] = field(default_factory=dict)
     dry_run: list[str] = field(default_factory=list)
 
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
@@ -137,8 +138,8 @@ class RunLog:
 
     @property
     def verdict(self) -> str:
-        """'passed' when the contract held, else 'failed'."""
-        return "failed" if self.failures else "passed"
+        """'passed' when the contract held and nothing was left behind, else 'failed'."""
+        return "failed" if self.failures or self.leaks else "passed"
 
     def summary(self) -> dict[str, Any]:
         """The run as summary.json records it (schema version 1)."""
@@ -158,7 +159,8 @@ class RunLog:
             "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
                           "example": e["example"]} for e in self.findings.values()],
             "resources": {"created": len(self.created), "deleted": len(self.deleted),
-                          "leaked": len(set(self.created) - set(self.deleted))},
+                          "leaked": len(set(self.created) - set(self.deleted)),
+                          "left_behind": dict(self.leaks)},
             "budget": self.budget,
         }
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from harness.errors import ConfigError
 from harness.ledger import Ledger, LedgerEntry
 from harness.scenario import default_scenario
+from harness.sim import Simulator
 from harness.sim.server import running
 
 CREDS = default_scenario().credentials
@@ -117,13 +119,14 @@ def test_a_killed_run_is_cleaned_up_from_its_ledger(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sigterm_still_cleans_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals) -> None:
     ledger = tmp_path / "ledger.jsonl"
     with running() as server:
         run = _harness("run", "--target", "live", "--quiet", "--report-dir", str(tmp_path),
-                       "-k", "valid", env=_env(server.url))
+                       "--max-creates", "1000", "-k", "valid", env=_env(server.url))
         _wait_for_creations(ledger, 10, run)
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(stop)
         out, err = run.communicate(timeout=120)
         assert server.simulator.images.created_count == 0, out[-2000:] + err[-2000:]
     assert Ledger(ledger).pending() == []
@@ -141,3 +144,20 @@ def test_cleanup_refuses_a_ledger_from_another_endpoint(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "live on https://elsewhere.invalid" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_leak_fails_the_run(tmp_path: Path) -> None:
+    scenario = replace(default_scenario(), image_ready_after_looks=10_000)  # INIT forever
+    with running(Simulator(scenario)) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--target", "live", "--quiet",
+             "--report-dir", str(tmp_path), "--cleanup-wait", "0.5", "-k", "covering"],
+            env=_env(server.url), capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "LEAKED serverImageNo" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "failed"
+    assert summary["violations"] == []
+    assert summary["resources"]["leaked"] == 3
+    assert Ledger(tmp_path / "ledger.jsonl").pending()  # for ncp-harness cleanup later
