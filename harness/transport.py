@@ -204,14 +204,14 @@ class HttpTarget:
 def _dropped(exc: BaseException) -> bool:
     """A connection the peer closed mid-request (not one that could not be opened)."""
     seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
+    for _ in range(10):  # the cause chain is short; never follow a cycle forever
+        if seen is None or isinstance(seen, ConnectionRefusedError):
             return False
         if isinstance(seen, (ConnectionResetError, http.client.RemoteDisconnected)) or (
                 "RemoteDisconnected" in repr(seen) or "Connection aborted" in str(seen)):
             return True
-        seen = seen.__cause__ or seen.__context__ or (
-            seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None)
+        nested = [a for a in seen.args if isinstance(a, BaseException)]
+        seen = seen.__cause__ or seen.__context__ or (nested[0] if nested else None)
     return False
 
 
