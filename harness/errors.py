@@ -19,7 +19,7 @@ Messages never carry an access key, a secret key or a signature.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "ConfigError",
@@ -68,7 +68,6 @@ class Violation:
     path: str = ""
     expected: object = None
     actual: object = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

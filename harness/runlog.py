@@ -116,18 +116,15 @@ class RunLog:
                 "cases": list(finding.cases), "observed": Counter(), "example": None})
             entry["observed"][f"{finding.status}: {finding.message}"[:200]] += 1
             entry["example"] = entry["example"] or probe.wire
-        if (answer.status == 200 and verdict is not None and result.body is not None
-                and result.body.kind == "success"):
-            self._note_created(result.body.inner)
-        elif answer.status == 200 and verdict is not None and verdict.outcome is not Outcome.ACCEPT:
+        success = result.body is not None and result.body.kind == "success"
+        if (answer.status == 200 and verdict is not None and not success
+                and verdict.outcome is not Outcome.ACCEPT):
             self.totals["created_unexpectedly"] += 1
 
-    def _note_created(self, inner: Any) -> None:
-        images = inner.get("serverImageList") if isinstance(inner, dict) else None
-        for image in images if isinstance(images, list) else []:
-            number = image.get("serverImageNo") if isinstance(image, dict) else None
-            if number is not None and str(number) not in self.created:
-                self.created.append(str(number))
+    def note_created(self, number: str) -> None:
+        """Remember an image the run created, once."""
+        if number not in self.created:
+            self.created.append(number)
 
     def fail(self, failure: Failure) -> None:
         """Keep a violation, once per rule, check and place."""

@@ -135,8 +135,11 @@ class ConformanceSession:
                 if not isinstance(image, dict):
                     continue
                 name = str(image.get("serverImageName") or "")
-                if self.ledger is not None and image.get("serverImageNo") is not None:
-                    self.ledger.created(self.target.endpoint, str(image["serverImageNo"]), name)
+                if image.get("serverImageNo") is not None:
+                    self.log.note_created(str(image["serverImageNo"]))
+                    if self.ledger is not None:
+                        self.ledger.created(self.target.endpoint, str(image["serverImageNo"]),
+                                            name)
                 if name:
                     self._names.add(name)
         return probe, result

@@ -27,7 +27,7 @@ from harness.errors import ConfigError, TargetError, TargetTimeout
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
 from harness.sharing import RateLimit
-from harness.signing import SIGNATURE_V2, TIMESTAMP_HEADER, Credentials, sign
+from harness.signing import SIGNATURE_V2, Credentials, sign
 from harness.sim.core import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.strategies.probe import Probe
@@ -193,7 +193,6 @@ class HttpTarget:
         if signing == "wrong":
             sig = headers[self.signature_header]
             headers[self.signature_header] = ("A" if sig[0] != "A" else "B") + sig[1:]
-            headers[TIMESTAMP_HEADER] = headers[TIMESTAMP_HEADER]
         return headers
 
     def close(self) -> None:

@@ -112,10 +112,6 @@ class ImageStore:
         with self._lock:
             return frozenset(self._names)
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._images)
-
 
 def _snapshot_of(image: Image) -> Image:
     return Image(image.number, image.name, image.description, image.mappings, image.created,

@@ -161,22 +161,23 @@ def r7(draw: Draw, params: Params, account: Account) -> Params:
     return put(params, n, "blockStorageSize", value)
 
 
-def r8(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+def _base_or_new(draw: Draw, params: Params, field: str, on_base: tuple[str, ...],
+                 junk: tuple[str, ...]) -> Params:
+    """Put `field` on the base storage (not allowed there), or junk in it on a new storage."""
     if draw(st.booleans()):
-        return put(params, base_index(params), "blockStorageVolumeTypeCode",
-                   draw(st.sampled_from(("CB1", "FB2"))))
+        return put(params, base_index(params), field, draw(st.sampled_from(on_base)))
     params = _new_entry(params, _free_order(params))
-    return put(params, entry_count(params), "blockStorageVolumeTypeCode",
-               draw(st.sampled_from(("CB3", "cb1", "SSD", "FB 1", "HDD"))))
+    return put(params, entry_count(params), field, draw(st.sampled_from(junk)))
+
+
+def r8(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _base_or_new(draw, params, "blockStorageVolumeTypeCode", ("CB1", "FB2"),
+                        ("CB3", "cb1", "SSD", "FB 1", "HDD"))
 
 
 def r9(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    if draw(st.booleans()):
-        return put(params, base_index(params), "emptyBlockStorage",
-                   draw(st.sampled_from(("true", "false"))))
-    params = _new_entry(params, _free_order(params))
-    return put(params, entry_count(params), "emptyBlockStorage",
-               draw(st.sampled_from(("yes", "1", "0", "ture", "on"))))
+    return _base_or_new(draw, params, "emptyBlockStorage", ("true", "false"),
+                        ("yes", "1", "0", "ture", "on"))
 
 
 def r11(draw: Draw, params: Params, account: Account) -> Params:
