@@ -73,36 +73,36 @@ def _parser() -> argparse.ArgumentParser:
             " summary.json into the report directory. Exit 0: the contract held; 1: a"
             " violation was found; 2: a usage, configuration or target error."),
     )
-    run.add_argument("--target", choices=("simulator", "live"), default="simulator",
-                     help="simulator (default, in-process) or live (signed with"
-                     " NCLOUD_ACCESS_KEY/NCLOUD_SECRET_KEY, sent to NCLOUD_API_GW)")
-    run.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev",
-                     help="dev (default, ~15 s), ci (deeper), nightly (much deeper)")
-    run.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
-    run.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
-    run.add_argument("--report-dir", default="reports", metavar="DIR",
-                     help="where junit.xml and summary.json go (default: %(default)s)")
-    run.add_argument("-k", dest="select", metavar="EXPR",
-                     help="only tests whose name matches (pytest -k)")
-    run.add_argument("-m", dest="markers", metavar="EXPR",
-                     help="only tests with these markers, e.g. seed_r4 (pytest -m)")
-    run.add_argument("--quiet", action="store_true", help="less output while running")
-    run.add_argument("--max-creates", type=int, metavar="N",
-                     help="at most N requests expected to create an image (default:"
-                     " unlimited on the simulator, 25 live); the covering set goes first")
-    run.add_argument("--max-time", type=float, metavar="SECONDS",
-                     help="stop sending after this long")
-    run.add_argument("--dry-run", action="store_true",
-                     help="send nothing; print every request the run would send")
-    run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                     help="per-request timeout; a request that takes longer fails, the run"
-                     " goes on (default: %(default)s)")
-    run.add_argument("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
-                     help="how long cleanup waits for images still INIT (default: 120)")
-    run.add_argument("--yes", action="store_true",
-                     help="consent to creating images on a non-loopback endpoint")
-    run.add_argument("--ledger", metavar="FILE",
-                     help="where to record created images (default: REPORT_DIR/ledger.jsonl)")
+    run.add_argument("--target", choices=("simulator", "live", "fixtures"), default="simulator",
+                     help="simulator (default, in-process), live (signed with"
+                     " NCLOUD_ACCESS_KEY/NCLOUD_SECRET_KEY, sent to NCLOUD_API_GW), or"
+                     " fixtures (offline: answers come from --cassette)")
+    run.add_argument("--cassette", metavar="DIR",
+                     help="a recorded run: with --target fixtures every recorded exchange is"
+                     " re-checked and generated requests are answered from it (default: the"
+                     " shipped simulator recording); with another target, the recorded"
+                     " failures are sent again to see whether they are fixed")
+    _run_options(run)
+    record = commands.add_parser(
+        "record",
+        help="run the conformance suite and record every exchange as HAR files",
+        description=textwrap.fill(
+            "A run (as `ncp-harness run`) that also writes every exchange to --out DIR: one"
+            " HAR 1.2 file per test, plus session.har for learning the account and"
+            " cleaning up. Keys, signatures, timestamps and secret-looking parameters are"
+            " redacted before anything is written. Replay with `ncp-harness run --target"
+            " fixtures --cassette DIR`. Exit codes as for run."),
+    )
+    record.add_argument("--target", choices=("simulator", "live"), default="simulator",
+                        help="simulator (default) or live (NCLOUD_* variables, --yes)")
+    record.add_argument("--out", required=True, metavar="DIR",
+                        help="the cassette directory to create (must not hold one already)")
+    record.add_argument("--redact-param", action="append", default=[], metavar="NAME",
+                        help="also mask this query or form parameter (repeatable)")
+    record.add_argument("--redact-header", action="append", default=[], metavar="NAME",
+                        help="also mask this request or response header (repeatable), e.g."
+                        " an account-identifying response header")
+    _run_options(record)
     clean = commands.add_parser(
         "cleanup",
         help="delete the images a run left behind, from its ledger",
@@ -148,6 +148,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """The options `run` and `record` share."""
+    parser.add_argument("--profile", choices=("dev", "ci", "nightly"), default=None,
+                        help="dev (default, ~15 s), ci (deeper), nightly (much deeper);"
+                        " replaying, the recorded run's")
+    parser.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
+    parser.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    parser.add_argument("--report-dir", default="reports", metavar="DIR",
+                        help="where junit.xml and summary.json go (default: %(default)s)")
+    parser.add_argument("-k", dest="select", metavar="EXPR",
+                        help="only tests whose name matches (pytest -k)")
+    parser.add_argument("-m", dest="markers", metavar="EXPR",
+                        help="only tests with these markers, e.g. seed_r4 (pytest -m)")
+    parser.add_argument("--quiet", action="store_true", help="less output while running")
+    parser.add_argument("--max-creates", type=int, metavar="N",
+                        help="at most N requests expected to create an image (default:"
+                        " unlimited on the simulator, 25 live); the covering set goes first")
+    parser.add_argument("--max-examples", type=int, metavar="N",
+                        help="at most N examples per test (fewer than the profile's)")
+    parser.add_argument("--max-time", type=float, metavar="SECONDS",
+                        help="stop sending after this long")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="send nothing; print every request the run would send")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="per-request timeout; a request that takes longer fails, the run"
+                        " goes on (default: %(default)s)")
+    parser.add_argument("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
+                        help="how long cleanup waits for images still INIT (default: 120)")
+    parser.add_argument("--yes", action="store_true",
+                        help="consent to creating images on a non-loopback endpoint")
+    parser.add_argument("--ledger", metavar="FILE",
+                        help="where to record created images (default: REPORT_DIR/ledger.jsonl)")
+
+
 def _sample_account_text() -> str:
     account = default_scenario().account
     rows = [f"  {s.instance_no}  {s.size_bytes / GIB:6.2f} GB  {s.volume_type}  {s.hypervisor:3}"
@@ -181,14 +215,31 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
+def _cassette_args(args: argparse.Namespace) -> list[str]:
+    """The replay (`run --cassette`) or recording (`record --out`) options for pytest."""
+    if getattr(args, "cassette", None):
+        return ["--cassette", str(Path(args.cassette).resolve())]
+    if getattr(args, "out", None):
+        out = ["--record", str(Path(args.out).resolve())]
+        for name in args.redact_param:
+            out += ["--redact-param", name]
+        for name in args.redact_header:
+            out += ["--redact-header", name]
+        return out
+    return []
+
+
 def _run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir).resolve()
     pytest_args = [str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir",
-                   str(SUITE_DIR), "--target", args.target, "--profile", args.profile,
+                   str(SUITE_DIR), "--target", args.target,
                    "--report-dir", str(report_dir), "--junitxml", str(report_dir / "junit.xml"),
                    "-o", "junit_family=xunit2", "--assert=plain", "-q" if args.quiet else "-v"]
+    if args.profile is not None:
+        pytest_args += ["--profile", args.profile]
     if args.seed is not None:
         pytest_args += ["--seed", str(args.seed)]
+    pytest_args += _cassette_args(args)
     if args.scenario:
         pytest_args += ["--scenario", str(Path(args.scenario).resolve())]
     if args.select:
@@ -203,6 +254,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["--max-creates", str(args.max_creates)]
     if args.max_time is not None:
         pytest_args += ["--max-time", str(args.max_time)]
+    if args.max_examples is not None:
+        pytest_args += ["--max-examples", str(args.max_examples)]
     if args.dry_run:
         pytest_args.append("--dry-run")
     pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
@@ -312,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
     try:
         if args.command == "judge":
             return _judge(args.query, as_json=args.json, scenario=args.scenario)
-        if args.command == "run":
+        if args.command in ("run", "record"):
             return _run(args)
         if args.command == "cleanup":
             return _cleanup(args.ledger, args.wait)

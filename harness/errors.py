@@ -6,9 +6,11 @@ blame::
     Exception
     ├── HarnessError            the harness, its configuration or its caller is wrong
     │   ├── ConfigError         a file, flag or environment variable has a bad value
+    │   │   └── CassetteError   a recorded cassette is corrupt: names the file and the place
     │   ├── SpecError           the OpenAPI description is missing or malformed
     │   ├── TargetError         the target cannot be used (unreachable, refuses the keys)
-    │   │   └── TargetTimeout   one request got no answer in time (that request fails)
+    │   │   ├── TargetTimeout   one request got no answer in time (that request fails)
+    │   │   └── NotRecorded     a replayed cassette holds no answer to this request
     │   └── WireError           a value the wire codec cannot express
     └── AssertionError
         └── ContractViolation   the service answered something the contract forbids
@@ -22,9 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CassetteError",
     "ConfigError",
     "ContractViolation",
     "HarnessError",
+    "NotRecorded",
     "SpecError",
     "TargetError",
     "TargetTimeout",
@@ -42,6 +46,17 @@ class ConfigError(HarnessError):
     """A configuration value (file, flag, environment variable) is wrong; the message names it."""
 
 
+class CassetteError(ConfigError):
+    """A cassette file cannot be read as recorded exchanges; says which file and where."""
+
+    def __init__(self, file: str, place: str, problem: str) -> None:
+        self.file = file
+        self.place = place
+        self.problem = problem
+        super().__init__(f"cassette {file}, {place}: {problem}" if place
+                         else f"cassette {file}: {problem}")
+
+
 class SpecError(HarnessError):
     """The OpenAPI description cannot be found, read or used."""
 
@@ -52,6 +67,10 @@ class TargetError(HarnessError):
 
 class TargetTimeout(TargetError):
     """One request got no answer in time; it fails that request, not the run."""
+
+
+class NotRecorded(TargetError):
+    """A replayed cassette has no recording of this request; it is counted, not failed."""
 
 
 class WireError(HarnessError, ValueError):

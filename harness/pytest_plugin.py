@@ -15,20 +15,24 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from harness.account import Account
+from harness.cassette import SESSION, Cassette, Recorder
 from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 from harness.ledger import Ledger
 from harness.profiles import PROFILES, register_profiles
+from harness.redaction import Redactor
+from harness.replay import FixtureTarget
 from harness.rules import RULES, rule_sort_key
 from harness.runlog import RunLog
 from harness.scenario import default_scenario, load_scenario
@@ -36,9 +40,14 @@ from harness.session import ConformanceSession
 from harness.sharing import RateLimit, SharedBudget, parse_rate
 from harness.transport import HttpTarget, live_target, simulator_target
 
-__all__ = ["ncp_session", "pytest_addoption", "pytest_configure"]
+__all__ = ["SHIPPED_CASSETTE", "cassette_files", "ncp_session", "pytest_addoption",
+           "pytest_configure"]
 
-TARGETS = ("simulator", "live")
+TARGETS = ("simulator", "live", "fixtures")
+SHIPPED_CASSETTE = Path(__file__).parent / "cassettes" / "simulator"
+"""What `--target fixtures` replays when no --cassette is given: the shipped recording."""
+RECORDED_TESTS = {"test_recorded_exchange_keeps_the_contract": "fixtures",
+                  "test_recorded_failure_is_fixed": "sent"}
 LIVE_MAX_CREATES = 25
 LIVE_RATE = "5/s"
 
@@ -64,6 +73,8 @@ def _run_dir() -> Path:
 class _State:
     log: RunLog | None = None
     report_dir: Path | None = None
+    cassette: Cassette | None = None
+    recorder: Recorder | None = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -73,10 +84,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """The conformance run's options."""
     group = parser.getgroup("ncp-harness", "createServerImageFromSnapshot conformance")
     group.addoption("--target", choices=TARGETS, default="simulator",
-                    help="where to send requests: the embedded simulator (default) or a"
-                    " live account (NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW)")
-    group.addoption("--profile", choices=list(PROFILES), default="dev",
-                    help="how hard to try: dev (default, quick), ci, nightly")
+                    help="where to send requests: the embedded simulator (default), a live"
+                    " account (NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW), or"
+                    " fixtures (answers from a recorded cassette, --cassette)")
+    group.addoption("--profile", choices=list(PROFILES), default=None,
+                    help="how hard to try: dev (default, quick), ci, nightly; replaying a"
+                    " cassette, the recorded run's profile")
+    group.addoption("--cassette", default=None, metavar="DIR",
+                    help="a recorded run (HAR files): replayed with --target fixtures (default:"
+                    " the shipped simulator recording), else its failures are sent again")
+    group.addoption("--record", default=None, metavar="DIR",
+                    help="record every exchange into DIR as HAR files, secrets redacted")
+    group.addoption("--redact-param", action="append", default=[], metavar="NAME",
+                    help="also mask this query or form parameter's value when recording")
+    group.addoption("--redact-header", action="append", default=[], metavar="NAME",
+                    help="also mask this request or response header's value when recording")
     group.addoption("--seed", type=int, default=None,
                     help="the Hypothesis seed (default: random, printed in the summary)")
     group.addoption("--scenario", default=None, metavar="FILE",
@@ -95,6 +117,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rate", default=None, metavar="N/s",
                     help="at most this many requests a second, shared by every xdist worker"
                     f" (default: {LIVE_RATE} on a live endpoint that is not loopback)")
+    group.addoption("--max-examples", type=int, default=None, metavar="N",
+                    help="at most N examples per test, fewer than the profile's (replaying a"
+                    " cassette: the recorded run's)")
     group.addoption("--max-time", type=float, default=None, metavar="SECONDS",
                     help="stop sending after this long; what is left is skipped")
     group.addoption("--dry-run", action="store_true", default=False,
@@ -112,7 +137,61 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
     register_profiles()
     report_dir = config.getoption("--report-dir", None)
-    config.stash[_STATE] = _State(report_dir=Path(report_dir) if report_dir else None)
+    state = _State(report_dir=Path(report_dir) if report_dir else None)
+    config.stash[_STATE] = state
+    target = config.getoption("--target", "simulator")
+    cassette = config.getoption("--cassette", None)
+    record = config.getoption("--record", None)
+    try:
+        if target == "fixtures" or cassette:
+            state.cassette = Cassette.load(cassette or SHIPPED_CASSETTE)
+        if record:
+            if target == "fixtures":
+                raise ConfigError("--record needs --target simulator or live; a replay"
+                                  " records nothing new")
+            if not hasattr(config, "workerinput"):  # the xdist controller, or no xdist
+                Recorder.prepare(Path(record))
+    except HarnessError as exc:
+        raise pytest.UsageError(f"ncp-harness: {exc}") from None
+
+
+def cassette_files(config: pytest.Config) -> list[str]:
+    """The names of the cassette's files (what the recorded tests are parametrized by)."""
+    state = config.stash.get(_STATE, None)
+    if state is None or state.cassette is None:
+        return []
+    return [f.name for f in state.cassette.files]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the recorded-exchange tests only where they apply (a cassette, the right target)."""
+    state = config.stash.get(_STATE, None)
+    replaying = bool(config.getoption("--target") == "fixtures")
+
+    def applies(item: pytest.Item) -> bool:
+        kind = RECORDED_TESTS.get(getattr(item, "originalname", item.name))
+        if kind is None:
+            return True
+        if state is None or state.cassette is None:
+            return False
+        return (kind == "fixtures") == replaying
+
+    items[:] = [item for item in items if applies(item)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Record a test's exchanges under its name, and write its cassette file when it ends."""
+    state = item.config.stash.get(_STATE, None)
+    recorder = state.recorder if state is not None else None
+    if recorder is not None:
+        recorder.group = item.name
+    try:
+        return (yield)
+    finally:
+        if recorder is not None:
+            recorder.flush(item.name)
+            recorder.group = SESSION
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -150,16 +229,28 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     target_name = config.getoption("--target")
     if config.getoption("--dry-run"):
         target_name = "simulator"  # learn nothing from, and send nothing to, a live account
+    state = config.stash[_STATE]
     seed = config.getoption("--seed")
+    if seed is None and target_name == "fixtures" and state.cassette is not None:
+        seed = state.cassette.seed  # the recorded run's seed draws the recorded requests
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
     with ExitStack() as stack:
         try:
             target = _start(config, stack, target_name)
-            account = discover(target, region=os.environ.get("NCLOUD_REGION") or None)
+            if config.getoption("--record"):
+                state.recorder = _recorder(config, target, target_name, seed)
+                target.recorder = state.recorder
+                stack.callback(state.recorder.flush, SESSION)
+            region = (state.cassette.region if isinstance(target, FixtureTarget)
+                      and state.cassette else os.environ.get("NCLOUD_REGION") or None)
+            account = discover(target, region=region)
             session = _session(config, target, account, target_name, seed)
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
-        config.stash[_STATE].log = session.log
+        session.cassette = state.cassette
+        if state.cassette is not None:
+            session.log.cassette = str(state.cassette.directory)
+        state.log = session.log
         if threading.current_thread() is threading.main_thread():
             # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
             previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -170,8 +261,42 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             _clean(session, config.getoption("--cleanup-wait"))
 
 
+def _profile(config: pytest.Config) -> str:
+    profile = config.getoption("--profile")
+    state = config.stash[_STATE]
+    if profile is None and config.getoption("--target") == "fixtures" and state.cassette:
+        profile = state.cassette.profile
+    return str(profile or "dev")
+
+
+def _max_examples(config: pytest.Config) -> int | None:
+    count = config.getoption("--max-examples")
+    state = config.stash[_STATE]
+    if count is None and config.getoption("--target") == "fixtures" and state.cassette:
+        count = state.cassette.max_examples
+    if count is not None and count < 1:
+        raise ConfigError(f"--max-examples {count}: must be 1 or more")
+    return int(count) if count is not None else None
+
+
+def _recorder(config: pytest.Config, target: HttpTarget, target_name: str,
+              seed: int) -> Recorder:
+    redactor = Redactor.of(target.credentials, config.getoption("--redact-param"),
+                           config.getoption("--redact-header"))
+    return Recorder(Path(config.getoption("--record")), redactor, {
+        "source": target_name, "endpoint": target.endpoint, "profile": _profile(config),
+        "seed": seed, "region": os.environ.get("NCLOUD_REGION") or None,
+        "max_examples": config.getoption("--max-examples"),
+    }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
+
+
 def _start(config: pytest.Config, stack: ExitStack, target_name: str) -> HttpTarget:
     scenario_path = config.getoption("--scenario")
+    if target_name == "fixtures":
+        target: HttpTarget = FixtureTarget("https://cassette.invalid", None, name="fixtures",
+                                           cassette=config.stash[_STATE].cassette)
+        stack.callback(target.close)
+        return target
     if target_name == "simulator":
         scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
         target = stack.enter_context(simulator_target(scenario))
@@ -199,13 +324,14 @@ def _session(config: pytest.Config, target: HttpTarget, account: Account, target
     if max_creates is None and target_name == "live":
         max_creates = LIVE_MAX_CREATES
     max_time = config.getoption("--max-time")
-    log = RunLog(target_name, target.endpoint, config.getoption("--profile"), seed)
+    log = RunLog(target_name, target.endpoint, _profile(config), seed)
     return ConformanceSession(
         target, account, log, config.getoption("--scenario"), _ledger(config, target_name),
         max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
         deadline=time.monotonic() + max_time if max_time else None,
         budget=SharedBudget(_run_dir() / "budget.json", max_creates)
-        if max_creates is not None else None, first_letters=_worker_letters())
+        if max_creates is not None else None, first_letters=_worker_letters(),
+        max_examples=_max_examples(config))
 
 
 def _worker_letters() -> str:
@@ -220,6 +346,8 @@ def _worker_letters() -> str:
 def _clean(session: ConformanceSession, wait: float) -> None:
     """Delete what the run created, including images of answers that never arrived."""
     target, log, ledger = session.target, session.log, session.ledger
+    if not target.creates:
+        return  # a replay made nothing
     numbers = log.created + [n for n in images_named(target, session.unanswered_names())
                              if n not in log.created]
     report = cleanup(target, numbers, wait_s=wait)
@@ -245,6 +373,27 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.log.write(state.report_dir, os.environ.get("PYTEST_XDIST_WORKER"))
 
 
+def _replay_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """What a replay re-checked, and what it had no recording of (counted, never failed)."""
+    replay = summary.get("replay")
+    if not replay:
+        return
+    if replay["rechecked"]:
+        write(f"cassette {replay['cassette']}: {replay['rechecked']} recorded exchanges"
+              " re-checked against the current contract")
+    if replay["recorded_failures"]:
+        write(f"recorded failures sent again: {replay['recorded_failures']}, fixed"
+              f" {replay['fixed']}, still failing {replay['still_failing']}")
+    missing = replay["not_recorded_requests"]
+    if replay["not_recorded"]:
+        write(f"not recorded: {replay['not_recorded']} generated requests had no recording"
+              f" ({len(missing)} distinct; counted, not failed; all in summary.json):")
+        for line in missing[:10]:
+            write(f"  {line[:160]}")
+        if len(missing) > 10:
+            write(f"  ... and {len(missing) - 10} more")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The per-rule table and the verdict, after the run."""
     state = terminalreporter.config.stash.get(_STATE, None)
@@ -265,7 +414,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for number, why in sorted(state.log.leaks.items()):
         write(f"LEAKED serverImageNo {number}: {why} (ncp-harness cleanup --ledger ...)",
               red=True)
-    write(f"sent {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
+    verb = "checked" if run["target"] == "fixtures" else "sent"
+    write(f"{verb} {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
           f" cases observed (findings); images created {resources['created']}, deleted"
           f" {resources['deleted']}, leaked {resources['leaked']}")
     budget = summary.get("budget")
@@ -278,6 +428,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if skipped:
         write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"
                                         for k, v in skipped.items()))
+    _replay_lines(summary, write)
     if state.log.dry_run:
         write(f"dry run: {len(state.log.dry_run)} requests would have been sent:")
         for line in state.log.dry_run:

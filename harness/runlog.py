@@ -25,6 +25,7 @@ from harness.strategies.probe import Probe
 __all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "RunLog"]
 
 SUMMARY_SCHEMA_VERSION = 1
+_MAX_LISTED = 1000
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class RunLog:
     budget: dict[str, Any] | None = None
     leaks: dict[str, str] = field(default_factory=dict)
     dry_run: list[str] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)
+    """Requests a replayed cassette had no recording of (each once, in order)."""
+    cassette: str | None = None
+    _unrecorded_seen: set[str] = field(default_factory=set)
 
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
@@ -120,6 +125,13 @@ class RunLog:
         if (answer.status == 200 and verdict is not None and not success
                 and verdict.outcome is not Outcome.ACCEPT):
             self.totals["created_unexpectedly"] += 1
+
+    def not_recorded(self, request: str) -> None:
+        """Count a request a replayed cassette holds no answer to; list it once."""
+        self.totals["not_recorded"] += 1
+        if request not in self._unrecorded_seen:
+            self._unrecorded_seen.add(request)
+            self.unrecorded.append(request)
 
     def note_created(self, number: str) -> None:
         """Remember an image the run created, once."""
@@ -159,6 +171,15 @@ class RunLog:
                           "leaked": len(set(self.created) - set(self.deleted)),
                           "left_behind": dict(self.leaks)},
             "budget": self.budget,
+            "replay": None if self.cassette is None else {
+                "cassette": self.cassette,
+                "rechecked": self.totals.get("rechecked", 0),
+                "not_recorded": self.totals.get("not_recorded", 0),
+                "not_recorded_requests": self.unrecorded[:_MAX_LISTED],
+                "recorded_failures": self.totals.get("recorded_failures", 0),
+                "fixed": self.totals.get("fixed", 0),
+                "still_failing": self.totals.get("still_failing", 0),
+            },
         }
 
     def write(self, directory: Path, worker: str | None = None) -> Path:

@@ -22,13 +22,22 @@ from hypothesis.errors import Flaky
 
 from harness.account import Account
 from harness.body import parse_body
+from harness.cassette import Cassette
 from harness.checks import CheckResult, check_answer, check_auth_failure
 from harness.covering import COVER_ITEMS, covering_set
-from harness.errors import ContractViolation, TargetTimeout, UnreadableBody, Violation
+from harness.errors import (
+    ContractViolation,
+    NotRecorded,
+    TargetTimeout,
+    UnreadableBody,
+    Violation,
+)
+from harness.har import Exchange
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, judge
 from harness.profiles import PROFILES
+from harness.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
 from harness.runlog import Failure, RunLog
 from harness.sharing import SharedBudget
 from harness.signing import SIGNATURE_V2
@@ -65,12 +74,17 @@ class ConformanceSession:
     budget: SharedBudget | None = None
     first_letters: str = ""
     """Under xdist, this worker's own first letters for image names (see `_unique`)."""
+    cassette: Cassette | None = None
+    """The recorded run being replayed (--target fixtures) or resent (--cassette)."""
+    max_examples: int | None = None
+    """At most this many examples per test, whatever the profile says (--max-examples)."""
     covered: set[str] = field(default_factory=set)
     _names: set[str] = field(default_factory=set)
     _intended: set[str] = field(default_factory=set)
     _current: Account | None = None
     _current_size: int = -1
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _along: dict[str, Account] | None = None
 
     @property
     def current_account(self) -> Account:
@@ -84,8 +98,8 @@ class ConformanceSession:
     def settings(self, max_examples: int | None = None) -> hypothesis.settings:
         """The profile's settings, seeded, without a database, one bug at a time."""
         profile = PROFILES[self.log.profile]
-        examples = profile.max_examples if max_examples is None else min(
-            max_examples, profile.max_examples)
+        examples = min(n for n in (profile.max_examples, max_examples, self.max_examples)
+                       if n is not None)
         return hypothesis.settings(
             profile, max_examples=examples, deadline=None, database=None, derandomize=False,
             report_multiple_bugs=False, print_blob=False,
@@ -119,30 +133,37 @@ class ConformanceSession:
                     f"  body: {probe.wire}" if probe.method == "POST" else ""))
             return probe, CheckResult(transient=True)
         name = next((v for k, v in probe.params if k == "serverImageName"), None)
-        if name and name not in self.account.image_names:
+        if name and name not in self.account.image_names and self.target.creates:
             self._intended.add(name)
             if self.ledger is not None:
                 self.ledger.intent(self.target.endpoint, name)
         try:
             answer = self.target.send(probe)
+        except NotRecorded as exc:
+            self.log.not_recorded(str(exc))
+            return probe, CheckResult(transient=True)
         except TargetTimeout:
             self.log.totals["timed_out"] += 1  # that request fails, not the run; teardown
             return probe, CheckResult(transient=True)  # looks for an image it may have made
         result = check_answer(probe, verdict, answer, self.current_account)
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":
-            for image in result.body.inner.get("serverImageList") or []:
-                if not isinstance(image, dict):
-                    continue
-                name = str(image.get("serverImageName") or "")
-                if image.get("serverImageNo") is not None:
-                    self.log.note_created(str(image["serverImageNo"]))
-                    if self.ledger is not None:
-                        self.ledger.created(self.target.endpoint, str(image["serverImageNo"]),
-                                            name)
-                if name:
-                    self._names.add(name)
+            self._note_images(result.body.inner.get("serverImageList") or [])
         return probe, result
+
+    def _note_images(self, images: list[object]) -> None:
+        """Take the names of created images; note real ones for the ledger and cleanup."""
+        for image in images:
+            if not isinstance(image, dict):
+                continue
+            name = str(image.get("serverImageName") or "")
+            number = image.get("serverImageNo")
+            if number is not None and self.target.creates:
+                self.log.note_created(str(number))
+                if self.ledger is not None:
+                    self.ledger.created(self.target.endpoint, str(number), name)
+            if name:
+                self._names.add(name)
 
     def _held(self, *, expects_create: bool) -> str | None:
         """Why a request is not sent: a dry run, the time budget, or the create budget."""
@@ -213,7 +234,11 @@ class ConformanceSession:
         what = {"none": "a request without a signature",
                 "wrong": "a request with a wrong signature",
                 "stale": "a request signed more than 5 minutes ago"}[signing]
-        answer = self.target.send(probe, signing=signing)
+        try:
+            answer = self.target.send(probe, signing=signing)
+        except NotRecorded as exc:
+            self.log.not_recorded(str(exc))
+            return None
         result = check_auth_failure(answer, what)
         self.log.record(replace(probe, label=f"auth:{signing}", rules=("SEED-S5",)), None,
                         answer, result)
@@ -231,7 +256,11 @@ class ConformanceSession:
         if self.dry_run:
             self.log.dry_run.append(f"GET /vserver/v2/{action}?responseFormatType={fmt}")
             return None
-        answer = self.target.call(action, params)
+        try:
+            answer = self.target.call(action, params)
+        except NotRecorded as exc:
+            self.log.not_recorded(str(exc))
+            return None
         violations: list[Violation] = []
         try:
             body = parse_body(answer.body, action=action)
@@ -253,6 +282,61 @@ class ConformanceSession:
         failure = Failure(violations[0], probe, self.log.seed, test, ())
         self.log.fail(failure)
         return failure
+
+    def recheck(self, name: str, test: str) -> Failure | None:
+        """Re-check every exchange of one cassette file against the contract as it is now."""
+        if self.cassette is None:
+            return None
+        if self._along is None:
+            self._along = accounts_along(self.cassette, self.account)
+        failure = None
+        for exchange in self.cassette.file(name).exchanges:
+            verdict, result = recheck(exchange, self._along.get(exchange.where, self.account))
+            probe = self._recorded_probe(exchange)
+            self.log.totals["rechecked"] += 1
+            if not exchange.error:
+                self.log.record(probe, verdict, answer_of(exchange), result)
+            if result.violations and failure is None:
+                failure = Failure(result.violations[0], probe, self.log.seed, test,
+                                  (f"# recorded at {exchange.where}", *self.reproduction(probe)))
+                self.log.fail(failure)
+        return failure
+
+    def resend_failures(self, name: str, test: str) -> Failure | None:
+        """Send again each create of one cassette file that breaks the contract, to see it fixed."""
+        if self.cassette is None:
+            return None
+        if self._along is None:
+            self._along = accounts_along(self.cassette, recorded_account(self.cassette))
+        failure = None
+        for exchange in self.cassette.file(name).exchanges:
+            if exchange.action != ACTION:
+                continue
+            _, then = recheck(exchange, self._along[exchange.where])
+            if not then.violations:
+                continue
+            self.log.totals["recorded_failures"] += 1
+            if exchange.signing in ("none", "wrong", "stale"):
+                again = self.auth(exchange.signing, test)  # type: ignore[arg-type]
+                self.log.totals["still_failing" if again else "fixed"] += 1
+                failure = failure or again
+                continue
+            sent, now = self.exchange(self._recorded_probe(exchange))
+            if now.transient:
+                continue
+            self.log.totals["still_failing" if now.violations else "fixed"] += 1
+            if now.violations and failure is None:
+                failure = Failure(now.violations[0], sent, self.log.seed, test,
+                                  (f"# recorded at {exchange.where}", *self.reproduction(sent)))
+                self.log.fail(failure)
+        return failure
+
+    @staticmethod
+    def _recorded_probe(exchange: Exchange) -> Probe:
+        if exchange.action == ACTION:
+            return probe_of(exchange)
+        return Probe((), "GET", exchange.label or f"recorded:{exchange.action}", ("SEED-S2",),
+                     raw=exchange.wire)
 
     def reproduction(self, probe: Probe) -> tuple[str, ...]:
         """An ncp-harness command and a curl line that resend the probe, with no secret."""

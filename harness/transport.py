@@ -16,14 +16,16 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
 from urllib.parse import quote, urlsplit
 
 import requests
 
 from harness.checks import Answer, is_transient
 from harness.errors import ConfigError, TargetError, TargetTimeout
+from harness.har import Exchange
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
 from harness.sharing import RateLimit
@@ -89,6 +91,11 @@ class HttpTarget:
     sleep: Callable[[float], None] = time.sleep
     retries: int = 0
     rate: RateLimit | None = None
+    recorder: Callable[[Exchange], None] | None = None
+    """Called with every exchange (a cassette recorder); it must redact before it stores."""
+    creates: ClassVar[bool] = True
+    """Whether a request can create a real image (False for a replayed cassette)."""
+    _context: tuple[str, tuple[str, ...]] = field(default=("", ()), init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -107,11 +114,19 @@ class HttpTarget:
 
     def send(self, probe: Probe, *, signing: Signing = "valid") -> Answer:
         """Send a createServerImageFromSnapshot probe as drawn."""
-        return self.request(probe.method, ACTION, probe.wire, signing=signing)
+        self._context = (probe.label, probe.rules)
+        try:
+            return self.request(probe.method, ACTION, probe.wire, signing=signing)
+        finally:
+            self._context = ("", ())
 
     def call(self, action: str, params: Params = (), *, method: str = "GET") -> Answer:
         """Call a neighbour action with typed parameters."""
-        return self.request(method, action, encode(params))
+        self._context = (f"call:{action}", ())
+        try:
+            return self.request(method, action, encode(params))
+        finally:
+            self._context = ("", ())
 
     def target_of(self, method: str, action: str, wire: str) -> tuple[str, bytes]:
         """The request target (path and query) and body a request would be sent with."""
@@ -167,13 +182,16 @@ class HttpTarget:
             requests.Request(method.upper(), f"{parts.scheme}://{parts.netloc}/",
                              headers=headers, data=body or None))
         prepared.url = url  # exactly as signed: no re-quoting by requests
+        started = datetime.now(UTC)
         try:
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
         except requests.Timeout:
+            self._record(prepared, body, signing, started, error="timeout")
             raise TargetTimeout(f"{action} on {self.endpoint} did not answer within"
                                 f" {self.timeout:g} s") from None
         except requests.ConnectionError as exc:
             if _dropped(exc):
+                self._record(prepared, body, signing, started, error="dropped")
                 raise TargetTimeout(f"{action} on {self.endpoint}: the connection was closed"
                                     " before an answer") from None
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
@@ -181,7 +199,26 @@ class HttpTarget:
         except requests.RequestException as exc:
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
                               " target running and NCLOUD_API_GW right?") from None
-        return Answer(response.status_code, dict(response.headers), response.content)
+        answer = Answer(response.status_code, dict(response.headers), response.content)
+        self._record(prepared, body, signing, started, answer=answer, reason=response.reason)
+        return answer
+
+    def _record(self, prepared: requests.PreparedRequest, body: bytes, signing: Signing,
+                started: datetime, *, answer: Answer | None = None, reason: str = "",
+                error: str | None = None) -> None:
+        if self.recorder is None:
+            return
+        label, rules = self._context
+        elapsed = (datetime.now(UTC) - started).total_seconds() * 1000
+        self.recorder(Exchange(
+            method=prepared.method or "GET", url=prepared.url or "",
+            request_headers=tuple(prepared.headers.items()), request_body=body,
+            status=answer.status if answer else 0, reason=reason or "",
+            response_headers=tuple(answer.headers.items()) if answer else (),
+            response_body=answer.body if answer else b"",
+            started=started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            elapsed_ms=elapsed, label=label, rules=tuple(rules), signing=signing,
+            error=error))
 
     def _signature(self, method: str, target: str, signing: Signing) -> dict[str, str]:
         if signing == "none" or self.credentials is None:

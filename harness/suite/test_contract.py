@@ -3,7 +3,9 @@
 Each test is a Hypothesis property over probes (`harness.strategies`) run by the session
 fixture of `harness.pytest_plugin` against the chosen target. A failure shows the rule,
 the check, expected and actual, the minimal request, the seed and how to reproduce it.
-Markers: `seed_r1` .. `seed_r11`, `seed_s1` .. `seed_s6` select one rule's tests.
+Markers: `seed_r1` .. `seed_r11`, `seed_s1` .. `seed_s6` select one rule's tests. With a
+cassette (`--cassette DIR`), the recorded tests re-check it offline (`--target fixtures`)
+or send its recorded failures again (any other target).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 from hypothesis import strategies as st
 
 from harness.errors import ConfigError
+from harness.pytest_plugin import cassette_files
 from harness.rules import OPEN_CASES
 from harness.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
@@ -118,5 +121,27 @@ def test_neighbour_answers_match_the_schema(ncp_session: ConformanceSession, act
                                             fmt: str, request: pytest.FixtureRequest) -> None:
     """The neighbour actions a run relies on answer in the asked format and schema."""
     failure = ncp_session.neighbour(action, fmt, request.node.nodeid)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One recorded-exchange test per file of the cassette (--cassette, --target fixtures)."""
+    if "recorded" in metafunc.fixturenames:
+        metafunc.parametrize("recorded", cassette_files(metafunc.config))
+
+
+def test_recorded_exchange_keeps_the_contract(ncp_session: ConformanceSession, recorded: str,
+                                              request: pytest.FixtureRequest) -> None:
+    """Every exchange of one cassette file, re-checked offline against today's contract."""
+    failure = ncp_session.recheck(recorded, request.node.nodeid)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
+def test_recorded_failure_is_fixed(ncp_session: ConformanceSession, recorded: str,
+                                   request: pytest.FixtureRequest) -> None:
+    """Each recorded create that breaks the contract, sent again: it fails while still broken."""
+    failure = ncp_session.resend_failures(recorded, request.node.nodeid)
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
