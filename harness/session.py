@@ -59,6 +59,13 @@ def _suffix(number: int, width: int) -> str:
     return digits
 
 
+def _quote_url(base: str, path: str) -> str:
+    """The URL for a shell; a `$VARIABLE` base stays expandable."""
+    if base.startswith("$"):
+        return f'"{base}"{shlex.quote(path)}'
+    return shlex.quote(base + path)
+
+
 @dataclass
 class ConformanceSession:
     """A target, the account behind it, the run's log, and how hard to try."""
@@ -340,19 +347,21 @@ class ConformanceSession:
 
     def reproduction(self, probe: Probe) -> tuple[str, ...]:
         """An ncp-harness command and a curl line that resend the probe, with no secret."""
-        command = ["ncp-harness", "send", "--target", self.log.target, "--method", probe.method]
+        replaying = self.log.target == "fixtures"  # resend to the service it was recorded from
+        target = "live" if replaying else self.log.target
+        command = ["ncp-harness", "send", "--target", target, "--method", probe.method]
         if self.scenario_path and self.log.target == "simulator":
             command += ["--scenario", self.scenario_path]
         command.append(probe.wire)
-        base = (self.target.endpoint if self.log.target != "simulator"
-                else "http://127.0.0.1:8080")
+        base = ("$NCLOUD_API_GW" if replaying else self.target.endpoint
+                if self.log.target != "simulator" else "http://127.0.0.1:8080")
         path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
         signing = (f'-H "x-ncp-apigw-timestamp: $TS" -H "x-ncp-iam-access-key: $ACCESS"'
                    f' -H "{SIGNATURE_V2}: $SIG"')
         if probe.method == "GET":
-            curl = f"curl -sS {shlex.quote(base + path)} {signing}"
+            curl = f"curl -sS {_quote_url(base, path)} {signing}"
         else:
-            curl = (f"curl -sS -X POST {shlex.quote(base + path)} --data-raw"
+            curl = (f"curl -sS -X POST {_quote_url(base, path)} --data-raw"
                     f" {shlex.quote(probe.wire)} {signing}")
         note = ("# TS, ACCESS, SIG: see README 'Run it as an HTTP server'"
                 + (" (start `ncp-harness serve --port 8080` first)"

@@ -165,6 +165,7 @@ def test_a_hand_edited_answer_fails_replay_and_resending_shows_it_fixed(tmp_path
     assert replayed.returncode == 1, out(replayed)
     assert violated_rules(tmp_path / "replay") == {"SEED-R2"}
     assert "test_broken_rule_is_rejected[SEED-R2].har log.entries[0]" in replayed.stdout
+    assert "ncp-harness send --target live --method" in replayed.stdout
     resent = harness("run", "--target", "simulator", "--cassette", str(edited), "-k",
                      "recorded", "--report-dir", str(tmp_path / "resend"))
     assert resent.returncode == 0, out(resent)
