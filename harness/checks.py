@@ -32,16 +32,20 @@ from harness.strategies.probe import Probe
 from harness.xmlcodec import xml_safe
 
 __all__ = [
+    "CHECKS",
     "TOO_LARGE",
     "Answer",
     "CheckResult",
     "Finding",
     "check_answer",
     "check_auth_failure",
+    "checks_run",
     "is_transient",
     "xml_comparable",
 ]
 
+CHECKS = ("not_a_server_error", "status_agrees_with_oracle", "error_body_shape",
+          "response_schema", "format_matches_request", "echo", "auth_failure_is_401")
 TOO_LARGE = frozenset({413, 414, 431})
 """A gateway's answers to a request too large to read; any body shape will do."""
 
@@ -258,6 +262,32 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
                               f"snapshot of order {order} is not the one sent",
                               path=f"{at}.blockStorageSnapshotInstanceNo",
                               expected=storage.snapshot_no, actual=got_snap))
+
+
+def checks_run(probe: Probe, verdict: Verdict | None) -> list[tuple[str, str]]:
+    """The (rule, check) pairs one exchange was checked against, for per-rule reporting.
+
+    The oracle's status check counts under the rules the probe exercises; the body checks
+    under the response rules they enforce (SEED-S1 schema, SEED-S3 echo, SEED-S5 error
+    shape and 5xx, SEED-S6 or SEED-R10 format).
+    """
+    if verdict is None:
+        if probe.label.startswith("auth:"):
+            return [("SEED-S5", "auth_failure_is_401")]
+        return [("SEED-S2", "response_schema"), ("SEED-S2", "status_agrees_with_oracle")]
+    pairs = [("SEED-S5", "not_a_server_error")]
+    if verdict.outcome is Outcome.UNSPECIFIED:
+        return pairs
+    rules = [r for r in probe.rules if r.startswith("SEED-R")] or (
+        list(verdict.rules[:1]) if verdict.outcome is Outcome.REJECT else [])
+    pairs += [(rule, "status_agrees_with_oracle") for rule in rules]
+    fmt = "SEED-R10" if probe.response_format == "json" else "SEED-S6"
+    pairs += [("SEED-S1", "response_schema"), (fmt, "format_matches_request")]
+    if verdict.outcome is Outcome.ACCEPT:
+        pairs.append(("SEED-S3", "echo"))
+    else:
+        pairs.append(("SEED-S5", "error_body_shape"))
+    return pairs
 
 
 TRANSIENT = frozenset({429, 503, 504})

@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 the service (or the judged request) broke the contract,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import signal
@@ -15,6 +16,7 @@ import textwrap
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,7 @@ from harness.checks import check_answer
 from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
+from harness.htmlreport import write_html
 from harness.ledger import Ledger
 from harness.oracle import Outcome, judge
 from harness.scenario import Scenario, default_scenario, load_scenario
@@ -31,6 +34,7 @@ from harness.sim.core import Simulator
 from harness.sim.server import SimulatorServer
 from harness.strategies.probe import Probe
 from harness.suite import SUITE_DIR
+from harness.summary import Comparison, compare, load_summaries, load_summary
 from harness.transport import live_target, simulator_target
 from harness.wire import decode
 
@@ -83,6 +87,23 @@ def _parser() -> argparse.ArgumentParser:
                      " shipped simulator recording); with another target, the recorded"
                      " failures are sent again to see whether they are fixed")
     _run_options(run)
+    report = commands.add_parser(
+        "report",
+        help="rebuild report.html from a run's summary.json, compared with earlier runs",
+        description=textwrap.fill(
+            "Read REPORT_DIR/summary.json, write REPORT_DIR/report.html and print what the"
+            " run found. With --compare, say which violations are new, fixed and"
+            " persisting since the latest earlier run, and chart the trend over all of"
+            " them. Exit 1 when a violation is new, else 0; 2 when a summary cannot be"
+            " read."),
+    )
+    report.add_argument("--report-dir", default="reports", metavar="DIR",
+                        help="the run's report directory (default: %(default)s)")
+    report.add_argument("--compare", metavar="PATH",
+                        help="an earlier summary.json, or a directory of them (searched"
+                        " recursively, e.g. one directory per night)")
+    report.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default) or json on standard output")
     record = commands.add_parser(
         "record",
         help="run the conformance suite and record every exchange as HAR files",
@@ -154,6 +175,9 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="dev (default, ~15 s), ci (deeper), nightly (much deeper);"
                         " replaying, the recorded run's")
     parser.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default), or json: summary.json on standard output and"
+                        " everything else on standard error")
     parser.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
     parser.add_argument("--report-dir", default="reports", metavar="DIR",
                         help="where junit.xml and summary.json go (default: %(default)s)")
@@ -229,11 +253,12 @@ def _cassette_args(args: argparse.Namespace) -> list[str]:
     return []
 
 
-def _run(args: argparse.Namespace) -> int:
-    report_dir = Path(args.report_dir).resolve()
+def _pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
+    """The pytest command line of a run."""
     pytest_args = [str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir",
                    str(SUITE_DIR), "--target", args.target,
-                   "--report-dir", str(report_dir), "--junitxml", str(report_dir / "junit.xml"),
+                   "--report-dir", str(report_dir),
+                   "--junitxml", str(report_dir / "junit-tests.xml"),
                    "-o", "junit_family=xunit2", "--assert=plain", "-q" if args.quiet else "-v"]
     if args.profile is not None:
         pytest_args += ["--profile", args.profile]
@@ -260,8 +285,59 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args.append("--dry-run")
     pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
                     else str(report_dir / "ledger.jsonl")]
-    code = int(pytest.main(pytest_args))
+    return pytest_args
+
+
+def _run(args: argparse.Namespace) -> int:
+    report_dir = Path(args.report_dir).resolve()
+    pytest_args = _pytest_args(args, report_dir)
+    if args.format == "json":
+        summary = report_dir / "summary.json"
+        before = summary.stat().st_mtime_ns if summary.exists() else None
+        with contextlib.redirect_stdout(sys.stderr):  # pytest's own output goes to stderr
+            code = int(pytest.main(pytest_args))
+        if summary.exists() and summary.stat().st_mtime_ns != before:  # this run's, not older
+            print(summary.read_text(encoding="utf-8"))
+    else:
+        code = int(pytest.main(pytest_args))
     return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
+
+
+def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
+    directory = Path(report_dir)
+    current = load_summary(directory / "summary.json")
+    comparison = None
+    if compare_with:
+        here = (directory / "summary.json").resolve()
+        earlier = [s for s in load_summaries(compare_with) if Path(s["_path"]).resolve() != here]
+        comparison = compare(earlier, current)
+    page = write_html(current, directory / "report.html", comparison)
+    if fmt == "json":
+        print(json.dumps({"verdict": current["verdict"], "report": str(page),
+                          "violations": len(current["violations"]),
+                          "comparison": comparison.as_dict() if comparison else None},
+                         indent=2, ensure_ascii=False))
+    else:
+        _print_report(current, comparison, page)
+    return EXIT_CONTRACT if comparison is not None and comparison.new else EXIT_OK
+
+
+def _print_report(current: dict[str, Any], comparison: Comparison | None, page: Path) -> None:
+    run = current["run"]
+    print(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
+          f" {current['verdict'].upper()}, {len(current['violations'])} violation(s),"
+          f" {len(current['findings'])} finding(s)")
+    if comparison is not None:
+        print(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
+              f" {len(comparison.fixed)}, persisting {len(comparison.persisting)}")
+        for word, items in (("NEW", comparison.new), ("FIXED", comparison.fixed),
+                            ("PERSISTS", comparison.persisting)):
+            for v in items:
+                where = f" at {v['path']}" if v.get("path") else ""
+                print(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
+        print("trend (violations per run, oldest first): " + " | ".join(
+            f"{str(t['started'])[:16]} {t['violations']}" for t in comparison.trend))
+    print(f"report: {page}")
 
 
 def _cleanup(ledger_path: str, wait: float) -> int:
@@ -367,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _judge(args.query, as_json=args.json, scenario=args.scenario)
         if args.command in ("run", "record"):
             return _run(args)
+        if args.command == "report":
+            return _report(args.report_dir, args.compare, args.format)
         if args.command == "cleanup":
             return _cleanup(args.ledger, args.wait)
         if args.command == "send":

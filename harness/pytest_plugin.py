@@ -29,6 +29,8 @@ from harness.cassette import SESSION, Cassette, Recorder
 from harness.cleanup import cleanup, images_named
 from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
+from harness.htmlreport import write_html
+from harness.junit import write_junit
 from harness.ledger import Ledger
 from harness.profiles import PROFILES, register_profiles
 from harness.redaction import Redactor
@@ -370,7 +372,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.log.leaks and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
     if state.report_dir is not None:
-        state.log.write(state.report_dir, os.environ.get("PYTEST_XDIST_WORKER"))
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        state.log.write(state.report_dir, worker)
+        summary = state.log.summary()
+        suffix = f"-{worker}" if worker else ""
+        write_junit(summary, state.report_dir / f"junit{suffix}.xml")
+        write_html(summary, state.report_dir / f"report{suffix}.html")
 
 
 def _replay_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
@@ -434,7 +441,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for line in state.log.dry_run:
             write(f"  {line}")
     if state.report_dir is not None:
-        write(f"summary: {state.report_dir / 'summary.json'}")
+        write(f"reports: {state.report_dir / 'report.html'}, summary.json, junit.xml")
     verdict = ("PASSED: the contract held" if summary["verdict"] == "passed"
                else f"FAILED: {len(summary['violations'])} violation(s),"
                f" {resources['leaked']} image(s) left behind")

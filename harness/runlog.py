@@ -17,15 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from harness._version import __version__
-from harness.checks import Answer, CheckResult
+from harness.checks import Answer, CheckResult, checks_run
 from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
+from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
 from harness.strategies.probe import Probe
 
 __all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "RunLog"]
 
-SUMMARY_SCHEMA_VERSION = 1
+SUMMARY_SCHEMA_VERSION = 2
 _MAX_LISTED = 1000
+_EXAMPLES = 3
+_SIZE_BUCKETS = ((10, "<10"), (100, "10-99"), (1000, "100-999"), (10000, "1000-9999"),
+                 (16381, "10000-16380"))
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,20 @@ class Failure:
                 "test": self.test, "label": self.probe.label, "method": self.probe.method,
                 "request": self.probe.wire, "seed": self.seed,
                 "reproduction": list(self.reproduction)}
+
+
+def _small_int(value: str) -> int | None:
+    """An ASCII decimal of at most 9 digits, else None (huge or odd wire stays uncounted)."""
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
+def _size_bucket(value: str) -> str:
+    number = _small_int(value)
+    if number is None:
+        return ">16380" if value.isascii() and value.isdigit() else "not a number"
+    return next((name for bound, name in _SIZE_BUCKETS if number < bound), ">16380")
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -102,6 +120,10 @@ class RunLog:
     """Requests a replayed cassette had no recording of (each once, in order)."""
     cassette: str | None = None
     _unrecorded_seen: set[str] = field(default_factory=set)
+    checks: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    check_messages: dict[tuple[str, str], str] = field(default_factory=dict)
+    examples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    exercised: dict[str, Counter[str]] = field(default_factory=dict)
 
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
@@ -112,10 +134,19 @@ class RunLog:
         self.totals[band] += 1
         if verdict is not None:
             self.totals[f"oracle_{verdict.outcome.value}"] += 1
+        unspecified = verdict is not None and verdict.outcome is Outcome.UNSPECIFIED
         for rule in probe.rules:
             counts = self.per_rule.setdefault(rule, Counter())
             counts["sent"] += 1
             counts[band] += 1
+            counts["unspecified"] += unspecified
+            shown = self.examples.setdefault(rule, {}).setdefault(band, [])
+            if len(shown) < _EXAMPLES:
+                shown.append(f"{probe.method} {probe.wire}"[:600])
+        if not result.transient:
+            self._count_checks(probe, verdict, result)
+        if verdict is not None:
+            self._count_exercised(probe)
         for finding in result.findings:
             entry = self.findings.setdefault(finding.cases, {
                 "cases": list(finding.cases), "observed": Counter(), "example": None})
@@ -125,6 +156,38 @@ class RunLog:
         if (answer.status == 200 and verdict is not None and not success
                 and verdict.outcome is not Outcome.ACCEPT):
             self.totals["created_unexpectedly"] += 1
+
+    def _count_checks(self, probe: Probe, verdict: Verdict | None,
+                      result: CheckResult) -> None:
+        for pair in checks_run(probe, verdict):
+            self.checks.setdefault(pair, Counter())["runs"] += 1
+        for violation in result.violations:
+            pair = (violation.rule or "-", violation.check)
+            self.checks.setdefault(pair, Counter())["violations"] += 1
+            self.check_messages.setdefault(pair, str(violation))
+
+    def _count_exercised(self, probe: Probe) -> None:
+        """What the request looked like: list length, orders, sizes, method, format."""
+        def bump(kind: str, value: str) -> None:
+            self.exercised.setdefault(kind, Counter())[value] += 1
+
+        bump("method", probe.method)
+        fmt = next((v for k, v in probe.params if k == "responseFormatType"), None)
+        bump("format", "xml (default)" if fmt is None else fmt if fmt in ("xml", "json")
+             else "other")
+        indexes = set()
+        for key, value in probe.params:
+            head, _, rest = key.partition(".")
+            if head != LIST_PREFIX:
+                continue
+            index, _, name = rest.partition(".")
+            indexes.add(index)
+            if name == "order":
+                order = _small_int(value)
+                bump("order", str(order) if order is not None and order <= 20 else "other")
+            elif name == "blockStorageSize":
+                bump("size_gb", _size_bucket(value))
+        bump("list_length", str(len(indexes)) if len(indexes) <= 21 else ">21")
 
     def not_recorded(self, request: str) -> None:
         """Count a request a replayed cassette holds no answer to; list it once."""
@@ -151,7 +214,7 @@ class RunLog:
         return "failed" if self.failures or self.leaks else "passed"
 
     def summary(self) -> dict[str, Any]:
-        """The run as summary.json records it (schema version 1)."""
+        """The run as summary.json records it (schema version 2, see summary.schema.json)."""
         return {
             "schema_version": SUMMARY_SCHEMA_VERSION,
             "run": {
@@ -163,10 +226,21 @@ class RunLog:
             },
             "verdict": self.verdict,
             "counts": dict(self.totals),
-            "rules": {rule: dict(counts) for rule, counts in sorted(self.per_rule.items())},
+            "rules": {rule: {**dict(counts), "examples": self.examples.get(rule, {})}
+                      for rule, counts in sorted(self.per_rule.items())},
+            "checks": [{"rule": rule, "check": check, "runs": c.get("runs", 0),
+                        "violations": c.get("violations", 0),
+                        "message": self.check_messages.get((rule, check))}
+                       for (rule, check), c in sorted(self.checks.items())],
+            "exercised": {kind: dict(sorted(c.items())) for kind, c in
+                          sorted(self.exercised.items())},
+            "contradictions": [{"rule": rule, "text": text} for rule, text in CONTRADICTIONS],
             "violations": [f.as_dict() for f in self.failures],
             "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
-                          "example": e["example"]} for e in self.findings.values()],
+                          "example": e["example"],
+                          "seed_says": [f"{c}: {OPEN_CASES[c].text}" if c in OPEN_CASES
+                                        else c for c in e["cases"]]}
+                         for e in self.findings.values()],
             "resources": {"created": len(self.created), "deleted": len(self.deleted),
                           "leaked": len(set(self.created) - set(self.deleted)),
                           "left_behind": dict(self.leaks)},

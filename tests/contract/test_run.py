@@ -29,7 +29,7 @@ def run(*args: str, env: dict[str, str] | None = None,
 
 
 def junit_names(report: Path) -> list[str]:
-    tree = ET.parse(report / "junit.xml")  # noqa: S314 - our own file
+    tree = ET.parse(report / "junit-tests.xml")  # noqa: S314 - our own file
     return [case.get("name", "") for case in tree.iter("testcase")]
 
 
@@ -44,7 +44,7 @@ def test_a_clean_simulator_passes_and_writes_reports(tmp_path: Path) -> None:
     assert "test_broken_rule_is_rejected[SEED-R2]" in names
     assert "test_auth_failure_gets_401[stale]" in names
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["schema_version"] == 1
+    assert summary["schema_version"] == 2
     assert summary["verdict"] == "passed"
     assert summary["run"]["seed"] == 11
     assert summary["run"]["target"] == "simulator"
@@ -108,6 +108,8 @@ def test_live_target_against_serve_passes_with_signatures_checked(tmp_path: Path
     for secret in (CREDS.access_key, CREDS.secret_key):
         assert secret not in (tmp_path / "summary.json").read_text()
         assert secret not in (tmp_path / "junit.xml").read_text()
+        assert secret not in (tmp_path / "junit-tests.xml").read_text()
+        assert secret not in (tmp_path / "report.html").read_text()
         assert secret not in result.stdout
 
 

@@ -1,0 +1,253 @@
+"""Reports: summary.json against its schema, junit.xml per rule and check, report.html, compare."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from harness.errors import ConfigError
+from harness.htmlreport import render_html
+from harness.junit import junit_xml
+from harness.oracle import Outcome, Verdict
+from harness.scenario import default_scenario
+from harness.sim import Simulator
+from harness.sim.server import running
+from harness.summary import compare, load_summaries, load_summary, summary_schema
+
+NCP_HARNESS = str(Path(sys.executable).with_name("ncp-harness"))
+_CREDS = default_scenario().credentials
+assert _CREDS is not None
+CREDS = _CREDS
+VOID = {"meta", "br", "line", "rect", "hr", "img", "input", "link"}
+
+
+def harness(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("NCLOUD_", "HYPOTHESIS", "PYTEST_"))}
+    return subprocess.run([NCP_HARNESS, *args], capture_output=True, text=True, timeout=600,
+                          check=False, env={**base, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    report = tmp_path_factory.mktemp("clean")
+    result = harness("run", "--quiet", "--seed", "4", "--max-examples", "4", "--report-dir",
+                     str(report))
+    assert result.returncode == 0, result.stdout[-2000:]
+    return report
+
+
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    report = tmp_path_factory.mktemp("failing")
+    with pytest.MonkeyPatch.context() as patch, running(Simulator()) as server:
+        patch.setattr("harness.sim.actions.judge", lambda params, account: Verdict(Outcome.ACCEPT))
+        result = harness("run", "--quiet", "--target", "live", "--seed", "5", "--max-examples",
+                         "5", "-k", "SEED-R3 or SEED-R2", "--report-dir", str(report),
+                         env={"NCLOUD_API_GW": server.url, "NCLOUD_ACCESS_KEY": CREDS.access_key,
+                              "NCLOUD_SECRET_KEY": CREDS.secret_key})
+    assert result.returncode == 1, result.stdout[-2000:]
+    return report
+
+
+def test_summary_matches_its_published_schema(clean_run: Path, failing_run: Path) -> None:
+    validator = Draft202012Validator(summary_schema())
+    for report in (clean_run, failing_run):
+        data = json.loads((report / "summary.json").read_text())
+        assert [e.message for e in validator.iter_errors(data)] == []
+    clean = load_summary(clean_run / "summary.json")
+    assert clean["schema_version"] == 2
+    assert set(clean["exercised"]) == {"format", "list_length", "method", "order", "size_gb"}
+    assert clean["exercised"]["method"]["GET"] > 0
+    assert clean["exercised"]["method"]["POST"] > 0
+    assert {c["rule"] for c in clean["contradictions"]} == {"SEED-S1", "SEED-S4"}
+    assert all(f["seed_says"] for f in clean["findings"])
+    assert clean["rules"]["SEED-R2"]["examples"]["rejected"]
+
+
+def test_junit_has_one_case_per_rule_and_check(clean_run: Path, failing_run: Path) -> None:
+    broken = {("SEED-R3", "status_agrees_with_oracle"), ("SEED-R2", "status_agrees_with_oracle")}
+    for report, failures in ((clean_run, set()), (failing_run, broken)):
+        summary = json.loads((report / "summary.json").read_text())
+        root = ET.parse(report / "junit.xml").getroot()  # noqa: S314 - our own file
+        cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+        rows = {(r["rule"], r["check"]) for r in summary["checks"]}
+        assert set(cases) == rows | {("resources", "nothing_left_behind")}
+        failed = {k for k, c in cases.items() if c.find("failure") is not None}
+        assert failed == failures
+        assert root.get("failures") == str(len(failures))
+    assert ("SEED-S5", "not_a_server_error") in rows
+    text = (failing_run / "junit.xml").read_text()
+    assert "ncp-harness send --target live" in text  # the reproduction rides along
+
+
+class _Balance(HTMLParser):
+    """Checks every element is closed in order, and collects what could fetch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.fetches: list[str] = []
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "srcset", "data") or (name == "href" and tag == "link"):
+                self.fetches.append(f"{tag} {name}={value}")
+            if name == "href":
+                self.links.append(value or "")
+            if name == "id":
+                self.ids.add(value or "")
+        if tag in ("script", "iframe", "object", "embed", "link", "img"):
+            self.fetches.append(tag)
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        assert self.stack, f"</{tag}> closes nothing"
+        assert self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1]}>"
+        self.stack.pop()
+
+
+def _check_page(text: str) -> _Balance:
+    parser = _Balance()
+    parser.feed(text)
+    parser.close()
+    assert parser.stack == []
+    assert parser.fetches == []
+    assert "url(" not in text
+    assert "@import" not in text
+    for link in parser.links:
+        assert link.startswith("#"), link
+        assert link[1:] in parser.ids, link
+    return parser
+
+
+def test_report_html_is_well_formed_and_self_contained(clean_run: Path,
+                                                       failing_run: Path) -> None:
+    clean = _check_page((clean_run / "report.html").read_text())
+    assert "examples-SEED-R4" in clean.ids
+    failing = (failing_run / "report.html").read_text()
+    _check_page(failing)
+    assert "FAILED: " in failing
+    assert "[SEED-R3] status_agrees_with_oracle" in failing
+    assert "reproduce:" in failing
+    assert failing.count("<svg") == 5  # one chart per exercised kind
+
+
+def test_hostile_text_is_escaped(failing_run: Path) -> None:
+    summary = load_summary(failing_run / "summary.json")
+    summary["violations"][0]["message"] = "<script>alert(1)</script>"
+    summary["violations"][0]["request"] = "a=</pre><img src=x>"
+    page = render_html(summary)
+    _check_page(page)
+    assert "<script>" not in page
+
+
+def _renamed(summary: dict[str, Any], started: str, keep: slice) -> dict[str, Any]:
+    out = copy.deepcopy(summary)
+    out["run"]["started"] = started
+    out["violations"] = out["violations"][keep]
+    out["verdict"] = "failed" if out["violations"] else "passed"
+    return out
+
+
+def test_compare_says_new_fixed_and_persisting(failing_run: Path, tmp_path: Path) -> None:
+    base = load_summary(failing_run / "summary.json")
+    assert len(base["violations"]) == 2
+    first, second = base["violations"]
+    older = _renamed(base, "2026-11-01T00:00:00+00:00", slice(0, 1))   # only the first
+    current = _renamed(base, "2026-11-03T00:00:00+00:00", slice(1, 2))  # only the second
+    result = compare([older], current)
+    assert [v["rule"] for v in result.new] == [second["rule"]]
+    assert [v["rule"] for v in result.fixed] == [first["rule"]]
+    assert result.persisting == ()
+    both = _renamed(base, "2026-11-02T00:00:00+00:00", slice(0, 2))
+    for night, data in (("a", older), ("b", both)):
+        (tmp_path / night).mkdir()
+        (tmp_path / night / "summary.json").write_text(json.dumps(data))
+    history = load_summaries(tmp_path)
+    assert [s["run"]["started"][:10] for s in history] == ["2026-11-01", "2026-11-02"]
+    result = compare(history, current)  # against the latest: both
+    assert (len(result.new), len(result.fixed), len(result.persisting)) == (0, 1, 1)
+    assert [t["violations"] for t in result.trend] == [1, 2, 1]
+    _check_page(render_html(current, result))
+
+
+def test_report_command_compares_and_exits_1_on_new_violations(failing_run: Path,
+                                                               clean_run: Path,
+                                                               tmp_path: Path) -> None:
+    night = tmp_path / "tonight"
+    night.mkdir()
+    (night / "summary.json").write_text((failing_run / "summary.json").read_text())
+    result = harness("report", "--report-dir", str(night), "--compare",
+                     str(clean_run / "summary.json"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "new 2, fixed 0, persisting 0" in result.stdout
+    assert "  NEW       [SEED-R" in result.stdout
+    assert "trend (violations per run, oldest first):" in result.stdout
+    page = (night / "report.html").read_text()
+    assert "Since the last run" in page
+    as_json = harness("report", "--report-dir", str(clean_run), "--compare",
+                      str(night / "summary.json"), "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert len(data["comparison"]["fixed"]) == 2
+    assert data["comparison"]["new"] == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('{"schema_version": 9}', "written by a newer ncp-harness: upgrade this one"),
+    ('{"schema_version": "x"}', "is it a summary.json written by ncp-harness run?"),
+    ("[1, 2", "not a summary.json"),
+    ('{"schema_version": 2, "run": {}}', "see summary.schema.json"),
+])
+def test_unreadable_summaries_are_refused_clearly(tmp_path: Path, content: str,
+                                                  message: str) -> None:
+    path = tmp_path / "summary.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_summary(path)
+    result = harness("report", "--report-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert str(path) in result.stderr
+
+
+def test_a_version_1_summary_is_read(clean_run: Path, tmp_path: Path) -> None:
+    data = json.loads((clean_run / "summary.json").read_text())
+    data["schema_version"] = 1
+    for key in ("checks", "exercised", "contradictions"):
+        del data[key]
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(data))
+    upgraded = load_summary(path)
+    assert upgraded["upgraded_from"] == 1
+    assert upgraded["checks"] == []
+    assert "<svg" not in junit_xml(upgraded)
+
+
+def test_run_format_json_prints_only_the_summary_on_stdout(tmp_path: Path) -> None:
+    result = harness("run", "--format", "json", "--seed", "2", "--max-examples", "2", "-k",
+                     "SEED-R1", "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert data["run"]["seed"] == 2
+    assert "PASSED: the contract held" in result.stderr
