@@ -23,8 +23,10 @@ from harness.errors import CassetteError, ConfigError
 from harness.har import Exchange, dump_entry, dump_har, load_har
 from harness.redaction import Redactor
 
-__all__ = ["SESSION", "Cassette", "CassetteFile", "Recorder", "file_name"]
+__all__ = ["SESSION", "SHIPPED_CASSETTE", "Cassette", "CassetteFile", "Recorder", "file_name"]
 
+SHIPPED_CASSETTE = Path(__file__).parent / "cassettes" / "simulator"
+"""What `--target fixtures` replays when no --cassette is given: the shipped recording."""
 SESSION = "session"
 """The group of exchanges made outside any test: discovery and cleanup."""
 
@@ -111,12 +113,6 @@ class CassetteFile:
         return self.path.name
 
 
-def _one(files: tuple[CassetteFile, ...], key: str) -> Any:
-    values = {f.meta.get(key) for f in files if f.meta.get("run")}
-    values.discard(None)
-    return next(iter(values)) if len(values) == 1 else None
-
-
 @dataclass(frozen=True)
 class Cassette:
     """A directory of recorded exchanges, read and checked."""
@@ -149,28 +145,37 @@ class Cassette:
         return cls(root, tuple(files))
 
     @property
+    def run(self) -> dict[str, Any]:
+        """The recorded run's metadata (every file of one run carries the same)."""
+        return next((f.meta for f in self.files if f.meta.get("run")), {})
+
+    def _int(self, key: str) -> int | None:
+        value = self.run.get(key)
+        return value if isinstance(value, int) else None
+
+    def _str(self, key: str) -> str | None:
+        value = self.run.get(key)
+        return value if isinstance(value, str) else None
+
+    @property
     def seed(self) -> int | None:
         """The recorded run's Hypothesis seed."""
-        seed = _one(self.files, "seed")
-        return seed if isinstance(seed, int) else None
+        return self._int("seed")
 
     @property
     def profile(self) -> str | None:
         """The recorded run's profile."""
-        profile = _one(self.files, "profile")
-        return profile if isinstance(profile, str) else None
+        return self._str("profile")
 
     @property
     def max_examples(self) -> int | None:
         """The recorded run's --max-examples, if it had one."""
-        count = _one(self.files, "max_examples")
-        return count if isinstance(count, int) else None
+        return self._int("max_examples")
 
     @property
     def region(self) -> str | None:
         """The region the recorded run was scoped to (NCLOUD_REGION), if any."""
-        region = _one(self.files, "region")
-        return region if isinstance(region, str) else None
+        return self._str("region")
 
     def file(self, name: str) -> CassetteFile:
         """The file called `name`."""

@@ -65,6 +65,11 @@ class FixtureTarget(HttpTarget):
     _played: dict[tuple[str, str, bytes, str], int] = field(
         default_factory=lambda: defaultdict(int))
 
+    @classmethod
+    def of(cls, cassette: Cassette | None) -> FixtureTarget:
+        """The fixture target of a cassette."""
+        return cls("https://cassette.invalid", None, name="fixtures", cassette=cassette)
+
     def __post_init__(self) -> None:
         super().__post_init__()
         for exchange in self.cassette.ordered() if self.cassette else ():
@@ -94,8 +99,7 @@ class FixtureTarget(HttpTarget):
 
 def recorded_account(cassette: Cassette) -> Account:
     """The account the recorded run learned, from the cassette's own neighbour answers."""
-    target = FixtureTarget("https://cassette.invalid", None, name="fixtures",
-                           cassette=cassette)
+    target = FixtureTarget.of(cassette)
     try:
         return discover(target, region=cassette.region)
     finally:

@@ -294,34 +294,29 @@ class ConformanceSession:
         """Re-check every exchange of one cassette file against the contract as it is now."""
         if self.cassette is None:
             return None
-        if self._along is None:
-            self._along = accounts_along(self.cassette, self.account)
+        then = self._accounts_then(self.cassette)
         failure = None
         for exchange in self.cassette.file(name).exchanges:
-            verdict, result = recheck(exchange, self._along.get(exchange.where, self.account))
+            verdict, result = recheck(exchange, then[exchange.where])
             probe = self._recorded_probe(exchange)
             self.log.totals["rechecked"] += 1
             if not exchange.error:
                 self.log.record(probe, verdict, answer_of(exchange), result)
             if result.violations and failure is None:
-                failure = Failure(result.violations[0], probe, self.log.seed, test,
-                                  (f"# recorded at {exchange.where}", *self.reproduction(probe)))
-                self.log.fail(failure)
+                failure = self._recorded_failure(result.violations[0], probe, exchange, test)
         return failure
 
     def resend_failures(self, name: str, test: str) -> Failure | None:
         """Send again each create of one cassette file that breaks the contract, to see it fixed."""
         if self.cassette is None:
             return None
-        if self._along is None:
-            self._along = accounts_along(self.cassette, recorded_account(self.cassette))
+        then = self._accounts_then(self.cassette)
         failure = None
         for exchange in self.cassette.file(name).exchanges:
             if exchange.action != ACTION:
                 continue
-            _, then = recheck(exchange, self._along[exchange.where])
-            if not then.violations:
-                continue
+            if not recheck(exchange, then[exchange.where])[1].violations:
+                continue  # it keeps today's contract: nothing to see fixed
             self.log.totals["recorded_failures"] += 1
             if exchange.signing in ("none", "wrong", "stale"):
                 again = self.auth(exchange.signing, test)  # type: ignore[arg-type]
@@ -333,9 +328,20 @@ class ConformanceSession:
                 continue
             self.log.totals["still_failing" if now.violations else "fixed"] += 1
             if now.violations and failure is None:
-                failure = Failure(now.violations[0], sent, self.log.seed, test,
-                                  (f"# recorded at {exchange.where}", *self.reproduction(sent)))
-                self.log.fail(failure)
+                failure = self._recorded_failure(now.violations[0], sent, exchange, test)
+        return failure
+
+    def _accounts_then(self, cassette: Cassette) -> dict[str, Account]:
+        """The account as each recorded exchange met it, learned from the cassette itself."""
+        if self._along is None:
+            self._along = accounts_along(cassette, recorded_account(cassette))
+        return self._along
+
+    def _recorded_failure(self, violation: Violation, probe: Probe, exchange: Exchange,
+                          test: str) -> Failure:
+        failure = Failure(violation, probe, self.log.seed, test,
+                          (f"# recorded at {exchange.where}", *self.reproduction(probe)))
+        self.log.fail(failure)
         return failure
 
     @staticmethod

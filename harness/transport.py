@@ -114,17 +114,20 @@ class HttpTarget:
 
     def send(self, probe: Probe, *, signing: Signing = "valid") -> Answer:
         """Send a createServerImageFromSnapshot probe as drawn."""
-        self._context = (probe.label, probe.rules)
-        try:
+        with self._labelled(probe.label, probe.rules):
             return self.request(probe.method, ACTION, probe.wire, signing=signing)
-        finally:
-            self._context = ("", ())
 
     def call(self, action: str, params: Params = (), *, method: str = "GET") -> Answer:
         """Call a neighbour action with typed parameters."""
-        self._context = (f"call:{action}", ())
-        try:
+        with self._labelled(f"call:{action}", ()):
             return self.request(method, action, encode(params))
+
+    @contextmanager
+    def _labelled(self, label: str, rules: tuple[str, ...]) -> Iterator[None]:
+        """What a recorder notes for the requests sent inside the block."""
+        self._context = (label, rules)
+        try:
+            yield
         finally:
             self._context = ("", ())
 

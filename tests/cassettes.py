@@ -22,10 +22,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.cassette import SESSION, Recorder
+from harness.cassette import SESSION, SHIPPED_CASSETTE, Recorder
 from harness.discovery import discover
 from harness.har import Exchange, dump_entry, dump_har
-from harness.pytest_plugin import SHIPPED_CASSETTE
 from harness.redaction import Redactor
 from harness.scenario import parse_scenario
 from harness.transport import simulator_target

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassette import Cassette
+from harness.cassette import SHIPPED_CASSETTE, Cassette
 from harness.oracle import Outcome, Verdict
-from harness.pytest_plugin import SHIPPED_CASSETTE
 from harness.rules import RULES
 from harness.scenario import default_scenario
 from harness.signing import Credentials

@@ -1,0 +1,238 @@
+"""The `ncp-harness` command line's options, and how `run`/`record` hand them to pytest.
+
+Only declarations and translation: no command is carried out here (see `harness.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+
+from harness._version import __version__
+from harness.account import GIB
+from harness.scenario import default_scenario
+from harness.suite import SUITE_DIR
+
+__all__ = ["build_parser", "pytest_args"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `ncp-harness` argument parser: every command and option, with its help."""
+    parser = argparse.ArgumentParser(
+        prog="ncp-harness",
+        description="Contract-test and fuzz harness for NAVER Cloud Platform's"
+        " createServerImageFromSnapshot (VPC Server API v2).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    judge_cmd = commands.add_parser(
+        "judge",
+        help="ask the rules oracle about one request (query string or form body)",
+        description=textwrap.fill(
+            "Print the oracle's verdict (accept, reject or unspecified) on one request,"
+            " judged against the default scenario's account (or --scenario). Exit 0 for"
+            " accept or unspecified, 1 for reject."),
+        epilog=_sample_account_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    judge_cmd.add_argument("query", help="e.g. 'serverImageName=img-1&blockStorageList.1.order=0"
+                           "&blockStorageList.1.snapshotInstanceNo=1000001'")
+    judge_cmd.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    judge_cmd.add_argument("--scenario", metavar="FILE",
+                           help="judge against this scenario's account (TOML or JSON)")
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite against a target (default: the simulator)",
+        description=textwrap.fill(
+            "Generate valid and invalid createServerImageFromSnapshot requests, send them to"
+            " the target, and check every answer against the contract. Writes junit.xml and"
+            " summary.json into the report directory. Exit 0: the contract held; 1: a"
+            " violation was found; 2: a usage, configuration or target error."),
+    )
+    run.add_argument("--target", choices=("simulator", "live", "fixtures"), default="simulator",
+                     help="simulator (default, in-process), live (signed with"
+                     " NCLOUD_ACCESS_KEY/NCLOUD_SECRET_KEY, sent to NCLOUD_API_GW), or"
+                     " fixtures (offline: answers come from --cassette)")
+    run.add_argument("--cassette", metavar="DIR",
+                     help="a recorded run: with --target fixtures every recorded exchange is"
+                     " re-checked and generated requests are answered from it (default: the"
+                     " shipped simulator recording); with another target, the recorded"
+                     " failures are sent again to see whether they are fixed")
+    _run_options(run)
+    report = commands.add_parser(
+        "report",
+        help="rebuild report.html from a run's summary.json, compared with earlier runs",
+        description=textwrap.fill(
+            "Read REPORT_DIR/summary.json, write REPORT_DIR/report.html and print what the"
+            " run found. With --compare, say which violations are new, fixed and"
+            " persisting since the latest earlier run, and chart the trend over all of"
+            " them. Exit 1 when a violation is new, else 0; 2 when a summary cannot be"
+            " read."),
+    )
+    report.add_argument("--report-dir", default="reports", metavar="DIR",
+                        help="the run's report directory (default: %(default)s)")
+    report.add_argument("--compare", metavar="PATH",
+                        help="an earlier summary.json, or a directory of them (searched"
+                        " recursively, e.g. one directory per night)")
+    report.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default) or json on standard output")
+    record = commands.add_parser(
+        "record",
+        help="run the conformance suite and record every exchange as HAR files",
+        description=textwrap.fill(
+            "A run (as `ncp-harness run`) that also writes every exchange to --out DIR: one"
+            " HAR 1.2 file per test, plus session.har for learning the account and"
+            " cleaning up. Keys, signatures, timestamps and secret-looking parameters are"
+            " redacted before anything is written. Replay with `ncp-harness run --target"
+            " fixtures --cassette DIR`. Exit codes as for run."),
+    )
+    record.add_argument("--target", choices=("simulator", "live"), default="simulator",
+                        help="simulator (default) or live (NCLOUD_* variables, --yes)")
+    record.add_argument("--out", required=True, metavar="DIR",
+                        help="the cassette directory to create (must not hold one already)")
+    record.add_argument("--redact-param", action="append", default=[], metavar="NAME",
+                        help="also mask this query or form parameter (repeatable)")
+    record.add_argument("--redact-header", action="append", default=[], metavar="NAME",
+                        help="also mask this request or response header (repeatable), e.g."
+                        " an account-identifying response header")
+    _run_options(record)
+    clean = commands.add_parser(
+        "cleanup",
+        help="delete the images a run left behind, from its ledger",
+        description=textwrap.fill(
+            "Delete every image the ledger records as created and not yet deleted (after a"
+            " crash or a killed run), on the target it was created on, and record the"
+            " deletions. Exit 0 when nothing is left, 1 when some images could not be"
+            " deleted, 2 when the ledger or the target is wrong."),
+    )
+    clean.add_argument("--ledger", required=True, metavar="FILE",
+                       help="the run's ledger (default location: reports/ledger.jsonl)")
+    clean.add_argument("--target", choices=("live",), default="live",
+                       help="the target the images live on (live: NCLOUD_* variables)")
+    clean.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+                       help="how long to wait for images still INIT (default: %(default)s)")
+    send = commands.add_parser(
+        "send",
+        help="send one createServerImageFromSnapshot request and check the answer",
+        description="Send one request (as printed in a failure's reproduction), show the"
+        " oracle's verdict, the answer and every check. Exit 1 on a violation.",
+    )
+    send.add_argument("wire", help="the query string or form body, exactly as to send")
+    send.add_argument("--method", choices=("GET", "POST"), default="GET")
+    send.add_argument("--target", choices=("simulator", "live"), default="simulator")
+    send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    serve = commands.add_parser(
+        "serve",
+        help="run the embedded simulator as an HTTP server",
+        description="Serve the simulated createServerImageFromSnapshot and its neighbour"
+        " actions under /vserver/v2/ until Ctrl-C or SIGTERM. Prints the URL it listens on."
+        " Requests must be signed with the scenario's key pair (or NCLOUD_ACCESS_KEY/"
+        "NCLOUD_SECRET_KEY when set).",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: %(default)s, loopback only)")
+    serve.add_argument("--port", type=int, default=0,
+                       help="port to listen on (default: 0, any free port)")
+    serve.add_argument("--scenario", metavar="FILE",
+                       help="account state and behaviour (TOML or JSON; default: the built-in"
+                       " scenario, harness/scenarios/default.toml)")
+    serve.add_argument("--verbose", action="store_true",
+                       help="log each request's method, path and status (never headers)")
+    return parser
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """The options `run` and `record` share."""
+    parser.add_argument("--profile", choices=("dev", "ci", "nightly"), default=None,
+                        help="dev (default, ~15 s), ci (deeper), nightly (much deeper);"
+                        " replaying, the recorded run's")
+    parser.add_argument("--seed", type=int, help="Hypothesis seed (default: random, reported)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default), or json: summary.json on standard output and"
+                        " everything else on standard error")
+    parser.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    parser.add_argument("--report-dir", default="reports", metavar="DIR",
+                        help="where junit.xml and summary.json go (default: %(default)s)")
+    parser.add_argument("-k", dest="select", metavar="EXPR",
+                        help="only tests whose name matches (pytest -k)")
+    parser.add_argument("-m", dest="markers", metavar="EXPR",
+                        help="only tests with these markers, e.g. seed_r4 (pytest -m)")
+    parser.add_argument("--quiet", action="store_true", help="less output while running")
+    parser.add_argument("--max-creates", type=int, metavar="N",
+                        help="at most N requests expected to create an image (default:"
+                        " unlimited on the simulator, 25 live); the covering set goes first")
+    parser.add_argument("--max-examples", type=int, metavar="N",
+                        help="at most N examples per test (fewer than the profile's)")
+    parser.add_argument("--max-time", type=float, metavar="SECONDS",
+                        help="stop sending after this long")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="send nothing; print every request the run would send")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="per-request timeout; a request that takes longer fails, the run"
+                        " goes on (default: %(default)s)")
+    parser.add_argument("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
+                        help="how long cleanup waits for images still INIT (default: 120)")
+    parser.add_argument("--yes", action="store_true",
+                        help="consent to creating images on a non-loopback endpoint")
+    parser.add_argument("--ledger", metavar="FILE",
+                        help="where to record created images (default: REPORT_DIR/ledger.jsonl)")
+
+
+def _sample_account_text() -> str:
+    account = default_scenario().account
+    rows = [f"  {s.instance_no}  {s.size_bytes / GIB:6.2f} GB  {s.volume_type}  {s.hypervisor:3}"
+            f"  {s.status:5}  {'bootable' if s.bootable else 'not bootable'}"
+            for s in account.snapshots]
+    return ("the default scenario's account:\n" + "\n".join(rows)
+            + f"\n  regions: {', '.join(account.regions)};"
+            f" images already named: {', '.join(sorted(account.image_names))}")
+
+
+def _cassette_args(args: argparse.Namespace) -> list[str]:
+    """The replay (`run --cassette`) or recording (`record --out`) options for pytest."""
+    if getattr(args, "cassette", None):
+        return ["--cassette", str(Path(args.cassette).resolve())]
+    if getattr(args, "out", None):
+        out = ["--record", str(Path(args.out).resolve())]
+        for name in args.redact_param:
+            out += ["--redact-param", name]
+        for name in args.redact_header:
+            out += ["--redact-header", name]
+        return out
+    return []
+
+
+def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
+    """The pytest command line of a run."""
+    pytest_args = [str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir",
+                   str(SUITE_DIR), "--target", args.target,
+                   "--report-dir", str(report_dir),
+                   "--junitxml", str(report_dir / "junit-tests.xml"),
+                   "-o", "junit_family=xunit2", "--assert=plain", "-q" if args.quiet else "-v"]
+    if args.profile is not None:
+        pytest_args += ["--profile", args.profile]
+    if args.seed is not None:
+        pytest_args += ["--seed", str(args.seed)]
+    pytest_args += _cassette_args(args)
+    if args.scenario:
+        pytest_args += ["--scenario", str(Path(args.scenario).resolve())]
+    if args.select:
+        pytest_args += ["-k", args.select]
+    if args.markers:
+        pytest_args += ["-m", args.markers]
+    if args.yes:
+        pytest_args.append("--yes")
+    pytest_args += ["--request-timeout", str(args.timeout), "--cleanup-wait",
+                    str(args.cleanup_wait)]
+    if args.max_creates is not None:
+        pytest_args += ["--max-creates", str(args.max_creates)]
+    if args.max_time is not None:
+        pytest_args += ["--max-time", str(args.max_time)]
+    if args.max_examples is not None:
+        pytest_args += ["--max-examples", str(args.max_examples)]
+    if args.dry_run:
+        pytest_args.append("--dry-run")
+    pytest_args += ["--ledger", str(Path(args.ledger).resolve()) if args.ledger
+                    else str(report_dir / "ledger.jsonl")]
+    return pytest_args

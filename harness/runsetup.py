@@ -1,0 +1,178 @@
+"""From the plugin's options to a running conformance session, and its cleanup after.
+
+Which target (simulator, live with consent, or a replayed cassette), its timeout and rate
+shared across xdist workers, the recorder, the session's budgets and ledger, and the
+deletion of what the run created. The pytest hooks themselves live in `pytest_plugin`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.account import Account
+from harness.cassette import Cassette, Recorder
+from harness.cleanup import cleanup, images_named
+from harness.errors import ConfigError, HarnessError
+from harness.ledger import Ledger
+from harness.redaction import Redactor
+from harness.replay import FixtureTarget
+from harness.runlog import RunLog
+from harness.scenario import default_scenario, load_scenario
+from harness.session import ConformanceSession
+from harness.sharing import RateLimit, SharedBudget, parse_rate
+from harness.transport import HttpTarget, live_target, simulator_target
+
+__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "clean", "new_session", "profile_of",
+           "recorder_for", "start_target"]
+
+LIVE_MAX_CREATES = 25
+LIVE_RATE = "5/s"
+
+_RUN_DIRS: dict[str, Path] = {}
+
+
+def _run_dir() -> Path:
+    """A directory every xdist worker of this run shares (one per process without xdist)."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    key = uid or "local"
+    if key not in _RUN_DIRS:
+        if uid:
+            path = Path(tempfile.gettempdir()) / "ncp-harness-runs" / uid
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path = Path(tempfile.mkdtemp(prefix="ncp-harness-run-"))
+        _RUN_DIRS[key] = path
+    return _RUN_DIRS[key]
+
+
+def _loopback(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _consented(config: pytest.Config, endpoint: str) -> bool:
+    return (_loopback(endpoint) or bool(config.getoption("--yes"))
+            or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
+
+
+def _ledger(config: pytest.Config, target_name: str) -> Ledger | None:
+    path = config.getoption("--ledger")
+    report_dir = config.getoption("--report-dir")
+    if path:
+        return Ledger(path)
+    if report_dir:
+        return Ledger(Path(report_dir) / "ledger.jsonl")
+    return Ledger(Path("reports") / "ledger.jsonl") if target_name == "live" else None
+
+
+def profile_of(config: pytest.Config, cassette: Cassette | None) -> str:
+    """--profile, else the replayed cassette's, else dev."""
+    profile = config.getoption("--profile")
+    if profile is None and config.getoption("--target") == "fixtures" and cassette:
+        profile = cassette.profile
+    return str(profile or "dev")
+
+
+def _max_examples(config: pytest.Config, cassette: Cassette | None) -> int | None:
+    count = config.getoption("--max-examples")
+    if count is None and config.getoption("--target") == "fixtures" and cassette:
+        count = cassette.max_examples
+    if count is not None and count < 1:
+        raise ConfigError(f"--max-examples {count}: must be 1 or more")
+    return int(count) if count is not None else None
+
+
+def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
+                 seed: int) -> Recorder:
+    """A cassette recorder for --record DIR, with --redact-param/--redact-header."""
+    redactor = Redactor.of(target.credentials, config.getoption("--redact-param"),
+                           config.getoption("--redact-header"))
+    return Recorder(Path(config.getoption("--record")), redactor, {
+        "source": target_name, "endpoint": target.endpoint, "profile": profile_of(config, None),
+        "seed": seed, "region": os.environ.get("NCLOUD_REGION") or None,
+        "max_examples": config.getoption("--max-examples"),
+    }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
+                 cassette: Cassette | None) -> HttpTarget:
+    """The target the options name, configured (timeout, rate) and closed by `stack`."""
+    scenario_path = config.getoption("--scenario")
+    if target_name == "fixtures":
+        target: HttpTarget = FixtureTarget.of(cassette)
+        stack.callback(target.close)
+        return target
+    if target_name == "simulator":
+        scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
+        target = stack.enter_context(simulator_target(scenario))
+    else:
+        if scenario_path:
+            raise HarnessError("--scenario applies to --target simulator only; a live"
+                               " account's state is learned from the account")
+        target = live_target()
+        stack.callback(target.close)
+        if not _consented(config, target.endpoint):
+            raise HarnessError(f"{target.endpoint} is not a loopback address and this run"
+                               " creates real server images there; pass --yes (or set"
+                               " NCLOUD_HARNESS_YES=1) to consent")
+    target.timeout = config.getoption("--request-timeout")
+    rate = config.getoption("--rate") or (
+        LIVE_RATE if target_name == "live" and not _loopback(target.endpoint) else None)
+    if rate:
+        target.rate = RateLimit(_run_dir() / "rate.json", parse_rate(rate))
+    return target
+
+
+def new_session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
+                seed: int, cassette: Cassette | None) -> ConformanceSession:
+    """The session the options describe: budgets, deadline, ledger, xdist letters."""
+    max_creates = config.getoption("--max-creates")
+    if max_creates is None and target_name == "live":
+        max_creates = LIVE_MAX_CREATES
+    max_time = config.getoption("--max-time")
+    log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
+                 cassette=str(cassette.directory) if cassette else None)
+    return ConformanceSession(
+        target, account, log, config.getoption("--scenario"), _ledger(config, target_name),
+        max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
+        deadline=time.monotonic() + max_time if max_time else None,
+        budget=SharedBudget(_run_dir() / "budget.json", max_creates)
+        if max_creates is not None else None, first_letters=_worker_letters(),
+        max_examples=_max_examples(config, cassette), cassette=cassette)
+
+
+def _worker_letters() -> str:
+    """Disjoint first letters per xdist worker, so two workers never pick the same name."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return ""
+    return "abcdefghijklmnopqrstuvwxyz"[int(worker[2:]) % 26::min(count, 26)]
+
+
+def clean(session: ConformanceSession, wait: float) -> None:
+    """Delete what the run created, including images of answers that never arrived."""
+    target, log, ledger = session.target, session.log, session.ledger
+    if not target.creates:
+        return  # a replay made nothing
+    numbers = log.created + [n for n in images_named(target, session.unanswered_names())
+                             if n not in log.created]
+    report = cleanup(target, numbers, wait_s=wait)
+    log.leaks.update(report.leaked)
+    log.deleted.extend(report.deleted)
+    log.totals["retries"] += target.retries
+    if ledger is not None:
+        for number in report.deleted:
+            ledger.deleted(target.endpoint, number)
+        ledger.resolved(target.endpoint, session.unanswered_names())
