@@ -6,6 +6,7 @@ Only declarations and translation: no command is carried out here (see `harness.
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 
@@ -158,7 +159,10 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="only tests whose name matches (pytest -k)")
     parser.add_argument("-m", dest="markers", metavar="EXPR",
                         help="only tests with these markers, e.g. seed_r4 (pytest -m)")
-    parser.add_argument("--quiet", action="store_true", help="less output while running")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no line per test: on a terminal, a progress bar instead")
+    parser.add_argument("--verbose", action="store_true",
+                        help="a line per test, also on a terminal (the default in CI logs)")
     parser.add_argument("--max-creates", type=int, metavar="N",
                         help="at most N requests expected to create an image (default:"
                         " unlimited on the simulator, 25 live); the covering set goes first")
@@ -203,13 +207,20 @@ def _cassette_args(args: argparse.Namespace) -> list[str]:
     return []
 
 
+def _verbosity(args: argparse.Namespace) -> str:
+    """-v in logs (a line per test), -q on a terminal (where the progress bar shows)."""
+    if args.verbose and not args.quiet:
+        return "-v"
+    return "-q" if args.quiet or sys.stdout.isatty() else "-v"
+
+
 def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     """The pytest command line of a run."""
     pytest_args = [str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"), "--rootdir",
                    str(SUITE_DIR), "--target", args.target,
                    "--report-dir", str(report_dir),
                    "--junitxml", str(report_dir / "junit-tests.xml"),
-                   "-o", "junit_family=xunit2", "--assert=plain", "-q" if args.quiet else "-v"]
+                   "-o", "junit_family=xunit2", "--assert=plain", _verbosity(args)]
     if args.profile is not None:
         pytest_args += ["--profile", args.profile]
     if args.seed is not None:

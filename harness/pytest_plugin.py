@@ -12,10 +12,11 @@ import os
 import random
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
 from harness.junit import write_junit
 from harness.profiles import PROFILES, register_profiles
+from harness.progress import Progress
 from harness.replay import FixtureTarget
 from harness.rules import RULES
 from harness.runlog import RunLog
@@ -47,6 +49,7 @@ class _State:
     report_dir: Path | None = None
     cassette: Cassette | None = None
     recorder: Recorder | None = None
+    progress: Progress | None = None
 
 
 _STATE = pytest.StashKey[_State]()
@@ -62,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--profile", choices=list(PROFILES), default=None,
                     help="how hard to try: dev (default, quick), ci, nightly; replaying a"
                     " cassette, the recorded run's profile")
+    group.addoption("--progress", choices=("auto", "on", "off"), default="auto",
+                    help="a progress bar (tests, requests, violations); auto: on a terminal"
+                    " when pytest is not verbose")
     group.addoption("--cassette", default=None, metavar="DIR",
                     help="a recorded run (HAR files): replayed with --target fixtures (default:"
                     " the shipped simulator recording), else its failures are sent again")
@@ -151,6 +157,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for item in items if applies(item)]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the progress bar once the tests to run are known."""
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    mode = config.getoption("--progress")
+    if state is None or reporter is None or mode == "off" or not any(
+            "ncp_session" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    if mode == "auto" and not (reporter.isatty and config.get_verbosity() <= 0):
+        return
+
+    def counts() -> tuple[int, int]:
+        log = state.log
+        return (log.totals["sent"], len(log.failures)) if log is not None else (0, 0)
+
+    state.progress = Progress(reporter.rewrite, len(session.items), counts)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """One more test on the progress bar, once it has run and reported."""
+    del nextitem
+    try:
+        return (yield)
+    finally:
+        state = item.config.stash.get(_STATE, None)
+        if state is not None and state.progress is not None:
+            state.progress.test_done()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_teststatus(config: pytest.Config) -> Generator[None, Any, Any]:
+    """With the progress bar on, no per-test letters (the bar says it all)."""
+    result = yield
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.progress is not None and isinstance(result, tuple):
+        return (result[0], "", result[2])
+    return result
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Record a test's exchanges under its name, and write its cassette file when it ends."""
@@ -197,6 +244,8 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
         state.log = session.log
+        if state.progress is not None:
+            session.log.listener = state.progress.refresh
         if threading.current_thread() is threading.main_thread():
             # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
             previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -230,5 +279,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     state = terminalreporter.config.stash.get(_STATE, None)
     if state is None or state.log is None:
         return
+    if state.progress is not None:
+        state.progress.refresh(force=True)
+        terminalreporter.write("\n")
     terminalreporter.section("ncp-harness conformance")
     write_summary(terminalreporter.write_line, state.log, state.report_dir)

@@ -11,6 +11,7 @@ import json
 import platform
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +117,8 @@ class RunLog:
     budget: dict[str, Any] | None = None
     leaks: dict[str, str] = field(default_factory=dict)
     dry_run: list[str] = field(default_factory=list)
+    listener: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    """Called after each exchange is recorded (a progress bar)."""
     unrecorded: list[str] = field(default_factory=list)
     """Requests a replayed cassette had no recording of (each once, in order)."""
     cassette: str | None = None
@@ -147,6 +150,8 @@ class RunLog:
             self._count_checks(probe, verdict, result)
         if verdict is not None:
             self._count_exercised(probe)
+        if self.listener is not None:
+            self.listener()
         for finding in result.findings:
             entry = self.findings.setdefault(finding.cases, {
                 "cases": list(finding.cases), "observed": Counter(), "example": None})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -251,3 +252,30 @@ def test_run_format_json_prints_only_the_summary_on_stdout(tmp_path: Path) -> No
     data = json.loads(result.stdout)
     assert data["run"]["seed"] == 2
     assert "PASSED: the contract held" in result.stderr
+
+
+def test_the_progress_bar_replaces_per_test_letters(tmp_path: Path) -> None:
+    suite = Path(__file__).parents[2] / "harness" / "suite"
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("NCLOUD_", "HYPOTHESIS", "PYTEST_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini"),
+         "--rootdir", str(suite), "-q", "--progress", "on", "--max-examples", "2", "--seed",
+         "1", "-k", "SEED-R1 or auth", "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False, env=base)
+    assert result.returncode == 0, result.stdout[-2000:]
+    drawn = [line.strip() for line in re.split(r"[\r\n]", result.stdout) if "tests  " in line]
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed is not None
+    total = int(passed.group(1))
+    assert drawn[0].startswith("[")
+    assert f"1/{total} tests" in drawn[0]
+    assert drawn[-1].startswith("[" + "#" * 24 + f"] {total}/{total} tests  ")
+    assert "0 violations" in drawn[-1]
+    assert "...." not in result.stdout  # no per-test letters under the bar
+    quiet = subprocess.run(
+        [sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini"),
+         "--rootdir", str(suite), "-q", "--max-examples", "2", "--seed", "1", "-k", "SEED-R1",
+         "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False, env=base)
+    assert "tests  " not in quiet.stdout  # auto: not a terminal, no bar
