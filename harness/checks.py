@@ -32,6 +32,7 @@ from harness.strategies.probe import Probe
 from harness.xmlcodec import xml_safe
 
 __all__ = [
+    "AUTH_FAULTS",
     "CHECKS",
     "TOO_LARGE",
     "Answer",
@@ -44,6 +45,10 @@ __all__ = [
     "xml_comparable",
 ]
 
+AUTH_FAULTS = {"none": "a request without a signature",
+               "wrong": "a request with a wrong signature",
+               "stale": "a request signed more than 5 minutes ago"}
+"""How a request's signature is spoiled on purpose, and how a failure message names it."""
 CHECKS = ("not_a_server_error", "status_agrees_with_oracle", "error_body_shape",
           "response_schema", "format_matches_request", "echo", "auth_failure_is_401")
 TOO_LARGE = frozenset({413, 414, 431})

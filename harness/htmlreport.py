@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.rules import RULES, rule_sort_key
-from harness.summary import Comparison
+from harness.summary import Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
 
@@ -196,9 +196,7 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
     passed = summary["verdict"] == "passed"
     counts = summary["counts"]
     resources = summary["resources"]
-    verdict = ("PASSED: the contract held" if passed else
-               f"FAILED: {len(summary['violations'])} violation(s),"
-               f" {resources['leaked']} image(s) left behind")
+    verdict = verdict_line(summary)
     charts = "".join(
         f"<div class=chart><h3>{_e(kind.replace('_', ' '))}</h3>"
         + _bars(dict(sorted(values.items(), key=lambda kv: _order_key(kind, kv[0]))))

@@ -17,7 +17,14 @@ from typing import ClassVar
 from harness.account import Account
 from harness.body import parse_body
 from harness.cassette import Cassette
-from harness.checks import Answer, CheckResult, check_answer, check_auth_failure, is_transient
+from harness.checks import (
+    AUTH_FAULTS,
+    Answer,
+    CheckResult,
+    check_answer,
+    check_auth_failure,
+    is_transient,
+)
 from harness.discovery import discover
 from harness.errors import NotRecorded, TargetTimeout, UnreadableBody, Violation
 from harness.har import Exchange
@@ -33,8 +40,6 @@ __all__ = ["FixtureTarget", "accounts_along", "answer_of", "probe_of", "recheck"
 
 _API = "/vserver/v2/"
 _KNOWN = frozenset(n[0] for n in NEIGHBOURS)
-_AUTH_WHAT = {"none": "a request without a signature", "wrong": "a request with a wrong"
-              " signature", "stale": "a request signed more than 5 minutes ago"}
 
 
 def _key(method: str, target: str, body: bytes, signing: str) -> tuple[str, str, bytes, str]:
@@ -138,7 +143,7 @@ def recheck(exchange: Exchange, account: Account) -> tuple[Verdict | None, Check
     if exchange.action != ACTION or exchange.method not in ("GET", "POST"):
         return None, _recheck_other(exchange, answer)
     if exchange.signing != "valid":
-        return None, check_auth_failure(answer, _AUTH_WHAT.get(exchange.signing,
+        return None, check_auth_failure(answer, AUTH_FAULTS.get(exchange.signing,
                                                                "an unsigned request"))
     probe = probe_of(exchange)
     verdict = judge(probe.params, account)

@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import hypothesis
@@ -23,7 +24,7 @@ from hypothesis.errors import Flaky
 from harness.account import Account
 from harness.body import parse_body
 from harness.cassette import Cassette
-from harness.checks import CheckResult, check_answer, check_auth_failure
+from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
 from harness.covering import COVER_ITEMS, covering_set
 from harness.errors import (
     ContractViolation,
@@ -145,13 +146,12 @@ class ConformanceSession:
             if self.ledger is not None:
                 self.ledger.intent(self.target.endpoint, name)
         try:
-            answer = self.target.send(probe)
-        except NotRecorded as exc:
-            self.log.not_recorded(str(exc))
-            return probe, CheckResult(transient=True)
+            answer = self._answer(lambda: self.target.send(probe))
         except TargetTimeout:
             self.log.totals["timed_out"] += 1  # that request fails, not the run; teardown
             return probe, CheckResult(transient=True)  # looks for an image it may have made
+        if answer is None:
+            return probe, CheckResult(transient=True)
         result = check_answer(probe, verdict, answer, self.current_account)
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":
@@ -171,6 +171,14 @@ class ConformanceSession:
                     self.ledger.created(self.target.endpoint, str(number), name)
             if name:
                 self._names.add(name)
+
+    def _answer(self, send: Callable[[], Answer]) -> Answer | None:
+        """The target's answer; None when a replayed cassette has none (counted, listed)."""
+        try:
+            return send()
+        except NotRecorded as exc:
+            self.log.not_recorded(str(exc))
+            return None
 
     def _held(self, *, expects_create: bool) -> str | None:
         """Why a request is not sent: a dry run, the time budget, or the create budget."""
@@ -238,13 +246,9 @@ class ConformanceSession:
             self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
                                     f"  ({signing} signature)")
             return None
-        what = {"none": "a request without a signature",
-                "wrong": "a request with a wrong signature",
-                "stale": "a request signed more than 5 minutes ago"}[signing]
-        try:
-            answer = self.target.send(probe, signing=signing)
-        except NotRecorded as exc:
-            self.log.not_recorded(str(exc))
+        what = AUTH_FAULTS[signing]
+        answer = self._answer(lambda: self.target.send(probe, signing=signing))
+        if answer is None:
             return None
         result = check_auth_failure(answer, what)
         self.log.record(replace(probe, label=f"auth:{signing}", rules=("SEED-S5",)), None,
@@ -263,10 +267,8 @@ class ConformanceSession:
         if self.dry_run:
             self.log.dry_run.append(f"GET /vserver/v2/{action}?responseFormatType={fmt}")
             return None
-        try:
-            answer = self.target.call(action, params)
-        except NotRecorded as exc:
-            self.log.not_recorded(str(exc))
+        answer = self._answer(lambda: self.target.call(action, params))
+        if answer is None:
             return None
         violations: list[Violation] = []
         try:
@@ -318,7 +320,7 @@ class ConformanceSession:
             if not recheck(exchange, then[exchange.where])[1].violations:
                 continue  # it keeps today's contract: nothing to see fixed
             self.log.totals["recorded_failures"] += 1
-            if exchange.signing in ("none", "wrong", "stale"):
+            if exchange.signing in AUTH_FAULTS:
                 again = self.auth(exchange.signing, test)  # type: ignore[arg-type]
                 self.log.totals["still_failing" if again else "fixed"] += 1
                 failure = failure or again

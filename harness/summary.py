@@ -19,7 +19,8 @@ from jsonschema.exceptions import best_match
 from harness.errors import ConfigError
 from harness.runlog import SUMMARY_SCHEMA_VERSION
 
-__all__ = ["Comparison", "compare", "load_summaries", "load_summary", "summary_schema"]
+__all__ = ["Comparison", "compare", "load_summaries", "load_summary", "summary_schema",
+           "verdict_line"]
 
 
 def summary_schema() -> dict[str, Any]:
@@ -27,6 +28,14 @@ def summary_schema() -> dict[str, Any]:
     text = resources.files("harness").joinpath("schemas/summary.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+def verdict_line(summary: dict[str, Any]) -> str:
+    """The run's verdict in one line, as the terminal and report.html head it."""
+    if summary["verdict"] == "passed":
+        return "PASSED: the contract held"
+    return (f"FAILED: {len(summary['violations'])} violation(s),"
+            f" {summary['resources']['leaked']} image(s) left behind")
 
 
 def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.rules import rule_sort_key
 from harness.runlog import RunLog
+from harness.summary import verdict_line
 
 __all__ = ["write_summary"]
 
@@ -48,10 +49,7 @@ def write_summary(write: Callable[..., None], log: RunLog, report_dir: Path | No
             write(f"  {line}")
     if report_dir is not None:
         write(f"reports: {report_dir / 'report.html'}, summary.json, junit.xml")
-    verdict = ("PASSED: the contract held" if summary["verdict"] == "passed"
-               else f"FAILED: {len(summary['violations'])} violation(s),"
-               f" {resources['leaked']} image(s) left behind")
-    write(verdict, bold=True, red=summary["verdict"] != "passed",
+    write(verdict_line(summary), bold=True, red=summary["verdict"] != "passed",
           green=summary["verdict"] == "passed")
 
 
