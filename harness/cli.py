@@ -30,13 +30,16 @@ from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
 from harness.ledger import Ledger
 from harness.oracle import Outcome, judge
+from harness.requestcheck import RequestReport, assumed_account, check_request
 from harness.scenario import Scenario, default_scenario, load_scenario
+from harness.signing import Credentials
 from harness.sim.core import Simulator
 from harness.sim.server import SimulatorServer
 from harness.strategies.probe import Probe
 from harness.summary import Comparison, compare, load_summaries, load_summary
+from harness.traffic import requests_from_har
 from harness.transport import live_target, simulator_target
-from harness.wire import decode
+from harness.wire import ACTION_PATH, decode
 
 __all__ = ["exposure_warning", "main"]
 
@@ -178,6 +181,48 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int
         return EXIT_CONTRACT if result.violations else EXIT_OK
 
 
+def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the HAR file {file}: {exc}") from None
+    found, skipped = requests_from_har(text, file)
+    if not found:
+        raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all {len(skipped)} of"
+                          " its entries go to other URLs; capture the client's call to the"
+                          " action")
+    keys: dict[str, str] = {}
+    scenario = _scenario(scenario_file) if scenario_file else None
+    for creds in (scenario.credentials if scenario else None, Credentials.from_env()):
+        if creds is not None:
+            keys[creds.access_key] = creds.secret_key
+    account = scenario.account if scenario else assumed_account
+    reports = [check_request(r, account, secret_for=keys) for r in found]
+    bad = sum(not r.ok for r in reports)
+    if fmt == "json":
+        print(json.dumps({"file": file, "checked": len(reports), "violating": bad,
+                          "skipped": skipped, "requests": [_report_json(r) for r in reports]},
+                         indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            print("\n".join(report.lines()))
+        print(f"{len(reports)} request(s) to {ACTION_PATH} checked, {bad} break the contract;"
+              f" {len(skipped)} other entr{'y' if len(skipped) == 1 else 'ies'} skipped")
+    return EXIT_CONTRACT if bad else EXIT_OK
+
+
+def _report_json(report: RequestReport) -> dict[str, Any]:
+    return {
+        "request": report.request.label, "method": report.request.method,
+        "path": report.request.path, "conforms": report.ok,
+        "violations": [{"rule": v.rule, "key": v.path, "check": v.check, "message": v.message}
+                       for v in report.violations],
+        "findings": [{"id": f.id, "key": f.key, "message": f.message}
+                     for f in report.findings],
+    }
+
+
 def exposure_warning(address: str) -> str | None:
     """A warning when the simulator listens beyond loopback, else None."""
     if ipaddress.ip_address(address).is_loopback:
@@ -229,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _cleanup(args.ledger, args.wait)
         if args.command == "send":
             return _send(args.wire, args.method, args.target, args.scenario)
+        if args.command == "check-traffic":
+            return _check_traffic(args.file, args.scenario, args.format)
         if args.command == "serve":
             return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose)
     except HarnessError as exc:

@@ -140,6 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
                        " scenario, harness/scenarios/default.toml)")
     serve.add_argument("--verbose", action="store_true",
                        help="log each request's method, path and status (never headers)")
+    traffic = commands.add_parser(
+        "check-traffic",
+        help="check the requests a client sent, from a HAR file, against the contract",
+        description=textwrap.fill(
+            "Read a HAR file (exported by a browser, mitmproxy, Charles or any proxy) and"
+            " check every request to createServerImageFromSnapshot in it: method and path"
+            " (REQ-1), where the parameters travel (REQ-2), their percent-encoding (REQ-3),"
+            " the blockStorageList.N.* keys (REQ-4), the signature (REQ-5) and the"
+            " parameters' validity by the oracle (SEED-R1..R11). Signatures are verified"
+            " when the secret key is known (--scenario's key pair, or NCLOUD_ACCESS_KEY/"
+            "NCLOUD_SECRET_KEY). Exit 0: every request keeps the contract; 1: a violation;"
+            " 2: the file cannot be read or holds no request to the action."),
+    )
+    traffic.add_argument("file", metavar="FILE", help="the HAR file")
+    traffic.add_argument("--scenario", metavar="FILE",
+                         help="judge against this scenario's account and verify with its key"
+                         " pair (default: assume the snapshots and regions the requests name"
+                         " exist and fit, and judge only the requests' own shape)")
+    traffic.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text (default) or json on standard output")
     return parser
 
 

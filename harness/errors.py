@@ -47,14 +47,14 @@ class ConfigError(HarnessError):
 
 
 class CassetteError(ConfigError):
-    """A cassette file cannot be read as recorded exchanges; says which file and where."""
+    """A HAR file (a cassette, or captured traffic) cannot be read; says which file and where."""
 
-    def __init__(self, file: str, place: str, problem: str) -> None:
+    def __init__(self, file: str, place: str, problem: str, *, kind: str = "cassette") -> None:
         self.file = file
         self.place = place
         self.problem = problem
-        super().__init__(f"cassette {file}, {place}: {problem}" if place
-                         else f"cassette {file}: {problem}")
+        super().__init__(f"{kind} {file}, {place}: {problem}" if place
+                         else f"{kind} {file}: {problem}")
 
 
 class SpecError(HarnessError):

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from harness.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Recorder
+from harness.clientfixtures import ncp_conformance, ncp_conformance_requests
 from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
@@ -34,7 +35,14 @@ from harness.runsetup import clean, new_session, recorder_for, start_target
 from harness.session import ConformanceSession
 from harness.terminal import write_summary
 
-__all__ = ["cassette_files", "ncp_session", "pytest_addoption", "pytest_configure"]
+__all__ = [
+    "cassette_files",
+    "ncp_conformance",
+    "ncp_conformance_requests",
+    "ncp_session",
+    "pytest_addoption",
+    "pytest_configure",
+]
 
 TARGETS = ("simulator", "live", "fixtures")
 RECORDED_TESTS = {"test_recorded_exchange_keeps_the_contract": "fixtures",

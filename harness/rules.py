@@ -24,6 +24,7 @@ __all__ = [
     "NAME_MAX",
     "NAME_MIN",
     "OPEN_CASES",
+    "REQUEST_RULES",
     "RESPONSE_FORMATS",
     "RULES",
     "TOP_LEVEL_KEYS",
@@ -149,6 +150,28 @@ CONTRADICTIONS: tuple[tuple[str, str], ...] = (
      " every other instance number is a string; the checks accept both")),
 )
 """Places where the seed page contradicts itself, and how the checks read them."""
+
+REQUEST_RULES: Mapping[str, Rule] = _table(
+    Rule("REQ-1", "method and path",
+         "GET or POST to /vserver/v2/createServerImageFromSnapshot (the seed's Request"
+         " section)"),
+    Rule("REQ-2", "Content-Type",
+         "parameters travel in the query of a GET, or in the query or an"
+         " application/x-www-form-urlencoded body of a POST; a GET carries no body (the"
+         " seed's Request section, ncp-api.md section 1)"),
+    Rule("REQ-3", "encoding",
+         "keys and values are percent-encoded UTF-8: no raw space, control or non-ASCII"
+         " byte, every % followed by two hex digits (ncp-api.md section 1)"),
+    Rule("REQ-4", "blockStorageList.N.*",
+         "a list is flattened to blockStorageList.N.field, N counted 1, 2, 3, ... over the"
+         " entries, as the official SDKs send it (ncp-api.md section 1); how the service"
+         " reads other numbering is open (U7), but a client has no reason to send it"),
+    Rule("REQ-5", "x-ncp-apigw-signature-v2",
+         "signed: x-ncp-apigw-timestamp (epoch milliseconds, within 5 minutes of sending),"
+         " x-ncp-iam-access-key, and the signature of the request as sent, under"
+         " x-ncp-apigw-signature-v2 or, as the Go SDK names it, -v1 (ncp-api.md section 2)"),
+)
+"""What a client's request must look like on the wire, besides the parameters' own rules."""
 
 # SEED-R2: 3 to 30 characters of letters, digits and '-'.
 NAME_MIN = 3

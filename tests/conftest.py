@@ -9,6 +9,8 @@ from harness.account import Account
 from harness.profiles import default_profile, register_profiles
 from harness.scenario import sample_account
 
+pytest_plugins = ["pytester"]  # the plugin's own fixtures are tested in an inner pytest run
+
 register_profiles()
 settings.load_profile(default_profile())
 
