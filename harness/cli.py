@@ -31,10 +31,12 @@ from harness.htmlreport import write_html
 from harness.ledger import Ledger
 from harness.oracle import Outcome, judge
 from harness.requestcheck import RequestReport, assumed_account, check_request
+from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.signing import Credentials
 from harness.sim.core import Simulator
 from harness.sim.server import SimulatorServer
+from harness.strategies.answers import Format
 from harness.strategies.probe import Probe
 from harness.summary import Comparison, compare, load_summaries, load_summary
 from harness.traffic import requests_from_har
@@ -223,6 +225,35 @@ def _report_json(report: RequestReport) -> dict[str, Any]:
     }
 
 
+def _fuzz_parser(args: argparse.Namespace) -> int:
+    if args.max_examples < 1:
+        raise ConfigError(f"--max-examples {args.max_examples}: give at least 1")
+    parse = load_parser(args.parser)
+    formats: tuple[Format, ...] = (("json", "xml") if args.response_format == "both"
+                                   else (args.response_format,))
+
+    def heard(failure: ParserFailure, fed: int) -> None:
+        print(f"  found after {fed} bodies: {failure.kind} ({failure.format}) {failure.where}",
+              file=sys.stderr)
+
+    print(f"fuzz-parser: feeding {args.parser} legal {' and '.join(formats)} bodies...",
+          file=sys.stderr)
+    report = fuzz_parser(parse, formats=formats, max_examples=args.max_examples,
+                         seed=args.seed, progress=heard)
+    if args.format == "json":
+        print(json.dumps({"parser": args.parser, "examples": report.examples,
+                          "failures": [{"kind": f.kind, "format": f.format, "where": f.where,
+                                        "detail": f.detail, "body": f.body}
+                                       for f in report.failures]},
+                         indent=2, ensure_ascii=False))
+    else:
+        print(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
+              " kind(s) of failure, each with a minimal body")
+        for failure in report.failures:
+            print("\n".join(failure.lines()))
+    return EXIT_OK if report.ok else EXIT_CONTRACT
+
+
 def exposure_warning(address: str) -> str | None:
     """A warning when the simulator listens beyond loopback, else None."""
     if ipaddress.ip_address(address).is_loopback:
@@ -276,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _send(args.wire, args.method, args.target, args.scenario)
         if args.command == "check-traffic":
             return _check_traffic(args.file, args.scenario, args.format)
+        if args.command == "fuzz-parser":
+            return _fuzz_parser(args)
         if args.command == "serve":
             return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose)
     except HarnessError as exc:

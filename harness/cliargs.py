@@ -160,6 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
                          " exist and fit, and judge only the requests' own shape)")
     traffic.add_argument("--format", choices=("text", "json"), default="text",
                          help="text (default) or json on standard output")
+    fuzz = commands.add_parser(
+        "fuzz-parser",
+        help="feed a client's response parser legal bodies; report each crash and misread",
+        description=textwrap.fill(
+            "Import PARSER (module:function, looked up from the current directory too),"
+            " call it as parse(body: bytes, response_format: str) with success bodies the"
+            " contract allows, in JSON and XML, and compare what it returns (the contract's"
+            " field names, any subset) with what each body says. Every kind of crash and"
+            " misread is shrunk to a minimal body. Exit 0: none found; 1: failures found;"
+            " 2: PARSER cannot be imported or returns fields the contract does not have."),
+    )
+    fuzz.add_argument("parser", metavar="PARSER", help="e.g. examples.sdk_parser:parse")
+    fuzz.add_argument("--response-format", choices=("json", "xml", "both"), default="both",
+                      help="which bodies to feed (default: %(default)s)")
+    fuzz.add_argument("--max-examples", type=int, default=300, metavar="N",
+                      help="bodies to try per search for a new failure (default: %(default)s)")
+    fuzz.add_argument("--seed", type=int, default=0,
+                      help="the search's seed; the same seed finds the same bodies")
+    fuzz.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text (default) or json on standard output")
     return parser
 
 

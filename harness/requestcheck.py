@@ -155,6 +155,8 @@ def check_request(
             out.extend(_v(request, b.rule, "request_valid", b.path, b.message)
                        for b in verdict.breaches)
         notes.extend(RequestFinding(c.case, c.path, c.message) for c in verdict.open_cases)
+    if any(v.rule == "REQ-4" for v in out):  # the client's fault already says it all
+        notes = [n for n in notes if n.id != "U7"]
     out.sort(key=lambda v: rule_sort_key(v.rule or ""))
     return RequestReport(request, tuple(out), tuple(notes), verdict)
 

@@ -1,0 +1,1 @@
+"""Examples the README runs: a response parser for `ncp-harness fuzz-parser`."""
