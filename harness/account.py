@@ -6,11 +6,13 @@ Snapshot inventory (SEED-R5, R7, R11), regions (SEED-R1), the storage limits pro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from harness.limits import DEFAULT_LIMITS, LimitsProfile
 
-__all__ = ["GIB", "Account", "Snapshot"]
+__all__ = ["GIB", "Account", "NamesInUse", "Snapshot"]
 
 GIB = 2**30
 """Bytes in one GB as the service counts it: 10 GB is 10737418240 bytes (SEED-S4)."""
@@ -41,7 +43,8 @@ class Account:
     snapshots: tuple[Snapshot, ...]
     regions: tuple[str, ...] = ("KR",)
     limits: LimitsProfile = DEFAULT_LIMITS
-    image_names: frozenset[str] = field(default_factory=frozenset)
+    image_names: AbstractSet[str] = field(default_factory=frozenset)
+    """Names in use; may be a live view (`NamesInUse`) that grows as images are created."""
     home_region: str | None = None
     """The region the snapshot inventory belongs to (None: the default, the first region)."""
 
@@ -59,3 +62,19 @@ class Account:
             if snap.instance_no == instance_no:
                 return snap
         return None
+
+
+class NamesInUse(AbstractSet[str]):
+    """A live union of name sets: membership without copying, however many images exist."""
+
+    def __init__(self, *parts: AbstractSet[str]) -> None:
+        self._parts = parts
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in part for part in self._parts)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name for part in self._parts for name in list(part)))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

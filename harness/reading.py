@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 from harness.model import Params
@@ -43,7 +44,17 @@ class Reading:
 
 
 def read(params: Params) -> tuple[list[Reading], list[OpenCase]]:
-    """Every reasonable reading of `params`, and the open cases the wire itself raises."""
+    """Every reasonable reading of `params`, and the open cases the wire itself raises.
+
+    One request is read several times (the harness's oracle, the simulator's, the checks),
+    so the last readings are kept; treat them as read-only.
+    """
+    readings, opens = _read(params)
+    return list(readings), list(opens)
+
+
+@lru_cache(maxsize=256)
+def _read(params: Params) -> tuple[tuple[Reading, ...], tuple[OpenCase, ...]]:
     opens: list[OpenCase] = []
     values: dict[str, list[str]] = {}
     for key, value in params:
@@ -61,13 +72,14 @@ def read(params: Params) -> tuple[list[Reading], list[OpenCase]]:
                               f"list indexes {labels!r} do not run 1, 2, 3, ... from 1"))
     pickers = [0, -1] if any(len(v) > 1 for v in values.values()) else [0]
     label_sets = [labels, prefix] if prefix != labels else [labels]
-    readings = [
+    readings = tuple(
         _reading({k: v[pick] for k, v in values.items()}, chosen)
         for pick, chosen in product(pickers, label_sets)
-    ]
-    return readings, opens
+    )
+    return readings, tuple(opens)
 
 
+@lru_cache(maxsize=4096)  # the same few hundred keys, in every request
 def _entry_key(key: str) -> tuple[str, str] | None:
     match = _ENTRY_KEY.fullmatch(key)
     if match is None or match.group(2) not in ENTRY_FIELDS:

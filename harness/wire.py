@@ -34,6 +34,7 @@ ACTION_PATH = f"/vserver/v2/{ACTION}"
 
 _INDEX = re.compile(r"[1-9][0-9]*", re.ASCII)
 _DIGITS = re.compile(r"-?[0-9]+", re.ASCII)
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*", re.ASCII)
 _ENTRY = re.compile(rf"{LIST_PREFIX}\.([^.]+)\.([^.]+)")
 
 
@@ -162,6 +163,8 @@ def _text(value: object) -> str:
 
 
 def _escape(value: str, key: str) -> str:
+    if _UNRESERVED.fullmatch(value):
+        return value  # most keys and values: nothing to escape
     try:
         return quote_plus(value, safe="")
     except UnicodeEncodeError as exc:
@@ -169,4 +172,6 @@ def _escape(value: str, key: str) -> str:
 
 
 def _unescape(text: str) -> str:
+    if "%" not in text and "+" not in text:
+        return text
     return unquote_plus(text, errors="replace")

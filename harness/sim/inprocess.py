@@ -45,6 +45,16 @@ def simulated(
         return result.status, result.headers, result.body
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+
+        def answer_and_forget(request: requests.PreparedRequest,
+                              ) -> tuple[int, dict[str, str], bytes]:
+            # responses keeps every call, twice (the mock's list and the matched response's):
+            # memory a long run must not grow by.
+            mock.calls.reset()
+            for registered in mock.registered():
+                registered.calls.reset()
+            return answer(request)
+
         for method in METHODS:
-            mock.add_callback(method, pattern, callback=answer)
+            mock.add_callback(method, pattern, callback=answer_and_forget)
         yield sim

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -107,10 +108,9 @@ class ImageStore:
             self._names += Counter()  # drop names whose count fell to zero
             return [_snapshot_of(image) for image in gone], None
 
-    def names(self) -> frozenset[str]:
-        """Names of the images that exist now."""
-        with self._lock:
-            return frozenset(self._names)
+    def names(self) -> AbstractSet[str]:
+        """Names of the images that exist, as a live read-only view (no copy per request)."""
+        return self._names.keys()
 
 
 def _snapshot_of(image: Image) -> Image:

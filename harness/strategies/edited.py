@@ -27,12 +27,13 @@ def edited_probes(account: Account, edit: Edit, *, label: str, target: str,
     A probe is kept when the oracle's verdict is `outcome` and names `target` (a rule for
     a reject, a case for an unspecified verdict).
     """
+    requests = valid_request(account, additional=additional)
+    methods = st.sampled_from(METHODS)
 
     @st.composite
     def build(draw: Any) -> Probe:
-        request = draw(valid_request(account, additional=additional))
-        params = edit(draw, encode_params(request), account)
-        return Probe(params, draw(st.sampled_from(METHODS)), label, (target,))
+        params = edit(draw, encode_params(draw(requests)), account)
+        return Probe(params, draw(methods), label, (target,))
 
     def confirmed(probe: Probe) -> bool:
         verdict = judge(probe.params, account)
