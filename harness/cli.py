@@ -35,6 +35,7 @@ from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.signing import Credentials
 from harness.sim.core import Simulator
+from harness.sim.faults import FAULTS, KINDS
 from harness.sim.server import SimulatorServer
 from harness.strategies.answers import Format
 from harness.strategies.probe import Probe
@@ -262,9 +263,19 @@ def exposure_warning(address: str) -> str | None:
             " reachable from the network")
 
 
-def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool) -> int:
+def _list_faults() -> int:
+    width = max(len(f.name) for f in FAULTS)
+    for kind in KINDS:
+        print(f"{kind}:")
+        for fault in (f for f in FAULTS if f.kind == kind):
+            print(f"  {fault.name:{width}}  {fault.blames:9} {fault.does}")
+    return EXIT_OK
+
+
+def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
+           fault: str | None = None) -> int:
     try:
-        server = SimulatorServer(Simulator(scenario), host, port, verbose=verbose)
+        server = SimulatorServer(Simulator(scenario, fault=fault), host, port, verbose=verbose)
     except OSError as exc:
         raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
     warning = exposure_warning(str(server.server_address[0]))
@@ -277,7 +288,8 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     print(server.url, flush=True)
-    print(f"ncp-harness: simulating {scenario.source}; Ctrl-C or SIGTERM stops",
+    bug = f" with the fault {fault}" if fault else ""
+    print(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
           file=sys.stderr, flush=True)
     try:
         server.serve_forever()
@@ -309,8 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":
             return _fuzz_parser(args)
+        if args.command == "serve" and args.list_faults:
+            return _list_faults()
         if args.command == "serve":
-            return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose)
+            return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose,
+                          fault=args.fault)
     except HarnessError as exc:
         print(f"ncp-harness: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,6 +13,7 @@ from pathlib import Path
 from harness._version import __version__
 from harness.account import GIB
 from harness.scenario import default_scenario
+from harness.sim.faults import FAULT_NAMES
 from harness.suite import SUITE_DIR
 
 __all__ = ["build_parser", "pytest_args"]
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
                        " scenario, harness/scenarios/default.toml)")
     serve.add_argument("--verbose", action="store_true",
                        help="log each request's method, path and status (never headers)")
+    serve.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
+                       help="serve a service with this one bug (see --list-faults)")
+    serve.add_argument("--list-faults", action="store_true",
+                       help="print every named fault, the rule it breaks and what it does")
     traffic = commands.add_parser(
         "check-traffic",
         help="check the requests a client sent, from a HAR file, against the contract",
@@ -193,6 +198,9 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="text (default), or json: summary.json on standard output and"
                         " everything else on standard error")
     parser.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    parser.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
+                        help="give the simulator one named bug, to watch the run find it"
+                        " (ncp-harness serve --list-faults lists them)")
     parser.add_argument("--report-dir", default="reports", metavar="DIR",
                         help="where junit.xml and summary.json go (default: %(default)s)")
     parser.add_argument("-k", dest="select", metavar="EXPR",
@@ -268,6 +276,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
     pytest_args += _cassette_args(args)
     if args.scenario:
         pytest_args += ["--scenario", str(Path(args.scenario).resolve())]
+    if args.fault:
+        pytest_args += ["--fault", args.fault]
     if args.select:
         pytest_args += ["-k", args.select]
     if args.markers:

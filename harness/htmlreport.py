@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from harness.rules import RULES, rule_sort_key
+from harness.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.summary import Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
@@ -112,7 +112,9 @@ def _matrix(summary: dict[str, Any]) -> str:
     judged: dict[str, int] = {}
     for row in summary.get("checks", []):
         judged[row["rule"]] = judged.get(row["rule"], 0) + row["runs"]
-    for rule in sorted(RULES, key=rule_sort_key):
+    table = {**RULES, **{r: REQUEST_RULES[r] for r in REQUEST_RULES
+                         if r in judged or r in violations}}
+    for rule in sorted(table, key=rule_sort_key):
         c = counts.get(rule, {})
         link = f"#examples-{rule}"
         cells = []
@@ -125,7 +127,7 @@ def _matrix(summary: dict[str, Any]) -> str:
         bad = violations.get(rule, 0)
         cells.append(f'<td class="n{" bad" if bad else " zero"}">'
                      + (f'<a href="#violations">{bad}</a>' if bad else "0") + "</td>")
-        rows.append(f"<tr><td><b>{rule}</b></td><td>{_e(RULES[rule].text)}</td>"
+        rows.append(f"<tr><td><b>{rule}</b></td><td>{_e(table[rule].text)}</td>"
                     + "".join(cells) + "</tr>")
     rows.append("</table>")
     return "".join(rows)

@@ -33,6 +33,7 @@ from harness.rules import RULES
 from harness.runlog import RunLog
 from harness.runsetup import clean, new_session, recorder_for, start_target
 from harness.session import ConformanceSession
+from harness.sim.faults import FAULT_NAMES
 from harness.terminal import write_summary
 
 __all__ = [
@@ -89,6 +90,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the Hypothesis seed (default: random, printed in the summary)")
     group.addoption("--scenario", default=None, metavar="FILE",
                     help="the simulator's scenario (TOML or JSON); simulator target only")
+    group.addoption("--fault", default=None, metavar="NAME", choices=FAULT_NAMES,
+                    help="give the simulator one named bug (harness.sim.faults), to see the"
+                    " run find it; simulator target only")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="write summary.json here (ncp-harness run: reports/)")
     group.addoption("--ledger", default=None, metavar="FILE",

@@ -127,6 +127,8 @@ class RunLog:
     check_messages: dict[tuple[str, str], str] = field(default_factory=dict)
     examples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     exercised: dict[str, Counter[str]] = field(default_factory=dict)
+    first_violation_s: float | None = None
+    """Seconds from the start of the run to the first answer that broke the contract."""
 
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
@@ -146,6 +148,8 @@ class RunLog:
             shown = self.examples.setdefault(rule, {}).setdefault(band, [])
             if len(shown) < _EXAMPLES:
                 shown.append(f"{probe.method} {probe.wire}"[:600])
+        if result.violations:
+            self._first_violation()
         if not result.transient:
             self._count_checks(probe, verdict, result)
         if verdict is not None:
@@ -170,6 +174,14 @@ class RunLog:
             pair = (violation.rule or "-", violation.check)
             self.checks.setdefault(pair, Counter())["violations"] += 1
             self.check_messages.setdefault(pair, str(violation))
+
+    def count_check(self, rule: str, check: str, violation: Violation | None) -> None:
+        """Count one run of a check made outside `record` (two answers compared)."""
+        counts = self.checks.setdefault((rule, check), Counter())
+        counts["runs"] += 1
+        if violation is not None:
+            counts["violations"] += 1
+            self.check_messages.setdefault((rule, check), str(violation))
 
     def _count_exercised(self, probe: Probe) -> None:
         """What the request looked like: list length, orders, sizes, method, format."""
@@ -206,8 +218,13 @@ class RunLog:
         if number not in self.created:
             self.created.append(number)
 
+    def _first_violation(self) -> None:
+        if self.first_violation_s is None:
+            self.first_violation_s = round(time.time() - self.started, 3)
+
     def fail(self, failure: Failure) -> None:
         """Keep a violation, once per rule, check and place."""
+        self._first_violation()
         if all(f.violation.key != failure.violation.key for f in self.failures):
             self.failures.append(failure)
         counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
@@ -227,6 +244,7 @@ class RunLog:
                 "seed": self.seed,
                 "started": datetime.fromtimestamp(self.started, UTC).isoformat(),
                 "duration_s": round(time.time() - self.started, 3),
+                "first_violation_s": self.first_violation_s,
                 "versions": {"ncp-harness": __version__, "python": platform.python_version()},
             },
             "verdict": self.verdict,

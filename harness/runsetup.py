@@ -113,13 +113,16 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
         target: HttpTarget = FixtureTarget.of(cassette)
         stack.callback(target.close)
         return target
+    fault = config.getoption("--fault")
     if target_name == "simulator":
         scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
-        target = stack.enter_context(simulator_target(scenario))
+        target = stack.enter_context(simulator_target(scenario, fault=fault))
     else:
-        if scenario_path:
-            raise HarnessError("--scenario applies to --target simulator only; a live"
-                               " account's state is learned from the account")
+        if scenario_path or fault:
+            raise HarnessError(f"{'--scenario' if scenario_path else '--fault'} applies to"
+                               " --target simulator only; a live account's state and bugs"
+                               " are its own (serve a faulty simulator with ncp-harness"
+                               " serve --fault NAME and point NCLOUD_API_GW at it)")
         target = live_target()
         stack.callback(target.close)
         if not _consented(config, target.endpoint):

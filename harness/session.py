@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from harness.account import Account
+from harness.account import Account, NamesInUse
 from harness.body import parse_body
 from harness.cassette import Cassette
 from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
@@ -90,17 +90,20 @@ class ConformanceSession:
     _names: set[str] = field(default_factory=set)
     _intended: set[str] = field(default_factory=set)
     _current: Account | None = None
-    _current_size: int = -1
+    _current_base: Account | None = None
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _along: dict[str, Account] | None = None
 
     @property
     def current_account(self) -> Account:
-        """The account with the images this run has created (their names are in use, U10)."""
-        if self._current is None or self._current_size != len(self._names):
+        """The account with the images this run has created (their names are in use, U10).
+
+        Its names are a live view of the run's own, so it is built once, not per image.
+        """
+        if self._current is None or self._current_base is not self.account:
             self._current = replace(self.account,
-                                    image_names=self.account.image_names | self._names)
-            self._current_size = len(self._names)
+                                    image_names=NamesInUse(self.account.image_names, self._names))
+            self._current_base = self.account
         return self._current
 
     def settings(self, max_examples: int | None = None) -> hypothesis.settings:
@@ -156,6 +159,8 @@ class ConformanceSession:
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":
             self._note_images(result.body.inner.get("serverImageList") or [])
+        elif answer.status == 200 and name:
+            self._names.add(name)  # created, though the body does not say so: in use now
         return probe, result
 
     def _note_images(self, images: list[object]) -> None:
@@ -226,6 +231,38 @@ class ConformanceSession:
                 failing.append((sent, result.violations[0]))
                 raise ContractViolation(list(result.violations))
 
+        return self._minimal_failure(prop, strategy, test, failing, max_examples)
+
+    def agree(self, strategy: st.SearchStrategy[Probe], test: str, *,
+              max_examples: int | None = None) -> Failure | None:
+        """Send each probe by GET and by POST: one accepted and the other refused is REQ-2."""
+        failing: list[tuple[Probe, Violation]] = []
+
+        def prop(probe: Probe) -> None:
+            answers = []
+            for method in ("GET", "POST"):
+                sent, result = self.exchange(probe.with_method(method))
+                if result.transient:
+                    return
+                answers.append((sent, _succeeded(result)))
+            (get, got), (post, posted) = answers
+            violation = None
+            if got != posted:
+                word = {True: "accepted", False: "refused"}
+                violation = Violation(
+                    "REQ-2", "get_and_post_agree", f"the same request was {word[got]} by GET"
+                    f" and {word[posted]} by POST; the seed offers both methods",
+                    expected=word[got], actual=word[posted])
+            self.log.count_check("REQ-2", "get_and_post_agree", violation)
+            if violation is not None:
+                failing.append((post if got else get, violation))
+                raise ContractViolation(violation)
+
+        return self._minimal_failure(prop, strategy, test, failing, max_examples)
+
+    def _minimal_failure(self, prop: Callable[[Probe], None], strategy: st.SearchStrategy[Probe],
+                         test: str, failing: list[tuple[Probe, Violation]],
+                         max_examples: int | None) -> Failure | None:
         runner = self.settings(max_examples)(
             hypothesis.seed(self.log.seed)(given(strategy)(prop)))
         with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
@@ -376,3 +413,7 @@ class ConformanceSession:
                    if self.log.target == "simulator" else ""))
         return (shlex.join(command), curl, note)
 
+
+def _succeeded(result: CheckResult) -> bool:
+    """Whether an answer created the image (a success body), as far as it was read."""
+    return result.body is not None and result.body.kind == "success"

@@ -116,6 +116,8 @@ class AuthResult:
 
     ok: bool
     reason: str = ""
+    problem: str = ""
+    """`missing`, `timestamp`, `stale`, `unknown_key` or `mismatch`; empty when ok."""
 
 
 def verify(
@@ -136,18 +138,22 @@ def verify(
         missing = [name for name, value in ((TIMESTAMP_HEADER, stamp),
                                             (ACCESS_KEY_HEADER, access),
                                             (f"{SIGNATURE_V2} (or -v1)", given)) if not value]
-        return AuthResult(ok=False, reason=f"missing header {', '.join(missing)}")
+        return AuthResult(ok=False, reason=f"missing header {', '.join(missing)}",
+                          problem="missing")
     if not stamp.isdigit():
-        return AuthResult(ok=False, reason=f"{TIMESTAMP_HEADER} is not epoch milliseconds")
+        return AuthResult(ok=False, reason=f"{TIMESTAMP_HEADER} is not epoch milliseconds",
+                          problem="timestamp")
     now = int(time.time() * 1000) if now_ms is None else now_ms
     if abs(now - int(stamp)) > max_skew_ms:
         return AuthResult(ok=False, reason=f"{TIMESTAMP_HEADER} is more than"
-                          f" {max_skew_ms // 60000} minutes away from the gateway's clock")
+                          f" {max_skew_ms // 60000} minutes away from the gateway's clock",
+                          problem="stale")
     lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
     secret = lookup(access)
     if secret is None:
-        return AuthResult(ok=False, reason="unknown access key")
+        return AuthResult(ok=False, reason="unknown access key", problem="unknown_key")
     expected = signature(secret, method, signed_uri(url_or_path), stamp, access)
     if not hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace")):
-        return AuthResult(ok=False, reason="signature does not match the request as sent")
+        return AuthResult(ok=False, reason="signature does not match the request as sent",
+                          problem="mismatch")
     return AuthResult(ok=True)

@@ -20,6 +20,7 @@ from harness.oracle import Outcome, judge
 from harness.reading import read
 from harness.rulebook import Storage, storages
 from harness.scenario import Scenario
+from harness.sim.faults import Fault
 from harness.sim.render import Format, SimResponse, image_body, server_error, success
 from harness.sim.state import ImageStore, StoredMapping
 
@@ -40,6 +41,7 @@ class Context:
     images: ImageStore
     params: Params
     fmt: Format
+    fault: Fault | None = None
 
     def first(self, key: str) -> str | None:
         """The first value sent for `key`, or None."""
@@ -73,7 +75,12 @@ def _bad_region(ctx: Context) -> SimResponse | None:
 def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
     """Judge with the oracle, apply the open-case policy, create the image."""
     account = replace(ctx.scenario.account, image_names=ctx.images.names())
+    fault = ctx.fault
+    if fault is not None and fault.rewrite is not None:
+        ctx = replace(ctx, params=fault.rewrite(ctx.params))
     verdict = judge(ctx.params, account)
+    if fault is not None:
+        verdict = fault.judged(verdict)
     if verdict.outcome is Outcome.REJECT:
         breach = verdict.breaches[0]
         return ctx.error(_rule_code(breach.rule),
@@ -82,6 +89,8 @@ def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
         refused = next(c for c in verdict.open_cases
                        if ctx.scenario.policy.get(c.case) != "accept")
         return ctx.error(OPEN_CASE_CODE, f"[{refused.case}] {refused.path}: {refused.message}")
+    if fault is not None and fault.refuses is not None and fault.refuses(ctx.params, account):
+        return ctx.error(BAD_PARAMETER_CODE, f"refused ({fault.name})")
     readings, _ = read(ctx.params)
     reading = readings[0]
     image = ctx.images.create(reading.top.get("serverImageName", ""),

@@ -13,11 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from harness.model import Params
+from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
 from harness.signing import Credentials, verify
 from harness.sim.actions import ACTIONS, Context
-from harness.sim.render import Format, SimResponse, gateway_error
+from harness.sim.faults import Fault, fault_named, with_fault
+from harness.sim.render import Format, SimResponse, gateway_error, server_error
 from harness.sim.state import ImageStore
 from harness.wire import decode
 
@@ -25,6 +26,8 @@ __all__ = ["PREFIX", "SimResponse", "Simulator"]
 
 PREFIX = "/vserver/v2/"
 ALLOWED_METHODS = ("GET", "POST")
+_LETS_THROUGH = {"missing": "unsigned", "stale": "stale", "mismatch": "wrong"}
+"""Which signature problem each auth fault fails to refuse."""
 
 
 class Simulator:
@@ -36,8 +39,11 @@ class Simulator:
         *,
         clock: Callable[[], float] = time.time,
         environ: Mapping[str, str] | None = None,
+        fault: Fault | str | None = None,
     ) -> None:
         self.scenario = scenario or default_scenario()
+        self.fault = fault_named(fault) if isinstance(fault, str) else fault
+        """The one bug this simulator has on purpose (`harness.sim.faults`), or None."""
         self.images = ImageStore(first_no=self.scenario.first_image_no,
                                  ready_after_looks=self.scenario.image_ready_after_looks,
                                  existing=tuple(sorted(self.scenario.account.image_names)))
@@ -56,7 +62,7 @@ class Simulator:
         """The scenario's key pair, for clients that sign requests to this simulator."""
         return self.scenario.credentials
 
-    def handle(self, method: str, target: str, headers: Mapping[str, str],
+    def handle(self, method: str, target: str, headers: Mapping[str, str],  # noqa: PLR0911
                body: bytes = b"") -> SimResponse:
         """Answer one request; `target` is the raw request target (path and query as sent)."""
         path, _, query = target.partition("?")
@@ -67,24 +73,29 @@ class Simulator:
         if method.upper() not in ALLOWED_METHODS:
             return gateway_error(405, f"{method[:20]} is not allowed; use GET or POST",
                                  {"Allow": ", ".join(ALLOWED_METHODS)})
-        fault = self._fault()
-        if fault is not None:
-            return fault
+        outage = self._outage()
+        if outage is not None:
+            return outage
         if len(body) > self.scenario.max_body_bytes:
             return gateway_error(413, f"the body is {len(body)} bytes; at most"
                                  f" {self.scenario.max_body_bytes} are accepted")
+        fault = self.fault if action == ACTION else None
         if self.scenario.verify_signatures:
             result = verify(headers, method.upper(), target, self._keys,
                             now_ms=int(self._clock() * 1000))
-            if not result.ok:
-                return gateway_error(401, result.reason)
+            if not result.ok and not (fault and fault.auth == _LETS_THROUGH.get(result.problem)):
+                return gateway_error(403 if fault and fault.auth == "forbidden" else 401,
+                                     result.reason)
         params = decode(query)
-        if method.upper() == "POST" and _is_form(headers):
+        if method.upper() == "POST" and _is_form(headers) and (fault is None or fault.reads_form):
             params += decode(body)
-        return handler(Context(self.scenario, self.images, params, _format(params)))
+        fmt = _format(params, fault)
+        if fault and fault.crashes and fault.crashes(params):
+            return server_error("50000", "internal error", fmt, status=500)
+        answer = handler(Context(self.scenario, self.images, params, fmt, fault))
+        return with_fault(fault, answer, fmt) if fault else answer
 
-
-    def _fault(self) -> SimResponse | None:
+    def _outage(self) -> SimResponse | None:
         """The scenario's throttling, outages and delays (off unless a scenario sets them)."""
         scenario = self.scenario
         with self._count_lock:
@@ -107,7 +118,9 @@ def _is_form(headers: Mapping[str, str]) -> bool:
         "application/x-www-form-urlencoded")
 
 
-def _format(params: Params) -> Format:
+def _format(params: Params, fault: Fault | None = None) -> Format:
     """SEED-R10/S6: json when asked for, XML otherwise (also for unknown values, U9)."""
     value = next((v for k, v in params if k == "responseFormatType"), None)
+    if fault is not None and (not fault.honours_format or value is None):
+        return "xml" if not fault.honours_format else fault.default_format
     return "json" if value == "json" else "xml"

@@ -69,6 +69,17 @@ def test_valid_request_is_accepted(ncp_session: ConformanceSession, cls: str,
     _run(ncp_session, lambda: valid_probes(ncp_session.account, cls), request.node.nodeid)
 
 
+def test_get_and_post_agree(ncp_session: ConformanceSession,
+                            request: pytest.FixtureRequest) -> None:
+    """The same valid request, sent by GET and by POST, is accepted both ways (REQ-2)."""
+    if ncp_session.out_of_time():
+        pytest.skip("--max-time ran out")
+    failure = ncp_session.agree(valid_probes(ncp_session.account, "mixed"),
+                                request.node.nodeid, max_examples=20)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+
+
 @pytest.mark.parametrize("rule", [pytest.param(r, marks=_marks(r)) for r in BREAKABLE])
 def test_broken_rule_is_rejected(ncp_session: ConformanceSession, rule: str,
                                  request: pytest.FixtureRequest) -> None:

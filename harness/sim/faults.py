@@ -1,0 +1,391 @@
+"""Named faults the simulator can be started with, to prove the harness finds each one.
+
+`Simulator(fault="refuses-order-20")` or `ncp-harness serve --fault refuses-order-20` turns
+the simulator into a service with exactly one bug. Every fault names the rule a correct
+diagnosis blames (`blames`), so `benchmarks/mutation.py` can score detection and blame.
+
+Kinds: `accepts` (takes a request a seed rule forbids), `refuses` (turns away a request a
+seed rule allows), `shape` and `echo` (a success or error body the contract does not
+allow), `auth` (the gateway's signature check), `transport` (how parameters and formats
+travel), `crash` (a 500 on one particular input). `FAULTS` lists them in that order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from harness.account import GIB, Account
+from harness.model import Params
+from harness.oracle import Outcome, Verdict
+from harness.reading import read
+from harness.rulebook import Storage, storages
+from harness.sim.render import Format, SimResponse
+from harness.xmlcodec import from_xml, to_xml
+
+__all__ = ["FAULTS", "FAULT_NAMES", "KINDS", "Fault", "fault_named", "with_fault"]
+
+KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash")
+Auth = Literal["unsigned", "stale", "wrong", "forbidden"]
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One bug: what the broken service does, the rule to blame, and where it bites."""
+
+    name: str
+    kind: str
+    blames: str
+    does: str
+    ignores: frozenset[str] = frozenset()
+    """Seed rules the service does not enforce: their breaches are dropped from the verdict."""
+    rewrite: Callable[[Params], Params] | None = None
+    """How the service misreads the parameters before judging them."""
+    refuses: Callable[[Params, Account], bool] | None = None
+    """Valid requests the service turns away (400)."""
+    crashes: Callable[[Params], bool] | None = None
+    """Inputs the service answers with a 500."""
+    auth: Auth | None = None
+    reads_form: bool = True
+    default_format: Format = "xml"
+    honours_format: bool = True
+    reshape: Callable[[Data, Format], Data] | None = None
+    """What the service does to the create action's success body."""
+    error_body: Callable[[bytes, Format], tuple[bytes, str]] | None = None
+    """What the service does to an error body: new body and Content-Type."""
+    content_type: dict[Format, str] = field(default_factory=dict)
+    """Content-Type of success bodies, where the service labels them wrongly."""
+
+    def judged(self, verdict: Verdict) -> Verdict:
+        """The verdict as this service sees it: breaches of ignored rules do not count."""
+        if verdict.outcome is not Outcome.REJECT or not self.ignores:
+            return verdict
+        kept = tuple(b for b in verdict.breaches if b.rule not in self.ignores)
+        if kept:
+            return Verdict(Outcome.REJECT, kept, verdict.open_cases)
+        return Verdict(Outcome.UNSPECIFIED if verdict.open_cases else Outcome.ACCEPT, (),
+                       verdict.open_cases)
+
+
+def _storages(params: Params, account: Account) -> list[Storage]:
+    return storages(read(params)[0][0], account)
+
+
+def _top(params: Params, key: str) -> str | None:
+    return next((v for k, v in params if k == key), None)
+
+
+def _ignoring(rule: str, does: str) -> Fault:
+    name = {"SEED-R1": "region", "SEED-R2": "name-rules", "SEED-R3": "description-bytes",
+            "SEED-R4": "order-rules", "SEED-R5": "snapshot-rules", "SEED-R7": "size-limits",
+            "SEED-R8": "volume-type-rules", "SEED-R9": "empty-flag-rules",
+            "SEED-R11": "hypervisor"}[rule]
+    return Fault(f"ignores-{name}", "accepts", rule, does, ignores=frozenset({rule}))
+
+
+def _typed_by_default(params: Params) -> Params:
+    """SEED-R6 broken: an entry with neither snapshot nor type becomes a new CB1 storage."""
+    bare = {k.rsplit(".", 1)[0] for k, _ in params if k.startswith("blockStorageList.")}
+    has = {k.rsplit(".", 1)[0] for k, _ in params
+           if k.endswith((".snapshotInstanceNo", ".blockStorageVolumeTypeCode"))}
+    out = [(k, "true") if k.endswith(".emptyBlockStorage") and k.rsplit(".", 1)[0] not in has
+           else (k, v) for k, v in params]
+    for entry in sorted(bare - has):
+        out.append((f"{entry}.blockStorageVolumeTypeCode", "CB1"))
+        if (f"{entry}.emptyBlockStorage", "true") not in out:
+            out.append((f"{entry}.emptyBlockStorage", "true"))
+    return tuple(out)
+
+
+def _size_equal(params: Params, account: Account) -> bool:
+    for storage in _storages(params, account):
+        snap = account.snapshot(storage.snapshot_no or "")
+        size = storage.entry.fields.get("blockStorageSize", "")
+        if snap and size.isdigit() and int(size) * GIB < snap.size_bytes + 10 * GIB:
+            return True  # within one step of the snapshot's size: "must be larger"
+    return False
+
+
+def _type_changed(params: Params, account: Account) -> bool:
+    for storage in _storages(params, account):
+        snap = account.snapshot(storage.snapshot_no or "")
+        if storage.kind == "attach" and snap and storage.volume_type not in (
+                None, snap.volume_type):
+            return True
+    return False
+
+
+def _fb_snapshot(params: Params, account: Account) -> bool:
+    for storage in _storages(params, account):
+        snap = account.snapshot(storage.snapshot_no or "")
+        if snap is not None and snap.volume_type.startswith("FB"):
+            return True
+    return False
+
+
+def _inner(data: Data) -> Data:
+    inner: Data = next(iter(data.values()))
+    return inner
+
+
+def _image(data: Data) -> Data:
+    images = _inner(data).get("serverImageList")
+    image: Data = images[0] if isinstance(images, list) and images else {}
+    return image
+
+
+def _renamed_root(fmt_hit: Format) -> Callable[[Data, Format], Data]:
+    def reshape(data: Data, fmt: Format) -> Data:
+        return {"getServerImageListResponse": _inner(data)} if fmt == fmt_hit else data
+    return reshape
+
+
+def _each_mapping(change: Callable[[Data], None], only: Format | None = None,
+                  ) -> Callable[[Data, Format], Data]:
+    def reshape(data: Data, fmt: Format) -> Data:
+        if only is None or fmt == only:
+            for mapping in _image(data).get("blockStorageMappingList") or []:
+                change(mapping)
+        return data
+    return reshape
+
+
+def _on_inner(change: Callable[[Data, Format], None]) -> Callable[[Data, Format], Data]:
+    def reshape(data: Data, fmt: Format) -> Data:
+        change(data, fmt)
+        return data
+    return reshape
+
+
+def _on_image(change: Callable[[Data], None]) -> Callable[[Data, Format], Data]:
+    def reshape(data: Data, fmt: Format) -> Data:  # noqa: ARG001 - both formats
+        change(_image(data))
+        return data
+    return reshape
+
+
+def _set(target: Data, key: str, value: Any) -> None:
+    if key in target:
+        target[key] = value
+
+
+def _json_only(change: Callable[[Data], None]) -> Callable[[Data, Format], None]:
+    def apply(data: Data, fmt: Format) -> None:
+        if fmt == "json":
+            change(_inner(data))
+    return apply
+
+
+def _xml_only(change: Callable[[Data], None]) -> Callable[[Data, Format], None]:
+    def apply(data: Data, fmt: Format) -> None:
+        if fmt == "xml":
+            change(_inner(data))
+    return apply
+
+
+def _size_in_gb(mapping: Data) -> None:
+    mapping["blockStorageSize"] = int(mapping["blockStorageSize"]) // GIB
+
+
+def _capital_bool(mapping: Data) -> None:
+    mapping["isEncryptedVolume"] = str(mapping["isEncryptedVolume"]).capitalize()
+
+
+def _wrong_snapshot(image: Data) -> None:
+    for mapping in image.get("blockStorageMappingList") or []:
+        number = mapping.get("blockStorageSnapshotInstanceNo")
+        if number is not None:
+            mapping["blockStorageSnapshotInstanceNo"] = int(number) + 1
+            return
+
+
+def _drop_last_mapping(image: Data) -> None:
+    mappings = image.get("blockStorageMappingList")
+    if mappings:
+        mappings.pop()
+
+
+def _name_short(image: Data) -> None:
+    _set(image, "serverImageName", str(image.get("serverImageName", ""))[:-1])
+
+
+def _description_trimmed(image: Data) -> None:
+    if isinstance(image.get("serverImageDescription"), str):
+        image["serverImageDescription"] = image["serverImageDescription"].strip()
+
+
+def _plain_error(body: bytes, fmt: Format) -> tuple[bytes, str]:  # noqa: ARG001
+    return b"Bad Request", "text/plain;charset=UTF-8"
+
+
+def _json_error(body: bytes, fmt: Format) -> tuple[bytes, str]:
+    if fmt != "xml":
+        return body, "application/json;charset=UTF-8"
+    return (b'{"responseError": {"returnCode": "24000", "returnMessage": "refused"}}',
+            "application/json;charset=UTF-8")
+
+
+def _has_non_ascii_description(params: Params) -> bool:
+    return not (_top(params, "serverImageDescription") or "").isascii()
+
+
+def _entries(params: Params) -> int:
+    return len({k.rsplit(".", 1)[0] for k, _ in params if k.startswith("blockStorageList.")})
+
+
+def _repeated_key(params: Params) -> bool:
+    keys = [k for k, _ in params]
+    return len(keys) != len(set(keys))
+
+
+def _huge_number(params: Params) -> bool:
+    return any(v.isascii() and v.isdigit() and len(v) > 9 for _, v in params)
+
+
+FAULTS: tuple[Fault, ...] = (
+    _ignoring("SEED-R1", "accepts a regionCode that getRegionList does not list"),
+    _ignoring("SEED-R2", "accepts any image name: upper case first, '_', 2 or 31 characters"),
+    _ignoring("SEED-R3", "accepts a description of any length"),
+    _ignoring("SEED-R4", "accepts orders above 20, two bases, no base, 22 entries"),
+    _ignoring("SEED-R5", "accepts a base without a snapshot, unknown or non-bootable ones"),
+    Fault("defaults-volume-type", "accepts", "SEED-R6",
+          "reads an entry with neither snapshot nor type as a new CB1 storage",
+          rewrite=_typed_by_default),
+    _ignoring("SEED-R7", "accepts any blockStorageSize: missing, off-step, out of limits"),
+    _ignoring("SEED-R8", "accepts any volume type code, also on the base storage"),
+    _ignoring("SEED-R9", "accepts any emptyBlockStorage value, also on the base storage"),
+    Fault("ignores-response-format", "accepts", "SEED-R10",
+          "answers XML whatever responseFormatType asks for", honours_format=False),
+    _ignoring("SEED-R11", "accepts snapshots of a XEN server"),
+    Fault("refuses-region-code", "refuses", "SEED-R1",
+          "refuses any request that names regionCode, even the default region's",
+          refuses=lambda p, _: _top(p, "regionCode") is not None),
+    Fault("refuses-30-char-names", "refuses", "SEED-R2",
+          "refuses a name of 30 characters (its limit is 29)",
+          refuses=lambda p, _: len(_top(p, "serverImageName") or "") == 30),
+    Fault("refuses-1000-byte-description", "refuses", "SEED-R3",
+          "refuses a description of exactly 1000 bytes (its limit is 999)",
+          refuses=lambda p, _: len((_top(p, "serverImageDescription") or "").encode()) >= 1000),
+    Fault("refuses-order-20", "refuses", "SEED-R4",
+          "refuses order 20 (its additional orders run 1 to 19)",
+          refuses=lambda p, a: any(s.order == 20 for s in _storages(p, a))),
+    Fault("refuses-attached-snapshots", "refuses", "SEED-R5",
+          "refuses a snapshot attached as an additional storage (base only)",
+          refuses=lambda p, a: any(s.kind == "attach" for s in _storages(p, a))),
+    Fault("refuses-snapshot-with-type", "refuses", "SEED-R6",
+          "refuses an entry that carries both snapshotInstanceNo and a volume type",
+          refuses=lambda p, a: any({"snapshotInstanceNo", "blockStorageVolumeTypeCode"}
+                                   <= set(s.entry.fields) for s in _storages(p, a))),
+    Fault("refuses-size-near-snapshot", "refuses", "SEED-R7",
+          "refuses a size less than 10 GB above its snapshot's (it must be at least equal)",
+          refuses=_size_equal),
+    Fault("refuses-type-change", "refuses", "SEED-R8",
+          "refuses a new volume type on an attached snapshot", refuses=_type_changed),
+    Fault("refuses-new-empty-storage", "refuses", "SEED-R9",
+          "refuses emptyBlockStorage=true: no new empty storage can be added",
+          refuses=lambda p, a: any(s.empty is True for s in _storages(p, a))),
+    Fault("refuses-explicit-xml", "refuses", "SEED-R10",
+          "refuses responseFormatType=xml spelled out (only the default works)",
+          refuses=lambda p, _: _top(p, "responseFormatType") == "xml"),
+    Fault("refuses-fb-snapshots", "refuses", "SEED-R11",
+          "refuses KVM snapshots of FB volumes, taking them for XEN ones",
+          refuses=_fb_snapshot),
+    Fault("json-wrapper-from-table", "shape", "SEED-S1",
+          "wraps a JSON success in getServerImageListResponse, as the seed's table says",
+          reshape=_renamed_root("json")),
+    Fault("xml-wrapper-from-table", "shape", "SEED-S1",
+          "roots an XML success at getServerImageListResponse",
+          reshape=_renamed_root("xml")),
+    Fault("json-return-code-number", "shape", "SEED-S2",
+          "writes returnCode as the JSON number 0, not the string \"0\"",
+          reshape=_on_inner(_json_only(lambda inner: _set(inner, "returnCode", 0)))),
+    Fault("xml-no-request-id", "shape", "SEED-S2", "leaves requestId out of XML successes",
+          reshape=_on_inner(_xml_only(lambda inner: inner.pop("requestId", None)))),
+    Fault("total-rows-zero", "echo", "SEED-S2", "answers totalRows 0 with one image",
+          reshape=_on_inner(lambda data, _: _set(_inner(data), "totalRows", 0))),
+    Fault("echo-name-cut", "echo", "SEED-S3", "echoes the image name without its last letter",
+          reshape=_on_image(_name_short)),
+    Fault("echo-description-trimmed", "echo", "SEED-S3",
+          "echoes the description with surrounding white space stripped",
+          reshape=_on_image(_description_trimmed)),
+    Fault("json-size-in-gb", "echo", "SEED-S4",
+          "gives blockStorageSize in GB, not bytes, in JSON",
+          reshape=_each_mapping(_size_in_gb, "json")),
+    Fault("xml-boolean-capitalised", "shape", "SEED-S4",
+          "writes isEncryptedVolume as False/True in XML",
+          reshape=_each_mapping(_capital_bool, "xml")),
+    Fault("echo-drops-last-mapping", "echo", "SEED-S4",
+          "leaves the last storage out of blockStorageMappingList",
+          reshape=_on_image(_drop_last_mapping)),
+    Fault("echo-wrong-snapshot", "echo", "SEED-S4",
+          "maps the first attached snapshot to the next snapshot number",
+          reshape=_on_image(_wrong_snapshot)),
+    Fault("error-body-plain-text", "shape", "SEED-S5",
+          "answers a refused request with a text/plain 'Bad Request'", error_body=_plain_error),
+    Fault("xml-error-as-json", "shape", "SEED-S6",
+          "answers a refused XML request with a JSON responseError", error_body=_json_error),
+    Fault("auth-accepts-unsigned", "auth", "SEED-S5",
+          "serves requests without a signature", auth="unsigned"),
+    Fault("auth-accepts-stale", "auth", "SEED-S5",
+          "serves requests signed more than 5 minutes ago", auth="stale"),
+    Fault("auth-accepts-wrong", "auth", "SEED-S5",
+          "serves requests whose signature does not match", auth="wrong"),
+    Fault("auth-403", "auth", "SEED-S5",
+          "answers a bad signature 403, not 401", auth="forbidden"),
+    Fault("form-body-ignored", "transport", "REQ-2",
+          "reads only the query: a POST's form body is lost", reads_form=False),
+    Fault("default-format-json", "transport", "SEED-S6",
+          "answers JSON when responseFormatType is left out", default_format="json"),
+    Fault("json-labelled-text", "transport", "SEED-R10",
+          "labels JSON successes Content-Type text/plain",
+          content_type={"json": "text/plain;charset=UTF-8"}),
+    Fault("xml-labelled-html", "transport", "SEED-S6",
+          "labels XML successes Content-Type text/html",
+          content_type={"xml": "text/html;charset=UTF-8"}),
+    Fault("crash-on-non-ascii-description", "crash", "SEED-S5",
+          "answers 500 to a description with any non-ASCII character",
+          crashes=_has_non_ascii_description),
+    Fault("crash-on-21-entries", "crash", "SEED-S5",
+          "answers 500 to a list of 21 entries (the most allowed)",
+          crashes=lambda p: _entries(p) >= 21),
+    Fault("crash-on-repeated-key", "crash", "SEED-S5",
+          "answers 500 when a parameter key is sent twice", crashes=_repeated_key),
+    Fault("crash-on-huge-number", "crash", "SEED-S5",
+          "answers 500 to a value of more than 9 digits", crashes=_huge_number),
+)
+"""Every named fault, by kind: seed rules both ways, bodies, auth, transport, crashes."""
+
+_BY_NAME = {fault.name: fault for fault in FAULTS}
+FAULT_NAMES: tuple[str, ...] = tuple(_BY_NAME)
+
+
+def fault_named(name: str) -> Fault:
+    """The fault of that name; `ValueError` lists the names when there is none."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"no fault named {name!r}; `ncp-harness serve --list-faults` lists"
+                         f" the {len(FAULTS)} there are") from None
+
+
+def with_fault(fault: Fault, answer: SimResponse, fmt: Format) -> SimResponse:
+    """The create action's answer as the faulty service sends it."""
+    if answer.status == 200 and (fault.reshape or fault.content_type):
+        body = answer.body
+        if fault.reshape is not None:
+            data = json.loads(body) if fmt == "json" else from_xml(body)
+            data = fault.reshape(data, fmt)
+            body = (json.dumps(data, ensure_ascii=False).encode("utf-8") if fmt == "json"
+                    else to_xml(data))
+        headers = dict(answer.headers)
+        if fmt in fault.content_type:
+            headers["Content-Type"] = fault.content_type[fmt]
+        return SimResponse(answer.status, headers, body)
+    if 400 <= answer.status < 500 and fault.error_body is not None:
+        body, content_type = fault.error_body(answer.body, fmt)
+        return SimResponse(answer.status, {**answer.headers, "Content-Type": content_type},
+                           body)
+    return answer

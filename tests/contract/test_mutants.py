@@ -1,0 +1,109 @@
+"""Named simulator faults: the catalogue covers what it must, and a handful are found.
+
+The full table (every fault, over HTTP, the `ci` profile) is `benchmarks/mutation.py`;
+this is the fast guard that a regression in detection fails CI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import pytest
+from hypothesis import strategies as st
+
+from harness.cli import main
+from harness.discovery import discover
+from harness.rules import REQUEST_RULES, RULES
+from harness.runlog import RunLog
+from harness.session import ConformanceSession
+from harness.sim import Simulator
+from harness.sim.faults import FAULTS, KINDS, fault_named
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.strategies.breaking import breaking_probes
+from harness.strategies.probe import Probe
+from harness.strategies.valid import valid_probes
+from harness.strategies.wirefuzz import wire_probes
+from harness.transport import HttpTarget
+
+Factory = Callable[[str | None], ConformanceSession]
+Exercise = Callable[[ConformanceSession], object]
+
+
+@pytest.fixture
+def session_for() -> Iterator[Factory]:
+    with ExitStack() as stack:
+        def make(fault: str | None) -> ConformanceSession:
+            simulator = Simulator(fault=fault)
+            stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
+            target = HttpTarget(DEFAULT_BASE_URL, simulator.credentials, name="simulator")
+            stack.callback(target.close)
+            return ConformanceSession(target, discover(target),
+                                      RunLog("simulator", target.endpoint, "dev", 20261127))
+
+        yield make
+
+
+def test_the_catalogue_covers_every_seed_rule_both_ways_and_every_kind() -> None:
+    assert len(FAULTS) >= 30
+    assert len({f.name for f in FAULTS}) == len(FAULTS)
+    assert {f.kind for f in FAULTS} == set(KINDS)
+    seed_rules = {r for r in RULES if r.startswith("SEED-R")}
+    assert {f.blames for f in FAULTS if f.kind == "accepts"} == seed_rules
+    assert {f.blames for f in FAULTS if f.kind == "refuses"} == seed_rules
+    assert {f.blames for f in FAULTS} <= set(RULES) | set(REQUEST_RULES)
+    assert {f.name.split("-")[0] for f in FAULTS if f.kind in ("shape", "echo")} >= {
+        "json", "xml"}  # body faults in each format
+
+
+def test_an_unknown_fault_name_is_refused_with_the_way_to_list_them() -> None:
+    with pytest.raises(ValueError, match="--list-faults"):
+        fault_named("no-such-fault")
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--fault", "no-such-fault"])
+    assert caught.value.code == 2
+
+
+def test_list_faults_prints_every_fault_and_its_rule(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--list-faults"]) == 0
+    out = capsys.readouterr().out
+    for fault in FAULTS:
+        line = next(x for x in out.splitlines() if x.startswith(f"  {fault.name} "))
+        assert f" {fault.blames} " in line
+
+
+def _mixed(s: ConformanceSession) -> st.SearchStrategy[Probe]:
+    return valid_probes(s.account, "mixed")
+
+
+# (fault, how the suite finds it, the rule it must blame)
+HANDFUL: list[tuple[str, Exercise, str]] = [
+    ("ignores-name-rules",
+     lambda s: s.exercise(breaking_probes(s.account, "SEED-R2"), "t"), "SEED-R2"),
+    ("refuses-order-20",
+     lambda s: s.exercise(valid_probes(s.account, "order-20-and-21-entries"), "t"), "SEED-R4"),
+    ("echo-drops-last-mapping", lambda s: s.exercise(_mixed(s), "t"), "SEED-S4"),
+    ("auth-accepts-unsigned", lambda s: s.auth("none", "t"), "SEED-S5"),
+    ("crash-on-repeated-key",
+     lambda s: s.exercise(wire_probes(s.account, "duplicate-key"), "t"), "SEED-S5"),
+    ("form-body-ignored", lambda s: s.agree(_mixed(s), "t", max_examples=10), "REQ-2"),
+]
+
+
+@pytest.mark.parametrize(("fault", "exercise", "rule"), HANDFUL, ids=[h[0] for h in HANDFUL])
+def test_a_fault_is_found_and_blamed_on_its_rule(session_for: Factory, fault: str,
+                                                 exercise: Exercise, rule: str) -> None:
+    assert fault_named(fault).blames == rule
+    session = session_for(fault)
+    exercise(session)
+    assert session.log.verdict == "failed"
+    assert rule in {f.violation.rule for f in session.log.failures}
+
+
+@pytest.mark.parametrize(("fault", "exercise", "rule"), HANDFUL, ids=[h[0] for h in HANDFUL])
+def test_the_clean_simulator_raises_no_alarm_there(session_for: Factory, fault: str,
+                                                   exercise: Exercise, rule: str) -> None:
+    session = session_for(None)
+    exercise(session)
+    assert session.log.failures == [], [str(f.violation) for f in session.log.failures]
