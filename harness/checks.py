@@ -179,9 +179,11 @@ def _accepted(probe: Probe, answer: Answer, account: Account, body: ParsedBody |
 
 def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody | None,
               out: list[Violation]) -> None:
-    rule = verdict.rules[0]
+    # The rule the probe was built to break, when the oracle confirms it is broken: an R6
+    # breaker also breaks R5 or R8, and the service that let it through missed R6.
+    rule = next((r for r in probe.rules if r in verdict.rules), verdict.rules[0])
     if not 400 <= answer.status < 500:
-        breach = verdict.breaches[0]
+        breach = next(b for b in verdict.breaches if b.rule == rule)
         out.append(_v(rule, "status_agrees_with_oracle",
                       f"an invalid request was answered {answer.status}: {breach.message}",
                       path=breach.path, expected="4xx", actual=answer.status))

@@ -223,10 +223,18 @@ class RunLog:
             self.first_violation_s = round(time.time() - self.started, 3)
 
     def fail(self, failure: Failure) -> None:
-        """Keep a violation, once per rule, check and place."""
+        """Keep a violation once per rule, check and place: the smallest request that shows it.
+
+        The covering set's fixed requests fail first and are not shrunk; a property test's
+        shrunk request for the same fault replaces them.
+        """
         self._first_violation()
-        if all(f.violation.key != failure.violation.key for f in self.failures):
+        same = next((i for i, f in enumerate(self.failures)
+                     if f.violation.key == failure.violation.key), None)
+        if same is None:
             self.failures.append(failure)
+        elif len(failure.probe.wire) < len(self.failures[same].probe.wire):
+            self.failures[same] = failure
         counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
         counts["violations"] += 1
 

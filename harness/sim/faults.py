@@ -104,7 +104,8 @@ def _size_equal(params: Params, account: Account) -> bool:
     for storage in _storages(params, account):
         snap = account.snapshot(storage.snapshot_no or "")
         size = storage.entry.fields.get("blockStorageSize", "")
-        if snap and size.isdigit() and int(size) * GIB < snap.size_bytes + 10 * GIB:
+        if snap and size.isascii() and size.isdigit() and len(size) <= 9 and \
+                int(size) * GIB < snap.size_bytes + 10 * GIB:
             return True  # within one step of the snapshot's size: "must be larger"
     return False
 

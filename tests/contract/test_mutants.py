@@ -81,6 +81,9 @@ def _mixed(s: ConformanceSession) -> st.SearchStrategy[Probe]:
 HANDFUL: list[tuple[str, Exercise, str]] = [
     ("ignores-name-rules",
      lambda s: s.exercise(breaking_probes(s.account, "SEED-R2"), "t"), "SEED-R2"),
+    # An R6 breaker breaks R5 or R8 too; the blame goes to the rule the probe targets.
+    ("defaults-volume-type",
+     lambda s: s.exercise(breaking_probes(s.account, "SEED-R6"), "t"), "SEED-R6"),
     ("refuses-order-20",
      lambda s: s.exercise(valid_probes(s.account, "order-20-and-21-entries"), "t"), "SEED-R4"),
     ("echo-drops-last-mapping", lambda s: s.exercise(_mixed(s), "t"), "SEED-S4"),

@@ -1,0 +1,33 @@
+"""The run log keeps one violation per rule, check and place: the smallest request showing it."""
+
+from __future__ import annotations
+
+from harness.errors import Violation
+from harness.runlog import Failure, RunLog
+from harness.strategies.probe import Probe
+
+VIOLATION = Violation("SEED-R10", "format_matches_request", "XML answered for JSON")
+
+
+def _failure(wire_length: int, test: str) -> Failure:
+    probe = Probe((("serverImageName", "a" * wire_length),), "GET", "valid:mixed", ())
+    return Failure(VIOLATION, probe, 1, test, ())
+
+
+def test_a_smaller_request_for_the_same_fault_replaces_a_larger_one() -> None:
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    log.fail(_failure(300, "covering"))
+    log.fail(_failure(5, "shrunk"))
+    log.fail(_failure(40, "later"))
+    assert [f.test for f in log.failures] == ["shrunk"]
+    assert log.per_rule["SEED-R10"]["violations"] == 3
+    assert log.first_violation_s is not None
+
+
+def test_another_place_is_another_violation() -> None:
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    log.fail(_failure(5, "one"))
+    other = Failure(Violation("SEED-R10", "format_matches_request", "m", path="x"),
+                    _failure(9, "two").probe, 1, "two", ())
+    log.fail(other)
+    assert [f.test for f in log.failures] == ["one", "two"]
