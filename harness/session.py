@@ -170,8 +170,8 @@ class ConformanceSession:
         self.log.record(probe, verdict, answer, result)
         if result.body is not None and result.body.kind == "success":
             self._note_images(result.body.inner.get("serverImageList") or [])
-        elif answer.status == 200 and name:
-            self._names.add(name)  # created, though the body does not say so: in use now
+        if answer.status == 200 and name:
+            self._names.add(name)  # the name sent is in use now, whatever the body echoes
         return probe, result
 
     def _note_images(self, images: list[object]) -> None:
