@@ -2,6 +2,8 @@
 
     python benchmarks/mutation.py [--profile ci] [--seeds 3] [--fault NAME ...] [--json FILE]
 
+About 25 minutes on 2 cores for all 47 faults and three clean runs.
+
 For each fault of `harness.sim.faults`, a simulator with that one bug is served on
 127.0.0.1 and `ncp-harness run --target live --profile ci` is pointed at it over HTTP, in a
 fresh process. The table says whether the run failed, which rule ids its violations cite
@@ -75,7 +77,7 @@ def run_against(fault: Fault | None, profile: str, seed: int, workdir: Path) -> 
 
 
 def _row(o: Outcome) -> str:
-    first = "-" if o.first_failure_s is None else f"{o.first_failure_s:.1f}"
+    first = "-" if o.first_failure_s is None else f"{o.first_failure_s:.2f}"
     size = "-" if o.counterexample_bytes is None else str(o.counterexample_bytes)
     mark = "right" if o.right else ("WRONG" if o.detected else "MISSED")
     blamed = ", ".join(o.blamed) or "-"
@@ -118,8 +120,9 @@ def main() -> int:
           f" (seeds {args.seed}..{args.seed + args.seeds - 1},"
           f" {sum(o.sent for o in clean)} requests)")
     if times:
-        print(f"time to detect: median {statistics.median(times):.1f} s,"
-              f" max {max(times):.1f} s (from the start of the run)")
+        print(f"time to detect: median {statistics.median(times):.2f} s, mean"
+              f" {statistics.mean(times):.2f} s, max {max(times):.1f} s (from the start of"
+              " the run to the first answer that broke the contract)")
     print(f"run time: {sum(o.duration_s for o in outcomes + clean):.0f} s in all;"
           f" {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python"
           f" {sys.version.split()[0]}")
