@@ -110,3 +110,23 @@ def test_the_clean_simulator_raises_no_alarm_there(session_for: Factory, fault: 
     session = session_for(None)
     exercise(session)
     assert session.log.failures == [], [str(f.violation) for f in session.log.failures]
+
+
+def test_a_service_echoing_another_name_is_blamed_on_the_echo_only(
+        session_for: Factory) -> None:
+    # The name sent is the one in use, not the one echoed: no false U10 afterwards.
+    session = session_for("echo-name-cut")
+    session.exercise(valid_probes(session.account, "base-only"), "t", max_examples=10)
+    session.exercise(wire_probes(session.account, "trap-character"), "t", max_examples=30)
+    assert {f.violation.rule for f in session.log.failures} == {"SEED-S3"}
+
+
+def test_get_and_post_are_not_compared_when_one_meets_an_open_case(
+        session_for: Factory) -> None:
+    # Not renamed (a wire probe): the GET creates the image, so the POST meets U10.
+    session = session_for(None)
+    params = (("serverImageName", "same-name"), ("blockStorageList.1.order", "0"),
+              ("blockStorageList.1.snapshotInstanceNo", "1000001"))
+    probe = Probe(params, "GET", "wire:same-name", ())
+    assert session.agree(st.just(probe), "t", max_examples=1) is None
+    assert session.log.findings  # the POST's U10 is a finding
