@@ -10,8 +10,6 @@ line with no secret in it).
 from __future__ import annotations
 
 import contextlib
-import itertools
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,37 +34,20 @@ from harness.errors import (
 from harness.har import Exchange
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
+from harness.names import NameBook
 from harness.oracle import Outcome, judge
 from harness.profiles import PROFILES
 from harness.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
+from harness.reproduce import reproduction
 from harness.rules import OPEN_CASES
 from harness.runlog import Failure, RunLog
 from harness.sharing import SharedBudget
-from harness.signing import SIGNATURE_V2
 from harness.strategies.probe import Probe
 from harness.strategies.valid import usable_snapshots
 from harness.transport import HttpTarget, Signing
 from harness.wire import encode_params
 
 __all__ = ["ConformanceSession"]
-
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _suffix(number: int, width: int) -> str:
-    digits = ""
-    for _ in range(width):
-        number, rest = divmod(number, 36)
-        digits = _BASE36[rest] + digits
-    return digits
-
-
-def _quote_url(base: str, path: str) -> str:
-    """The URL for a shell; a `$VARIABLE` base stays expandable."""
-    if base.startswith("$"):
-        return f'"{base}"{shlex.quote(path)}'
-    return shlex.quote(base + path)
-
 
 @dataclass
 class ConformanceSession:
@@ -82,18 +63,19 @@ class ConformanceSession:
     dry_run: bool = False
     budget: SharedBudget | None = None
     first_letters: str = ""
-    """Under xdist, this worker's own first letters for image names (see `_unique`)."""
+    """Under xdist, this worker's own first letters for image names (see `NameBook`)."""
     cassette: Cassette | None = None
     """The recorded run being replayed (--target fixtures) or resent (--cassette)."""
     max_examples: int | None = None
     """At most this many examples per test, whatever the profile says (--max-examples)."""
     covered: set[str] = field(default_factory=set)
-    _names: set[str] = field(default_factory=set)
-    _intended: set[str] = field(default_factory=set)
+    names: NameBook = field(init=False)
     _current: Account | None = None
     _current_base: Account | None = None
-    _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _along: dict[str, Account] | None = None
+
+    def __post_init__(self) -> None:
+        self.names = NameBook(self.first_letters)
 
     @property
     def current_account(self) -> Account:
@@ -103,7 +85,8 @@ class ConformanceSession:
         """
         if self._current is None or self._current_base is not self.account:
             self._current = replace(self.account,
-                                    image_names=NamesInUse(self.account.image_names, self._names))
+                                    image_names=NamesInUse(self.account.image_names,
+                                                           self.names.in_use))
             self._current_base = self.account
         return self._current
 
@@ -118,26 +101,12 @@ class ConformanceSession:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                    HealthCheck.data_too_large])
 
-    def _fresh(self, name: str, width: int, number: int) -> str:
-        fresh = name[:-width] + _suffix(number, width) if width > 0 else name
-        if self.first_letters and fresh:  # workers draw from disjoint first letters
-            fresh = self.first_letters[number % len(self.first_letters)] + fresh[1:]
-        return fresh
-
     def _unique(self, probe: Probe) -> Probe:
         """Give a valid probe's image a name no earlier request of this run used."""
         if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
             return probe
-        name = probe.request.server_image_name or ""
-        width = min(len(name) - 1, 5)
-        number = next(self._counter)
-        fresh = self._fresh(name, width, number)
-        names = self.current_account.image_names
-        for _ in range(8):  # a short name's suffixes run out: skip the ones in use (U10)
-            if fresh not in names:
-                break
-            number = next(self._counter)
-            fresh = self._fresh(name, width, number)
+        fresh = self.names.fresh(probe.request.server_image_name or "",
+                                 self.current_account.image_names)
         request = replace(probe.request, server_image_name=fresh)
         return replace(probe, params=encode_params(request), request=request)
 
@@ -156,7 +125,7 @@ class ConformanceSession:
             return probe, CheckResult(transient=True)
         name = next((v for k, v in probe.params if k == "serverImageName"), None)
         if name and name not in self.account.image_names and self.target.creates:
-            self._intended.add(name)
+            self.names.intended.add(name)
             if self.ledger is not None:
                 self.ledger.intent(self.target.endpoint, name)
         try:
@@ -171,7 +140,7 @@ class ConformanceSession:
         if result.body is not None and result.body.kind == "success":
             self._note_images(result.body.inner.get("serverImageList") or [])
         if answer.status == 200 and name:
-            self._names.add(name)  # the name sent is in use now, whatever the body echoes
+            self.names.in_use.add(name)  # the name sent is in use, whatever the body echoes
         return probe, result
 
     def _note_images(self, images: list[object]) -> None:
@@ -186,7 +155,7 @@ class ConformanceSession:
                 if self.ledger is not None:
                     self.ledger.created(self.target.endpoint, str(number), name)
             if name:
-                self._names.add(name)
+                self.names.in_use.add(name)
 
     def _answer(self, send: Callable[[], Answer]) -> Answer | None:
         """The target's answer; None when a replayed cassette has none (counted, listed)."""
@@ -229,7 +198,7 @@ class ConformanceSession:
 
     def unanswered_names(self) -> set[str]:
         """Names sent in create requests whose answer never arrived (a run interrupted)."""
-        return self._intended - self._names
+        return self.names.unanswered()
 
     def exercise(self, strategy: st.SearchStrategy[Probe], test: str, *,
                  max_examples: int | None = None) -> Failure | None:
@@ -403,26 +372,9 @@ class ConformanceSession:
 
     def reproduction(self, probe: Probe) -> tuple[str, ...]:
         """An ncp-harness command and a curl line that resend the probe, with no secret."""
-        replaying = self.log.target == "fixtures"  # resend to the service it was recorded from
-        target = "live" if replaying else self.log.target
-        command = ["ncp-harness", "send", "--target", target, "--method", probe.method]
-        if self.scenario_path and self.log.target == "simulator":
-            command += ["--scenario", self.scenario_path]
-        command.append(probe.wire)
-        base = ("$NCLOUD_API_GW" if replaying else self.target.endpoint
-                if self.log.target != "simulator" else "http://127.0.0.1:8080")
         path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
-        signing = (f'-H "x-ncp-apigw-timestamp: $TS" -H "x-ncp-iam-access-key: $ACCESS"'
-                   f' -H "{SIGNATURE_V2}: $SIG"')
-        if probe.method == "GET":
-            curl = f"curl -sS {_quote_url(base, path)} {signing}"
-        else:
-            curl = (f"curl -sS -X POST {_quote_url(base, path)} --data-raw"
-                    f" {shlex.quote(probe.wire)} {signing}")
-        note = ("# TS, ACCESS, SIG: see README 'Run it as an HTTP server'"
-                + (" (start `ncp-harness serve --port 8080` first)"
-                   if self.log.target == "simulator" else ""))
-        return (shlex.join(command), curl, note)
+        return reproduction(probe, run_target=self.log.target, endpoint=self.target.endpoint,
+                            path=path, scenario_path=self.scenario_path)
 
 
 def _succeeded(result: CheckResult) -> bool:
