@@ -77,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--compare", metavar="PATH",
                         help="an earlier summary.json, or a directory of them (searched"
                         " recursively, e.g. one directory per night)")
-    report.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text (default) or json on standard output")
+    _format_option(report)
     record = commands.add_parser(
         "record",
         help="run the conformance suite and record every exchange as HAR files",
@@ -163,8 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="judge against this scenario's account and verify with its key"
                          " pair (default: assume the snapshots and regions the requests name"
                          " exist and fit, and judge only the requests' own shape)")
-    traffic.add_argument("--format", choices=("text", "json"), default="text",
-                         help="text (default) or json on standard output")
+    _format_option(traffic)
     fuzz = commands.add_parser(
         "fuzz-parser",
         help="feed a client's response parser legal bodies; report each crash and misread",
@@ -183,9 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="bodies to try per search for a new failure (default: %(default)s)")
     fuzz.add_argument("--seed", type=int, default=0,
                       help="the search's seed; the same seed finds the same bodies")
-    fuzz.add_argument("--format", choices=("text", "json"), default="text",
-                      help="text (default) or json on standard output")
+    _format_option(fuzz)
     return parser
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default) or json on standard output")
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:

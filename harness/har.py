@@ -27,7 +27,15 @@ from jsonschema.exceptions import ValidationError, best_match
 from harness._version import __version__
 from harness.errors import CassetteError
 
-__all__ = ["FORMAT_VERSION", "SIGNINGS", "Exchange", "dump_entry", "dump_har", "load_har"]
+__all__ = [
+    "FORMAT_VERSION",
+    "SIGNINGS",
+    "Exchange",
+    "dump_entry",
+    "dump_har",
+    "load_har",
+    "read_har_document",
+]
 
 FORMAT_VERSION = 1
 """The version of the `_ncpHarness` fields; bumped when their meaning changes."""
@@ -185,6 +193,25 @@ def dump_har(entries: list[str], meta: dict[str, Any], comment: str) -> str:
     return '{"log": ' + head[:-1] + ', "entries": [\n' + ",\n".join(entries) + "\n]}}\n"
 
 
+def read_har_document(text: str, file: str, validator: Draft202012Validator, *,
+                      kind: str, expected: str, hint: str = "") -> dict[str, Any]:
+    """A HAR document checked by `validator`; CassetteError names the file and the place.
+
+    The place is line and column for broken JSON, the path of the first fault otherwise.
+    """
+    if not text.strip():
+        raise CassetteError(file, "", "the file is empty", kind=kind)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CassetteError(file, f"line {exc.lineno} column {exc.colno}",
+                            f"not JSON ({exc.msg}){hint}", kind=kind) from None
+    error = best_match(validator.iter_errors(document))
+    if error is not None:
+        raise CassetteError(file, _place(error), f"{error.message} (not {expected})", kind=kind)
+    return dict(document)
+
+
 def _place(error: ValidationError) -> str:
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     return path.lstrip(".") or "the top level"
@@ -230,16 +257,9 @@ def load_har(text: str, file: str) -> tuple[dict[str, Any], list[Exchange]]:
     Raises CassetteError naming `file` and the place: line and column for broken JSON, the
     path of the first structural fault otherwise.
     """
-    if not text.strip():
-        raise CassetteError(file, "", "the file is empty")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CassetteError(file, f"line {exc.lineno} column {exc.colno}",
-                            f"not JSON ({exc.msg}); truncated or edited by hand?") from None
-    error = best_match(_VALIDATOR.iter_errors(document))
-    if error is not None:
-        raise CassetteError(file, _place(error), f"{error.message} (not a HAR 1.2 cassette)")
+    document = read_har_document(text, file, _VALIDATOR, kind="cassette",
+                                 expected="a HAR 1.2 cassette",
+                                 hint="; truncated or edited by hand?")
     log = document["log"]
     meta = log.get("_ncpHarness") or {}
     if not isinstance(meta, dict):

@@ -23,6 +23,7 @@ from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
 from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
 from harness.strategies.probe import Probe
+from harness.wire import small_int
 
 __all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "RunLog"]
 
@@ -69,15 +70,8 @@ class Failure:
                 "reproduction": list(self.reproduction)}
 
 
-def _small_int(value: str) -> int | None:
-    """An ASCII decimal of at most 9 digits, else None (huge or odd wire stays uncounted)."""
-    if value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value)
-    return None
-
-
 def _size_bucket(value: str) -> str:
-    number = _small_int(value)
+    number = small_int(value)
     if number is None:
         return ">16380" if value.isascii() and value.isdigit() else "not a number"
     return next((name for bound, name in _SIZE_BUCKETS if number < bound), ">16380")
@@ -200,7 +194,7 @@ class RunLog:
             index, _, name = rest.partition(".")
             indexes.add(index)
             if name == "order":
-                order = _small_int(value)
+                order = small_int(value)
                 bump("order", str(order) if order is not None and order <= 20 else "other")
             elif name == "blockStorageSize":
                 bump("size_gb", _size_bucket(value))

@@ -140,7 +140,7 @@ def verify(
                                             (f"{SIGNATURE_V2} (or -v1)", given)) if not value]
         return AuthResult(ok=False, reason=f"missing header {', '.join(missing)}",
                           problem="missing")
-    if not stamp.isdigit():
+    if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 15:  # int() of any input: no
         return AuthResult(ok=False, reason=f"{TIMESTAMP_HEADER} is not epoch milliseconds",
                           problem="timestamp")
     now = int(time.time() * 1000) if now_ms is None else now_ms

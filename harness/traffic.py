@@ -4,26 +4,24 @@ Any HAR 1.2 file will do (mitmproxy, Charles, a browser's network tab, the harne
 cassettes). Only requests whose path ends in `/createServerImageFromSnapshot` are checked;
 every other entry is counted and named as skipped. A form body is taken from
 `postData.text`, or rebuilt from `postData.params` when an exporter left the text out.
-A file that is not HAR raises `CassetteError` naming the file and the place.
+A file that is not HAR raises `CassetteError` naming the file and the place
+(`harness.har.read_har_document`, as for cassettes).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
-from harness.errors import CassetteError
+from harness.har import read_har_document
 from harness.model import ACTION
 from harness.requestcheck import ClientRequest
 
 __all__ = ["requests_from_har"]
 
-_KIND = "HAR file"
 _NAME_VALUE = {"type": "object", "required": ["name", "value"],
                "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}
 _VALIDATOR = Draft202012Validator({
@@ -51,18 +49,7 @@ _VALIDATOR = Draft202012Validator({
 
 def requests_from_har(text: str, file: str) -> tuple[list[ClientRequest], list[str]]:
     """The requests to the action in a HAR document, and one line per entry skipped."""
-    if not text.strip():
-        raise CassetteError(file, "", "the file is empty", kind=_KIND)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CassetteError(file, f"line {exc.lineno} column {exc.colno}",
-                            f"not JSON ({exc.msg})", kind=_KIND) from None
-    error = best_match(_VALIDATOR.iter_errors(document))
-    if error is not None:
-        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                        for p in error.absolute_path).lstrip(".") or "the top level"
-        raise CassetteError(file, place, f"{error.message} (not HAR 1.2)", kind=_KIND)
+    document = read_har_document(text, file, _VALIDATOR, kind="HAR file", expected="HAR 1.2")
     found: list[ClientRequest] = []
     skipped: list[str] = []
     for index, entry in enumerate(document["log"]["entries"]):

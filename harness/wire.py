@@ -28,6 +28,7 @@ __all__ = [
     "encode_params",
     "entry_key",
     "go_sdk_form_body",
+    "small_int",
 ]
 
 ACTION_PATH = f"/vserver/v2/{ACTION}"
@@ -36,6 +37,11 @@ _INDEX = re.compile(r"[1-9][0-9]*", re.ASCII)
 _DIGITS = re.compile(r"-?[0-9]+", re.ASCII)
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*", re.ASCII)
 _ENTRY = re.compile(rf"{LIST_PREFIX}\.([^.]+)\.([^.]+)")
+
+
+def small_int(text: str) -> int | None:
+    """ASCII digits, at most 9 of them, as an int, else None: never int() of any input."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def entry_key(index: int | str, field: str) -> str:

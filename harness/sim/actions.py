@@ -23,6 +23,7 @@ from harness.scenario import Scenario
 from harness.sim.faults import Fault
 from harness.sim.render import Format, SimResponse, image_body, server_error, success
 from harness.sim.state import ImageStore, StoredMapping
+from harness.wire import small_int
 
 __all__ = ["ACTIONS", "Context"]
 
@@ -50,17 +51,12 @@ class Context:
     def listed(self, name: str) -> list[str] | None:
         """Values of `name.1`, `name.2`, ... in index order, or None when none is sent."""
         found = sorted((n, v) for k, v in self.params if k.startswith(f"{name}.")
-                       and (n := _small_int(k.rpartition(".")[2])) is not None)
+                       and (n := small_int(k.rpartition(".")[2])) is not None)
         return [v for _, v in found] if found else None
 
     def error(self, code: str, message: str) -> SimResponse:
         """A 400 `responseError` in the requested format."""
         return server_error(code, message, self.fmt)
-
-
-def _small_int(raw: str) -> int | None:
-    """ASCII digits, at most 9 of them, as an int; None otherwise (no int() of any input)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
 def _rule_code(rule: str) -> str:
@@ -114,7 +110,7 @@ def _mappings(entries: list[Storage], account: Account) -> tuple[StoredMapping, 
                 if storage.snapshot_no and storage.kind in ("base", "attach", "undecided")
                 and storage.empty is not True else None)
         raw_size = storage.entry.fields.get("blockStorageSize", "")
-        size = (small * GIB if (small := _small_int(raw_size)) is not None
+        size = (small * GIB if (small := small_int(raw_size)) is not None
                 else snap.size_bytes if snap else 10 * GIB)
         vtype = storage.volume_type if storage.volume_type in VOLUME_TYPES else (
             snap.volume_type if snap else "CB1")
@@ -144,7 +140,7 @@ def _page(ctx: Context, rows: list[dict[str, Any]], action: str,
     numbers = {}
     for key, default in (("pageNo", 1), ("pageSize", len(rows) or 1)):
         raw = ctx.first(key)
-        number = _small_int(raw) if raw is not None else default
+        number = small_int(raw) if raw is not None else default
         if number is None or number < 1:
             return ctx.error(BAD_PARAMETER_CODE,
                              f"{key}={(raw or '')[:40]!r} is not a positive integer")

@@ -23,6 +23,7 @@ from harness.oracle import Outcome, Verdict
 from harness.reading import read
 from harness.rulebook import Storage, storages
 from harness.sim.render import Format, SimResponse
+from harness.wire import small_int
 from harness.xmlcodec import from_xml, to_xml
 
 __all__ = ["FAULTS", "FAULT_NAMES", "KINDS", "Fault", "fault_named", "with_fault"]
@@ -104,8 +105,8 @@ def _size_equal(params: Params, account: Account) -> bool:
     for storage in _storages(params, account):
         snap = account.snapshot(storage.snapshot_no or "")
         size = storage.entry.fields.get("blockStorageSize", "")
-        if snap and size.isascii() and size.isdigit() and len(size) <= 9 and \
-                int(size) * GIB < snap.size_bytes + 10 * GIB:
+        number = small_int(size)
+        if snap and number is not None and number * GIB < snap.size_bytes + 10 * GIB:
             return True  # within one step of the snapshot's size: "must be larger"
     return False
 

@@ -137,3 +137,10 @@ def test_credentials_from_env() -> None:
 def test_unknown_signature_header_is_refused() -> None:
     with pytest.raises(ConfigError, match="not a signature header"):
         sign("GET", PATH, CREDS, header="x-signature")
+
+
+def test_a_timestamp_int_cannot_read_is_refused_not_crashed_on() -> None:
+    for stamp in ("9" * 5000, "\u00b2"):
+        headers = {"x-ncp-apigw-timestamp": stamp, "x-ncp-iam-access-key": "a",
+                   "x-ncp-apigw-signature-v2": "x"}
+        assert verify(headers, "GET", "/p", {"a": "s"}).problem == "timestamp"
