@@ -77,7 +77,7 @@ def test_two_workers_share_one_rate_and_one_budget(tmp_path: Path) -> None:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "--pyargs", "harness.suite", "-p", "xdist",
              "-n", "2", "-q", "--target", "live", "--rate", "40/s", "--max-creates", "6",
-             "--max-time", "4", "-k", "valid", "--report-dir", str(tmp_path),
+             "--max-examples", "3", "-k", "valid_request", "--report-dir", str(tmp_path),
              "--ledger", str(tmp_path / "ledger.jsonl"), "-p", "no:cacheprovider"],
             env=env, capture_output=True, text=True, timeout=600, check=False,
             cwd=tmp_path)
