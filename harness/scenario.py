@@ -44,6 +44,7 @@ class Scenario:
     policy: Mapping[str, str]
     verify_signatures: bool = True
     image_ready_after_looks: int = 0
+    image_gone_after_looks: int = 0
     max_body_bytes: int = 1_048_576
     first_image_no: int = 2_000_001
     throttle_every: int = 0
@@ -140,6 +141,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         policy=_policy(top.get("policy", dict, {}), source),
         verify_signatures=top.get("verify_signatures", bool, True),
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
+        image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 0),
         max_body_bytes=_non_negative(top, "max_body_bytes", 1_048_576),
         first_image_no=_non_negative(top, "first_image_no", 2_000_001),
         throttle_every=_non_negative(top, "throttle_every", 0),

@@ -141,6 +141,8 @@ def _page(ctx: Context, rows: list[dict[str, Any]], action: str,
     for key, default in (("pageNo", 1), ("pageSize", len(rows) or 1)):
         raw = ctx.first(key)
         number = small_int(raw) if raw is not None else default
+        if key == "pageNo" and number == 0:
+            number = 1  # "first page: 0 or 1" (getServerImageList reference, ja, 2026-09-17)
         if number is None or number < 1:
             return ctx.error(BAD_PARAMETER_CODE,
                              f"{key}={(raw or '')[:40]!r} is not a positive integer")

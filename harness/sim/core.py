@@ -46,6 +46,7 @@ class Simulator:
         """The one bug this simulator has on purpose (`harness.sim.faults`), or None."""
         self.images = ImageStore(first_no=self.scenario.first_image_no,
                                  ready_after_looks=self.scenario.image_ready_after_looks,
+                                 gone_after_looks=self.scenario.image_gone_after_looks,
                                  existing=tuple(sorted(self.scenario.account.image_names)))
         self._clock = clock
         keys: dict[str, str] = {}

@@ -41,6 +41,7 @@ GATEWAY_CODES = frozenset(_GATEWAY)
 _VOLUME_NAMES = {"CB1": "Common BlockStorage 1", "CB2": "Common BlockStorage 2",
                  "FB1": "Flexible BlockStorage 1", "FB2": "Flexible BlockStorage 2"}
 _STATUS_NAMES = {"INIT": ("NSI INIT state", "creating"), "CREAT": ("NSI CREATED state", "created")}
+_OPERATION_NAMES = {"NULL": "NSI NULL OP", "TERMT": "NSI TERMINATE OP"}
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def image_body(image: Image) -> dict[str, Any]:
         "osCategoryType": _code("LINUX", "LINUX"),
         "osType": _code("UBUNTU", "UBUNTU"),
         "serverImageStatus": _code(image.status, status_name),
-        "serverImageOperation": _code("NULL", "NSI NULL OP"),
+        "serverImageOperation": _code(image.operation, _OPERATION_NAMES.get(
+            image.operation, image.operation)),
         "serverImageStatusName": status_word,
         "shareStatus": _code("NULL", "NSI Share NULL State"),
         "blockStorageMappingList": [_mapping(m) for m in

@@ -3,7 +3,9 @@
 The scenario's existing images are there from the start, in status CREAT. A new image
 is INIT in the create answer; after `ready_after_looks` answers of
 getServerImageList/getServerImageDetail that include it, it is CREAT. An INIT image cannot
-be deleted. Numbers are handed out in order under a lock, so none repeats.
+be deleted. A deleted image stays listed, CREAT with operation TERMT ("terminating"), for
+`gone_after_looks` more answers, as real deletions do. Numbers are handed out in order
+under a lock, so none repeats.
 """
 
 from __future__ import annotations
@@ -44,16 +46,21 @@ class Image:
     looks: int = 0
     status: str = "INIT"
     preexisting: bool = False
+    operation: str = "NULL"
+    gone_after: int | None = None
+    """Looks left before a deleted (terminating) image disappears."""
 
 
 class ImageStore:
     """The images of one simulated account."""
 
-    def __init__(self, *, first_no: int, ready_after_looks: int,
+    def __init__(self, *, first_no: int, ready_after_looks: int, gone_after_looks: int = 0,
                  existing: tuple[str, ...] = ()) -> None:
         self._lock = threading.Lock()
         self._next = first_no
+        self._first = first_no
         self._ready_after = ready_after_looks
+        self._gone_after = gone_after_looks
         self._images: dict[str, Image] = {}
         self._names: Counter[str] = Counter()
         for offset, name in enumerate(existing):
@@ -65,15 +72,31 @@ class ImageStore:
 
     @property
     def created_count(self) -> int:
-        """How many images this simulator created (the scenario's existing ones aside)."""
+        """How many images this simulator created that still exist (terminating ones too)."""
         with self._lock:
             return sum(1 for image in self._images.values() if not image.preexisting)
 
-    def create(self, name: str, description: str | None,
-               mappings: tuple[StoredMapping, ...]) -> Image:
-        """Add an image in status INIT and return it."""
+    @property
+    def ever_created(self) -> int:
+        """How many images this simulator has created in its life, deleted or not."""
         with self._lock:
-            image = Image(str(self._next), name, description, mappings)
+            return self._next - self._first
+
+    def numbers(self) -> set[str]:
+        """The numbers of every image that exists now (terminating ones too)."""
+        with self._lock:
+            return set(self._images)
+
+    def create(self, name: str, description: str | None,
+               mappings: tuple[StoredMapping, ...], *, created: datetime | None = None,
+               status: str = "INIT") -> Image:
+        """Add an image (INIT unless told otherwise) and return it.
+
+        `created` backdates it: a test's colleague made it before the run's request.
+        """
+        with self._lock:
+            image = Image(str(self._next), name, description, mappings,
+                          created or datetime.now(KST), status=status)
             self._next += 1
             self._images[image.number] = image
             self._names[name] += 1
@@ -83,12 +106,17 @@ class ImageStore:
         """Images (all, or those numbered/named), each counting one more look."""
         with self._lock:
             found = []
-            for image in self._images.values():
+            for image in list(self._images.values()):
                 if numbers is not None and image.number not in numbers:
                     continue
                 if name is not None and image.name != name:
                     continue
-                if image.looks >= self._ready_after:
+                if image.gone_after is not None:
+                    if image.gone_after <= 0:
+                        self._forget([image])
+                        continue
+                    image.gone_after -= 1
+                elif image.looks >= self._ready_after:
                     image.status = "CREAT"
                 image.looks += 1
                 found.append(_snapshot_of(image))
@@ -103,10 +131,22 @@ class ImageStore:
                     return [], f"serverImageNo {number!r} does not exist"
                 if image.status != "CREAT" and image.looks < self._ready_after:
                     return [], f"server image {number} is still being created (INIT)"
-            gone = [self._images.pop(n) for n in dict.fromkeys(numbers)]
-            self._names.subtract(image.name for image in gone)
-            self._names += Counter()  # drop names whose count fell to zero
-            return [_snapshot_of(image) for image in gone], None
+            gone = [self._images[n] for n in dict.fromkeys(numbers)]
+            for image in gone:
+                image.status, image.operation = "CREAT", "TERMT"
+                image.gone_after = image.gone_after if image.gone_after is not None else (
+                    self._gone_after)
+            answer = [_snapshot_of(image) for image in gone]
+            if not self._gone_after:
+                self._forget(gone)
+            return answer, None
+
+    def _forget(self, images: list[Image]) -> None:
+        """Drop images for good (the lock is held)."""
+        for image in images:
+            self._images.pop(image.number, None)
+        self._names.subtract(image.name for image in images)
+        self._names += Counter()  # drop names whose count fell to zero
 
     def names(self) -> AbstractSet[str]:
         """Names of the images that exist, as a live read-only view (no copy per request)."""
@@ -115,4 +155,5 @@ class ImageStore:
 
 def _snapshot_of(image: Image) -> Image:
     return Image(image.number, image.name, image.description, image.mappings, image.created,
-                 image.looks, image.status, image.preexisting)
+                 image.looks, image.status, image.preexisting, image.operation,
+                 image.gone_after)
