@@ -47,6 +47,8 @@ class Account:
     """Names in use; may be a live view (`NamesInUse`) that grows as images are created."""
     home_region: str | None = None
     """The region the snapshot inventory belongs to (None: the default, the first region)."""
+    inventory: frozenset[str] = frozenset()
+    """Numbers of the images in the home region before the run (every page of the list)."""
 
     @property
     def request_regions(self) -> tuple[str | None, ...]:
@@ -55,6 +57,15 @@ class Account:
         if self.regions and home == self.regions[0]:
             return (None, home)
         return (home,)
+
+    @property
+    def image_region(self) -> str:
+        """The region a create request of the run makes its image in (SEED-R1's default)."""
+        return self.home_region or (self.regions[0] if self.regions else "KR")
+
+    def region_of(self, region_code: str | None) -> str:
+        """Where a create naming `region_code` makes its image: that region, if it is one."""
+        return region_code if region_code in self.regions else self.image_region
 
     def snapshot(self, instance_no: str) -> Snapshot | None:
         """The snapshot with that number, or None."""

@@ -1,8 +1,21 @@
-"""Delete every image a run created, waiting (within a bound) for those still INIT.
+"""Delete what a run proved it created, and nothing else; say plainly what is left.
 
-Each image is deleted with deleteServerImage; one still being created is looked at with
-getServerImageDetail until it is CREAT or the wait runs out. The deletions are then
-confirmed with getServerImageList. What could not be deleted is reported as leaked.
+`settle(target, run_state)` is the one path for a run's teardown and for
+`ncp-harness cleanup --ledger`:
+
+1. Each image the run owns is listed again by number in its region and must still carry
+   the name sent and a create time no earlier than the request (`ownership.mismatch`);
+   one that does not is refused, never deleted, and its create is looked for by name.
+2. Each create whose answer never arrived, or arrived without a provable image, is looked
+   for by name: with a name unique to the run, exactly one image of that name, new to the
+   run and created after the request, is the run's; several, or any under a name that is
+   not unique to the run, are "possibly created, check by hand", never deleted; none after
+   a success answer is an accepted create whose image is unknown.
+3. Each proven image is deleted with deleteServerImage (one still INIT is retried), then
+   listed until it is gone or terminating (status or operation TERMT), within the wait.
+   One still listed and not terminating is a leak.
+
+Every call names the region the image was made in.
 """
 
 from __future__ import annotations
@@ -13,90 +26,225 @@ from dataclasses import dataclass, field
 
 from harness.body import parse_body
 from harness.errors import TargetError, UnreadableBody
+from harness.imagelist import by_name, by_numbers
+from harness.ledger import Ledger, RunState
+from harness.ownership import Attempt, Owned, mismatch, recoverable
 from harness.transport import HttpTarget
 
-__all__ = ["CleanupReport", "cleanup", "images_named"]
+__all__ = ["CleanupReport", "Waiting", "settle"]
 
 
 @dataclass
 class CleanupReport:
-    """Which images were deleted and which are left behind, and why."""
+    """What happened to everything a run owed."""
 
     deleted: list[str] = field(default_factory=list)
+    """Proven the run's, deleted, and seen gone or terminating."""
     leaked: dict[str, str] = field(default_factory=dict)
+    """Proven the run's and still there: number -> why."""
+    refused: dict[str, str] = field(default_factory=dict)
+    """Named by the run's records but not proven its own now: never deleted (number -> why)."""
+    recovered: list[str] = field(default_factory=list)
+    """Found by name after a lost or unreadable answer (and so deleted or leaked too)."""
+    unknown: list[str] = field(default_factory=list)
+    """Success answers to creates whose images could not be found: one line each."""
+    possibly: dict[str, str] = field(default_factory=dict)
+    """Images that may be the run's but cannot be proven: 'check by hand' (number -> why)."""
+    would_delete: list[str] = field(default_factory=list)
+    """With dry_run: what would have been deleted."""
+
+    def merge(self, other: CleanupReport) -> None:
+        """Add another run's report (cleanup of a ledger with several runs)."""
+        self.deleted += other.deleted
+        self.leaked.update(other.leaked)
+        self.refused.update(other.refused)
+        self.recovered += other.recovered
+        self.unknown += other.unknown
+        self.possibly.update(other.possibly)
+        self.would_delete += other.would_delete
+
+    @property
+    def clean(self) -> bool:
+        """Nothing left behind, unknown, or to check by hand."""
+        return not (self.leaked or self.unknown or self.possibly)
 
 
-def _delete(target: HttpTarget, number: str) -> tuple[bool, str]:
-    answer = target.call("deleteServerImage", (("serverImageNoList.1", number),
-                                               ("responseFormatType", "json")))
+@dataclass
+class _Settling:
+    target: HttpTarget
+    run: RunState
+    ledger: Ledger | None
+    dry_run: bool
+    report: CleanupReport = field(default_factory=CleanupReport)
+
+    def _owned_numbers(self) -> set[str]:
+        return {image.number for image in self.run.owned}
+
+    def confirm(self) -> list[Owned]:
+        """Owned images still listed as the run recorded them; the rest looked for by name."""
+        confirmed: list[Owned] = []
+        for region in sorted({image.region for image in self.run.owned}):
+            group = [image for image in self.run.owned if image.region == region]
+            listing = by_numbers(self.target, region or None, [i.number for i in group])
+            rows = listing.by_number()
+            for image in group:
+                if image.number in self.run.record.inventory:
+                    self.report.refused[image.number] = (
+                        "it existed before the run (in the inventory the run took first)")
+                    continue
+                if not listing.complete:
+                    self.report.leaked[image.number] = (
+                        f"could not be listed to confirm it before deleting ({listing.problem})")
+                    continue
+                why = mismatch(rows.get(image.number), name=image.name,
+                               sent_at=max(image.sent_at or 0.0, self.run.record.started),
+                               create_date=image.create_date)
+                if why is None:
+                    confirmed.append(image)
+                    continue
+                if image.number in rows:
+                    self.report.refused[image.number] = why
+                self.look_for(image.attempt(), accepted=True)
+        return confirmed
+
+    def look_for(self, attempt: Attempt, *, accepted: bool) -> None:
+        """Find a lost or unproven create's image by its name (see the module docstring)."""
+        where = f"the create sent as {attempt.describe()}"
+        if not attempt.name:
+            if accepted:
+                self.report.unknown.append(f"{where}: no name to look it up by")
+            return
+        listing = by_name(self.target, attempt.region or None, attempt.name)
+        if not listing.complete:
+            reason = f"{where} could not be looked for by name ({listing.problem})"
+            if accepted:
+                self.report.unknown.append(reason)
+            else:
+                self.report.possibly[f"name {attempt.name!r}"] = f"{reason}; check by hand"
+            return
+        owned = self._owned_numbers() | set(self.report.recovered)
+        found = recoverable(attempt, listing.rows, self.run.record.inventory, owned)
+        if attempt.unique and len(found) == 1:
+            row = found[0]
+            image = Owned(row.number, attempt.name, attempt.region, row.create_date,
+                          attempt.sent_at, attempt.serial, recovered=True, unique=True)
+            self.report.recovered.append(row.number)
+            self.run.owned.append(image)
+            if self.ledger is not None and not self.dry_run:
+                self.ledger.created(self.run.record, image)
+            self.resolved(attempt, "recovered")
+            return
+        for row in found:
+            self.report.possibly[row.number] = (
+                f"named {attempt.name!r}, created {row.create_date}, after {where};"
+                + (" another image has the same name" if attempt.unique else
+                   " the name is too short to carry the run's tag") + ": check by hand")
+        if not found and accepted:
+            self.report.unknown.append(f"{where} was answered with success, but no image of"
+                                       " that name made after it is listed")
+        elif not found:
+            self.resolved(attempt, "none-found")
+
+    def resolved(self, attempt: Attempt, outcome: str) -> None:
+        if self.ledger is not None and not self.dry_run:
+            self.ledger.resolved(self.run.record, attempt.serial, outcome)
+
+    def gone(self, number: str, how: str) -> None:
+        self.report.deleted.append(number)
+        if self.ledger is not None:
+            self.ledger.deleted(self.run.record, number, how)
+
+
+def _delete(target: HttpTarget, image: Owned) -> tuple[bool, str]:
+    region = (("regionCode", image.region),) if image.region else ()
+    params = (*region, ("serverImageNoList.1", image.number), ("responseFormatType", "json"))
+    try:
+        answer = target.call("deleteServerImage", params)
+    except TargetError as exc:
+        return False, str(exc)
     if answer.status == 200:
         return True, ""
     try:
         inner = parse_body(answer.body, action="deleteServerImage").inner
         message = str(inner.get("returnMessage") or inner.get("message") or "")
-    except UnreadableBody:
+    except (UnreadableBody, RecursionError, AttributeError):
         message = ""
-    return False, f"{answer.status} {message}".strip()
+    return False, f"deleteServerImage answered {answer.status} {message[:200]}".strip()
 
 
-def _listed(target: HttpTarget, numbers: list[str]) -> set[str]:
-    params = tuple((f"serverImageNoList.{i}", n) for i, n in enumerate(numbers, start=1))
-    answer = target.call("getServerImageList", (*params, ("responseFormatType", "json")))
-    try:
-        inner = parse_body(answer.body, action="getServerImageList").inner
-    except UnreadableBody:
-        return set(numbers)
-    rows = inner.get("serverImageList") if answer.status == 200 else None
-    if not isinstance(rows, list):
-        return set(numbers)
-    return {str(r.get("serverImageNo")) for r in rows if isinstance(r, dict)} & set(numbers)
+@dataclass(frozen=True)
+class Waiting:
+    """How long cleanup waits for images still INIT and for deletions to show, and how."""
+
+    seconds: float = 120.0
+    poll: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
-def images_named(target: HttpTarget, names: set[str]) -> list[str]:
-    """Numbers of the images whose name is one of `names` (one getServerImageList call)."""
-    if not names:
-        return []
-    answer = target.call("getServerImageList", (("responseFormatType", "json"),))
-    try:
-        inner = parse_body(answer.body, action="getServerImageList").inner
-    except UnreadableBody:
-        return []
-    rows = inner.get("serverImageList") if answer.status == 200 else None
-    return [str(r.get("serverImageNo")) for r in rows or []
-            if isinstance(r, dict) and r.get("serverImageName") in names]
+def settle(target: HttpTarget, run: RunState, ledger: Ledger | None = None, *,
+           waiting: Waiting = Waiting(), dry_run: bool = False) -> CleanupReport:
+    """Prove, delete and confirm what `run` owes (see the module docstring)."""
+    work = _Settling(target, run, ledger, dry_run)
+    confirmed = work.confirm()
+    for attempt in run.lost:
+        work.look_for(attempt, accepted=False)
+    for attempt in run.unidentified:
+        work.look_for(attempt, accepted=True)
+    confirmed += [image for image in run.owned if image.number in work.report.recovered]
+    if dry_run:
+        work.report.would_delete = [image.number for image in confirmed]
+        return work.report
+    deadline = waiting.clock() + waiting.seconds
+    asked = _ask_deletions(work, confirmed, deadline, waiting)
+    _see_gone(work, asked, deadline, waiting)
+    return work.report
 
 
-def cleanup(target: HttpTarget, numbers: list[str], *, wait_s: float = 120.0,
-            poll_s: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-            clock: Callable[[], float] = time.monotonic) -> CleanupReport:
-    """Delete `numbers`; retry those refused while INIT until `wait_s` has passed."""
-    report = CleanupReport()
-    pending = list(dict.fromkeys(numbers))
-    deadline = clock() + wait_s
+def _ask_deletions(work: _Settling, images: list[Owned], deadline: float,
+                   waiting: Waiting) -> list[Owned]:
+    """Delete each image, retrying refusals (one still INIT) until the deadline."""
+    pending: list[Owned] = list(images)
+    asked: list[Owned] = []
     while pending:
-        refused: list[str] = []
-        for number in pending:
-            try:
-                ok, why = _delete(target, number)
-            except TargetError as exc:
-                ok, why = False, str(exc)
-            if ok:
-                report.deleted.append(number)
-            else:
-                refused.append(number)
-                report.leaked[number] = why
+        refused: list[Owned] = []
+        for image in pending:
+            ok, why = _delete(work.target, image)
+            (asked if ok else refused).append(image)
+            if not ok:
+                work.report.leaked[image.number] = why
         pending = refused
-        if not pending or clock() + poll_s > deadline:
+        if not pending or waiting.clock() + waiting.poll > deadline:
             break
-        sleep(poll_s)
-    for number in report.deleted:
-        report.leaked.pop(number, None)
-    if report.deleted:
-        try:
-            still = _listed(target, report.deleted)
-        except TargetError:
-            still = set()
-        for number in still:
-            report.deleted.remove(number)
-            report.leaked[number] = "deleted, yet still listed by getServerImageList"
-    return report
+        waiting.sleep(waiting.poll)
+    for image in asked:
+        work.report.leaked.pop(image.number, None)
+    return asked
+
+
+def _see_gone(work: _Settling, asked: list[Owned], deadline: float, waiting: Waiting) -> None:
+    """List the deleted images until each is gone or terminating; the others are leaks."""
+    while asked:
+        still = []
+        for region in sorted({image.region for image in asked}):
+            group = [image for image in asked if image.region == region]
+            listing = by_numbers(work.target, region or None, [i.number for i in group])
+            rows = listing.by_number()
+            for image in group:
+                row = rows.get(image.number)
+                if listing.complete and row is None:
+                    work.gone(image.number, "deleted")
+                elif row is not None and row.terminating:
+                    work.gone(image.number, "terminating")
+                else:
+                    still.append(image)
+                    work.report.leaked[image.number] = (
+                        f"deleted, yet still listed (status {row.status or '?'}, operation"
+                        f" {row.operation or '?'})" if row is not None else
+                        f"deleted, but the deletion could not be confirmed ({listing.problem})")
+        asked = still
+        if not asked or waiting.clock() + waiting.poll > deadline:
+            break
+        waiting.sleep(waiting.poll)
+    for number in work.report.deleted:
+        work.report.leaked.pop(number, None)

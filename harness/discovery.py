@@ -1,9 +1,11 @@
 """Learn an account's state from its neighbour actions before generating anything.
 
 Regions (getRegionList), snapshots (getBlockStorageSnapshotInstanceList, every page),
-per-type size limits (getBlockStorageVolumeTypeList) and the names of existing images
-(getServerImageList). An answer that is not a readable success is a TargetError that
-names the action, since nothing can be generated without it.
+per-type size limits (getBlockStorageVolumeTypeList) and the images that exist before the
+run (getServerImageList, every page): their names (U10) and their numbers, the inventory
+that tells the run's own images from everyone else's (`harness.ownership`). An answer that
+is not a readable success is a TargetError that names the action, since nothing can be
+generated without it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from harness.account import Account, Snapshot
-from harness.body import parse_body
-from harness.errors import TargetError, UnreadableBody
+from harness.errors import TargetError
+from harness.imagelist import every_image, list_answer
 from harness.limits import DEFAULT_LIMITS, VOLUME_TYPES, VolumeTypeLimits
 from harness.model import Params
 from harness.transport import HttpTarget
@@ -25,19 +27,7 @@ PAGE_SIZE = 100
 
 
 def _rows(target: HttpTarget, action: str, list_name: str, params: Params = ()) -> list[Any]:
-    answer = target.call(action, (*params, ("responseFormatType", "json")))
-    try:
-        body = parse_body(answer.body, action=action)
-    except UnreadableBody as exc:
-        raise TargetError(f"{action} on {target.endpoint} answered {answer.status} with an"
-                          f" unreadable body: {exc}") from None
-    if answer.status != 200 or body.kind != "success":
-        detail = body.inner if isinstance(body.inner, dict) else {}
-        message = detail.get("returnMessage") or detail.get("message") or body.root
-        hint = " (check the keys)" if answer.status in (401, 403) else ""
-        raise TargetError(f"{action} on {target.endpoint} answered {answer.status}:"
-                          f" {message}{hint}")
-    rows = body.inner.get(list_name)
+    rows = list_answer(target, action, params).get(list_name)
     return rows if isinstance(rows, list) else []
 
 
@@ -87,8 +77,11 @@ def discover(target: HttpTarget, *, region: str | None = None) -> Account:
         raise TargetError(f"NCLOUD_REGION={region!r} is not a region of {target.endpoint}:"
                           f" {', '.join(regions)}")
     scoped: Params = (("regionCode", region),) if region else ()
-    names = frozenset(str(i.get("serverImageName")) for i in
-                      _rows(target, "getServerImageList", "serverImageList", scoped)
-                      if isinstance(i, dict))
+    images = every_image(target, region)
+    if not images.complete:
+        raise TargetError(f"the images of {target.endpoint} could not all be listed, so the"
+                          f" run could not tell its own images from others: {images.problem}")
     return Account(snapshots=_snapshots(target, scoped), regions=regions or ("KR",),
-                   limits=_limits(target, scoped), image_names=names, home_region=region)
+                   limits=_limits(target, scoped),
+                   image_names=frozenset(row.name for row in images.rows), home_region=region,
+                   inventory=frozenset(row.number for row in images.rows))

@@ -1,13 +1,24 @@
-"""The ledger: every image a run creates, written the moment it is seen, on disk.
+"""The ledger: every create a run sends and every image it owns, written as it happens.
 
 One JSON object a line, appended with a single `write`, so a killed process loses at most
 the line being written (a power cut may lose more: nothing is fsync'd, to keep runs fast).
-Before each create request the run also writes its image name as an *intent*: a run killed
-while a request is in flight leaves an image with no number in the ledger, and cleanup
-finds it by that name (names of images that existed before the run are never written).
-`pending()` is what was created and not yet deleted; `ncp-harness cleanup --ledger FILE`
-deletes it. The ledger holds image numbers,
-names and the endpoint, never a key or a signature.
+Each run (each xdist worker) writes, in order:
+
+* `run`: its id, endpoint, region, name tag, and the inventory (every image number in the
+  region before it sent anything);
+* `intent` before each create request: serial, name, region, when it was sent, whether
+  the name is unique to the run;
+* after the answer, `answered` (no image: never looked for by name), `created` (the image
+  the answer proved the run's, with its number, name, region and create time) or
+  `unidentified` (a success answer that named no provable image);
+* at teardown `resolved` for each lost or unidentified create looked for by name, and
+  `deleted` for each confirmed deletion.
+
+`state()` replays the lines into what is still owed: images created and not deleted, and
+creates whose answers never arrived or named nothing. `ncp-harness cleanup --ledger FILE`
+proves each again against the service (`harness.ownership`) before deleting anything. A
+ledger holds numbers, names, regions, times and the endpoint; never a key or a signature.
+Lines written by ncp-harness before this format carry no proof and are only listed.
 """
 
 from __future__ import annotations
@@ -16,33 +27,67 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.ownership import Attempt, Owned
 
-__all__ = ["Ledger", "LedgerEntry"]
+__all__ = ["Ledger", "LedgerState", "RunRecord", "RunState"]
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
-    """An image the ledger still owes a deletion: where it lives and what it is."""
+class RunRecord:
+    """Who wrote a run's lines: where it ran, its name tag, and what the account held."""
 
+    run: str
     endpoint: str
-    number: str
-    name: str
+    region: str
+    tag: str = ""
+    started: float = 0.0
+    inventory: frozenset[str] = frozenset()
+
+
+@dataclass
+class RunState:
+    """What one run still owes: images to delete, creates to look for by name."""
+
+    record: RunRecord
+    owned: list[Owned] = field(default_factory=list)
+    lost: list[Attempt] = field(default_factory=list)
+    """Creates whose answer never arrived (a kill, a timeout)."""
+    unidentified: list[Attempt] = field(default_factory=list)
+    """Creates answered with success that named no image the run could prove its own."""
+
+    @property
+    def owes(self) -> bool:
+        """Whether anything is left to do for this run."""
+        return bool(self.owned or self.lost or self.unidentified)
+
+
+@dataclass
+class LedgerState:
+    """Every run of a ledger, and the lines too old to prove anything (listed, never acted on)."""
+
+    runs: list[RunState] = field(default_factory=list)
+    unprovable: list[str] = field(default_factory=list)
+
+    @property
+    def owes(self) -> bool:
+        """Whether anything is left to delete, look for, or check by hand."""
+        return any(run.owes for run in self.runs) or bool(self.unprovable)
 
 
 class Ledger:
-    """An append-only record of created and deleted images."""
+    """An append-only record of a run's creates and deletions."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
 
     def _append(self, record: dict[str, object]) -> None:
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (json.dumps({**record, "at": time.time()}, ensure_ascii=False) + "\n").encode()
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -51,30 +96,54 @@ class Ledger:
             finally:
                 os.close(fd)
 
-    def created(self, endpoint: str, number: str, name: str = "") -> None:
-        """Record a new image before anything else happens to it."""
-        self._append({"event": "created", "endpoint": endpoint, "serverImageNo": number,
-                      "name": name, "at": time.time()})
+    def run(self, record: RunRecord) -> None:
+        """Record a run's start: endpoint, region, tag and inventory."""
+        self._append({"event": "run", "run": record.run, "endpoint": record.endpoint,
+                      "region": record.region, "tag": record.tag, "started": record.started,
+                      "inventory": sorted(record.inventory)})
 
-    def intent(self, endpoint: str, name: str) -> None:
-        """Record that a request that may create an image named `name` is about to be sent."""
-        self._append({"event": "intent", "endpoint": endpoint, "name": name, "at": time.time()})
+    def intent(self, run: RunRecord, attempt: Attempt) -> None:
+        """Record a create request about to be sent."""
+        self._append({"event": "intent", "run": run.run, "endpoint": run.endpoint,
+                      "serial": attempt.serial, "name": attempt.name, "region": attempt.region,
+                      "sent_at": attempt.sent_at, "unique": attempt.unique,
+                      "label": attempt.label})
 
-    def resolved(self, endpoint: str, names: set[str]) -> None:
-        """Record that images of these names were looked for after the run (intents closed)."""
-        if names:
-            self._append({"event": "resolved", "endpoint": endpoint, "names": sorted(names),
-                          "at": time.time()})
+    def answered(self, run: RunRecord, serial: int, status: int) -> None:
+        """Record an answer that made no image (the request is never looked for by name)."""
+        self._append({"event": "answered", "run": run.run, "endpoint": run.endpoint,
+                      "serial": serial, "status": status})
 
-    def deleted(self, endpoint: str, number: str) -> None:
-        """Record a confirmed deletion."""
-        self._append({"event": "deleted", "endpoint": endpoint, "serverImageNo": number,
-                      "at": time.time()})
+    def unidentified(self, run: RunRecord, serial: int, status: int) -> None:
+        """Record a success answer that named no image the run could prove its own."""
+        self._append({"event": "unidentified", "run": run.run, "endpoint": run.endpoint,
+                      "serial": serial, "status": status})
+
+    def created(self, run: RunRecord, image: Owned) -> None:
+        """Record an image the run proved its own, before anything else happens to it."""
+        self._append({"event": "created", "run": run.run, "endpoint": run.endpoint,
+                      "serial": image.serial, "serverImageNo": image.number,
+                      "name": image.name, "region": image.region,
+                      "createDate": image.create_date, "sent_at": image.sent_at,
+                      "recovered": image.recovered, "unique": image.unique})
+
+    def resolved(self, run: RunRecord, serial: int, outcome: str) -> None:
+        """Record that a lost or unidentified create was looked for by name, and what came of it."""
+        self._append({"event": "resolved", "run": run.run, "endpoint": run.endpoint,
+                      "serial": serial, "outcome": outcome})
+
+    def deleted(self, run: RunRecord, number: str, how: str = "deleted") -> None:
+        """Record an image gone (deleted, terminating, or no longer listed)."""
+        self._append({"event": "deleted", "run": run.run, "endpoint": run.endpoint,
+                      "serverImageNo": number, "how": how})
 
     def _records(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"--ledger {self.path}: cannot be read ({exc.strerror})") from None
         records = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -82,38 +151,122 @@ class Ledger:
             try:
                 record = json.loads(line)
                 _ = (record["event"], record["endpoint"])
-            except (json.JSONDecodeError, KeyError, TypeError):
+            except (json.JSONDecodeError, KeyError, TypeError, IndexError, RecursionError):
                 if number == len(lines):
                     break  # the write a crash interrupted
                 raise ConfigError(f"--ledger {self.path}: line {number} is not a ledger record:"
                                   f" {line[:80]!r}") from None
-            records.append(record)
+            if isinstance(record, dict):
+                records.append(record)
         return records
 
-    def pending(self) -> list[LedgerEntry]:
-        """Images created and not deleted, in creation order; a torn last line is skipped."""
-        open_images: dict[tuple[str, str], LedgerEntry] = {}
+    def state(self) -> LedgerState:
+        """What every run of the ledger still owes; a torn last line is skipped."""
+        runs: dict[str, RunState] = {}
+        intents: dict[tuple[str, int], Attempt] = {}
+        unidentified: set[tuple[str, int]] = set()
+        closed: set[tuple[str, int]] = set()
+        owned: dict[tuple[str, str], Owned] = {}
+        legacy = _Legacy()
         for record in self._records():
-            if "serverImageNo" not in record:
+            run_id = record.get("run")
+            if not isinstance(run_id, str):
+                legacy.take(record)
                 continue
-            key = (str(record["endpoint"]), str(record["serverImageNo"]))
-            if record["event"] == "created":
-                open_images[key] = LedgerEntry(key[0], key[1], str(record.get("name", "")))
-            elif record["event"] == "deleted":
-                open_images.pop(key, None)
-        return list(open_images.values())
+            event = record["event"]
+            if event == "run":
+                runs[run_id] = RunState(_run_record(record))
+                continue
+            if run_id not in runs:
+                legacy.stray(record)
+                continue
+            key = (run_id, _int(record.get("serial")))
+            if event == "intent":
+                intents[key] = _attempt(record)
+            elif event in ("answered", "resolved"):
+                closed.add(key)
+            elif event == "unidentified":
+                unidentified.add(key)
+            elif event == "created":
+                closed.add(key)
+                image = _owned(record)
+                owned[(run_id, image.number)] = image
+            elif event == "deleted":
+                owned.pop((run_id, str(record.get("serverImageNo"))), None)
+        for (run_id, _), image in owned.items():
+            runs[run_id].owned.append(image)
+        for key, attempt in intents.items():
+            if key not in closed:
+                target = runs[key[0]].unidentified if key in unidentified else runs[key[0]].lost
+                target.append(attempt)
+        return LedgerState(list(runs.values()), legacy.lines())
 
-    def unresolved_names(self) -> dict[str, set[str]]:
-        """Endpoint -> names of intents that no created record answered (in flight at a kill)."""
-        intents: dict[str, set[str]] = {}
-        answered: dict[str, set[str]] = {}
-        for record in self._records():
-            endpoint = str(record["endpoint"])
-            if record["event"] == "intent":
-                intents.setdefault(endpoint, set()).add(str(record.get("name", "")))
-            elif record["event"] == "created":
-                answered.setdefault(endpoint, set()).add(str(record.get("name", "")))
-            elif record["event"] == "resolved":
-                answered.setdefault(endpoint, set()).update(map(str, record.get("names", [])))
-        return {endpoint: names - answered.get(endpoint, set())
-                for endpoint, names in intents.items() if names - answered.get(endpoint, set())}
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _float(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _run_record(record: dict[str, Any]) -> RunRecord:
+    inventory = record.get("inventory")
+    return RunRecord(str(record["run"]), str(record["endpoint"]), str(record.get("region") or ""),
+                     str(record.get("tag") or ""), _float(record.get("started")),
+                     frozenset(map(str, inventory)) if isinstance(inventory, list) else frozenset())
+
+
+def _attempt(record: dict[str, Any]) -> Attempt:
+    return Attempt(_int(record.get("serial")), str(record.get("name") or ""),
+                   str(record.get("region") or ""), _float(record.get("sent_at")),
+                   record.get("unique") is True, str(record.get("label") or ""))
+
+
+def _owned(record: dict[str, Any]) -> Owned:
+    sent = record.get("sent_at")
+    return Owned(str(record.get("serverImageNo")), str(record.get("name") or ""),
+                 str(record.get("region") or ""), str(record.get("createDate") or ""),
+                 _float(sent) if sent is not None else None, _int(record.get("serial")),
+                 record.get("recovered") is True, record.get("unique") is True)
+
+
+class _Legacy:
+    """Lines of the ledger format before runs and proofs: listed for a person, never acted on."""
+
+    def __init__(self) -> None:
+        self.created: dict[tuple[str, str], str] = {}
+        self.intents: dict[tuple[str, str], None] = {}
+        self.answered: set[tuple[str, str]] = set()
+        self.strays = 0
+
+    def take(self, record: dict[str, Any]) -> None:
+        endpoint, event = str(record["endpoint"]), record["event"]
+        if event == "created":
+            number = str(record.get("serverImageNo"))
+            self.created[(endpoint, number)] = str(record.get("name") or "")
+            self.answered.add((endpoint, str(record.get("name") or "")))
+        elif event == "deleted":
+            self.created.pop((endpoint, str(record.get("serverImageNo"))), None)
+        elif event == "intent":
+            self.intents[(endpoint, str(record.get("name") or ""))] = None
+        elif event == "resolved":
+            names = record.get("names")
+            for name in names if isinstance(names, list) else []:
+                self.answered.add((endpoint, str(name)))
+
+    def stray(self, record: dict[str, Any]) -> None:
+        del record
+        self.strays += 1
+
+    def lines(self) -> list[str]:
+        why = "recorded by an older ncp-harness without the proof (create time, region,"
+        out = [f"serverImageNo {number} ({name!r}) on {endpoint}: {why} inventory); check it"
+               " by hand" for (endpoint, number), name in self.created.items()]
+        out += [f"a create named {name!r} on {endpoint} whose answer never arrived: {why}"
+                " inventory); check by hand" for (endpoint, name) in self.intents
+                if (endpoint, name) not in self.answered]
+        if self.strays:
+            out.append(f"{self.strays} line(s) name a run whose `run` line is missing (an edited"
+                       " or truncated ledger); nothing they name is deleted")
+        return out
