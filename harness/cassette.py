@@ -173,6 +173,11 @@ class Cassette:
         return self._int("max_examples")
 
     @property
+    def name_tag(self) -> str | None:
+        """The tag in the recorded run's image names (a replay sends the same names)."""
+        return self._str("name_tag")
+
+    @property
     def region(self) -> str | None:
         """The region the recorded run was scoped to (NCLOUD_REGION), if any."""
         return self._str("region")

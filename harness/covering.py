@@ -83,8 +83,9 @@ def covering_set(account: Account) -> list[Cover]:
                                             BlockStorage(1, attach_snap.instance_no, None, None,
                                                          empty=False)), None, None, "xml")
 
-    def probe(request: CreateImageRequest, method: Method, label: str) -> Probe:
-        return Probe.of(request, method, f"cover:{label}", ("SEED-R4", "SEED-R7"))
+    def probe(request: CreateImageRequest, method: Method, label: str,
+              rules: tuple[str, ...] = ()) -> Probe:
+        return Probe.of(request, method, f"cover:{label}", (*rules, "SEED-R4", "SEED-R7"))
 
     return [
         Cover(probe(wide, "POST", "wide"), frozenset({
@@ -93,7 +94,7 @@ def covering_set(account: Account) -> list[Cover]:
             "description-1000-bytes-multibyte", "order-20", "21-entries",
             "size-equal-to-snapshot", "smallest-size", "largest-size",
             "optional-fields-present", "POST", "JSON"})),
-        Cover(probe(narrow, "GET", "narrow"), frozenset({
+        Cover(probe(narrow, "GET", "narrow", ("SEED-R2",)), frozenset({  # its name's length
             "base-only", "name-3-characters", "optional-fields-absent", "GET",
             "XML-by-default"})),
         Cover(probe(one_more, "GET", "one-more"), frozenset({"base+1", "XML-asked"})),

@@ -30,8 +30,16 @@ from harness.profiles import PROFILES, register_profiles
 from harness.progress import Progress
 from harness.replay import FixtureTarget
 from harness.rules import RULES
-from harness.runlog import RunLog
-from harness.runsetup import clean, new_session, recorder_for, start_target
+from harness.runlog import HarnessFault, RunLog
+from harness.runsetup import (
+    LIVE_MAX_CREATES,
+    LIVE_RATE,
+    clean,
+    name_tag,
+    new_session,
+    recorder_for,
+    start_target,
+)
 from harness.session import ConformanceSession
 from harness.sim.faults import FAULT_NAMES
 from harness.terminal import write_summary
@@ -48,8 +56,6 @@ __all__ = [
 TARGETS = ("simulator", "live", "fixtures")
 RECORDED_TESTS = {"test_recorded_exchange_keeps_the_contract": "fixtures",
                   "test_recorded_failure_is_fixed": "sent"}
-LIVE_MAX_CREATES = 25
-LIVE_RATE = "5/s"
 
 
 @dataclass
@@ -211,6 +217,20 @@ def pytest_report_teststatus(config: pytest.Config) -> Generator[None, Any, Any]
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """An exception a conformance test did not turn into a verdict is a harness fault."""
+    report = yield
+    state = item.config.stash.get(_STATE, None)
+    error = call.excinfo.value if call.excinfo is not None else None
+    if (state is not None and state.log is not None and call.when == "call" and report.failed
+            and error is not None and "ncp_session" in getattr(item, "fixturenames", ())
+            and not isinstance(error, (pytest.fail.Exception, pytest.skip.Exception))):
+        state.log.harness_fault(HarnessFault.of(item.nodeid, None, error))
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Record a test's exchanges under its name, and write its cassette file when it ends."""
     state = item.config.stash.get(_STATE, None)
@@ -245,14 +265,16 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     with ExitStack() as stack:
         try:
             target = start_target(config, stack, target_name, state.cassette)
+            tag = name_tag(target_name, seed, state.cassette)
             if config.getoption("--record"):
-                state.recorder = recorder_for(config, target, target_name, seed)
+                state.recorder = recorder_for(config, target, target_name, seed, tag)
                 target.recorder = state.recorder
                 stack.callback(state.recorder.flush, SESSION)
             region = (state.cassette.region if isinstance(target, FixtureTarget)
                       and state.cassette else os.environ.get("NCLOUD_REGION") or None)
             account = discover(target, region=region)
-            session = new_session(config, target, account, target_name, seed, state.cassette)
+            session = new_session(config, target, account, target_name, seed, state.cassette,
+                                  tag)
         except HarnessError as exc:
             pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
         state.log = session.log
@@ -275,8 +297,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None or state.log is None:
         return
-    if state.log.leaks and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak fails the run
+    verdict = state.log.verdict
+    if verdict == "error":
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge
+    elif verdict == "failed" and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak, an image unaccounted for
     if state.report_dir is not None:
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         state.log.write(state.report_dir, worker)

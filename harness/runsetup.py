@@ -19,9 +19,10 @@ import pytest
 
 from harness.account import Account
 from harness.cassette import Cassette, Recorder
-from harness.cleanup import cleanup, images_named
-from harness.errors import ConfigError, HarnessError
+from harness.cleanup import Waiting, settle
+from harness.errors import ConfigError, HarnessError, Violation
 from harness.ledger import Ledger
+from harness.names import derived_tag, random_tag
 from harness.redaction import Redactor
 from harness.replay import FixtureTarget
 from harness.runlog import RunLog
@@ -30,7 +31,7 @@ from harness.session import ConformanceSession
 from harness.sharing import RateLimit, SharedBudget, parse_rate
 from harness.transport import HttpTarget, live_target, simulator_target
 
-__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "clean", "new_session", "profile_of",
+__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "clean", "name_tag", "new_session", "profile_of",
            "recorder_for", "start_target"]
 
 LIVE_MAX_CREATES = 25
@@ -93,15 +94,31 @@ def _max_examples(config: pytest.Config, cassette: Cassette | None) -> int | Non
     return int(count) if count is not None else None
 
 
+def name_tag(target_name: str, seed: int, cassette: Cassette | None) -> str:
+    """The tag of this run's image names (`harness.names`).
+
+    A live account gets a fresh random one: no other run sends its names. The simulator
+    and a replay get one fixed by the seed and the worker, or the recorded run's, so the
+    same run draws the same requests (a replay matches them byte for byte).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    recorded = cassette.name_tag if cassette is not None else None
+    if target_name == "fixtures" and recorded:
+        return recorded
+    if target_name == "live":
+        return random_tag()
+    return derived_tag(seed, worker)
+
+
 def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
-                 seed: int) -> Recorder:
+                 seed: int, tag: str) -> Recorder:
     """A cassette recorder for --record DIR, with --redact-param/--redact-header."""
     redactor = Redactor.of(target.credentials, config.getoption("--redact-param"),
                            config.getoption("--redact-header"))
     return Recorder(Path(config.getoption("--record")), redactor, {
         "source": target_name, "endpoint": target.endpoint, "profile": profile_of(config, None),
         "seed": seed, "region": os.environ.get("NCLOUD_REGION") or None,
-        "max_examples": config.getoption("--max-examples"),
+        "max_examples": config.getoption("--max-examples"), "name_tag": tag,
     }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
 
 
@@ -138,9 +155,12 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
 
 
 def new_session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
-                seed: int, cassette: Cassette | None) -> ConformanceSession:
-    """The session the options describe: budgets, deadline, ledger, xdist letters."""
+                seed: int, cassette: Cassette | None, tag: str) -> ConformanceSession:
+    """The session the options describe: budgets, deadline, ledger, name tag, xdist letters."""
     max_creates = config.getoption("--max-creates")
+    if max_creates is not None and max_creates < 0:
+        raise ConfigError(f"--max-creates {max_creates}: give 0 or more (0 sends no create"
+                          " request at all)")
     if max_creates is None and target_name == "live":
         max_creates = LIVE_MAX_CREATES
     max_time = config.getoption("--max-time")
@@ -152,7 +172,7 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
         deadline=time.monotonic() + max_time if max_time else None,
         budget=SharedBudget(_run_dir() / "budget.json", max_creates)
         if max_creates is not None else None, first_letters=_worker_letters(),
-        max_examples=_max_examples(config, cassette), cassette=cassette)
+        max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag)
 
 
 def _worker_letters() -> str:
@@ -165,17 +185,23 @@ def _worker_letters() -> str:
 
 
 def clean(session: ConformanceSession, wait: float) -> None:
-    """Delete what the run created, including images of answers that never arrived."""
-    target, log, ledger = session.target, session.log, session.ledger
-    if not target.creates:
-        return  # a replay made nothing
-    numbers = log.created + [n for n in images_named(target, session.unanswered_names())
-                             if n not in log.created]
-    report = cleanup(target, numbers, wait_s=wait)
+    """Delete what the run proved it created; account for everything else (see cleanup)."""
+    target, log, custody = session.target, session.log, session.custody
+    if custody is None:
+        return  # a replay or a dry run made nothing
+    report = settle(target, custody.state(), custody.ledger, waiting=Waiting(wait))
+    for number in report.recovered:
+        log.note_created(number)
+    log.recovered.extend(report.recovered)
     log.leaks.update(report.leaked)
     log.deleted.extend(report.deleted)
+    log.unknown.extend(report.unknown)
+    log.possibly.update(report.possibly)
+    log.not_deleted.update(report.refused)
+    for number, why in report.refused.items():
+        log.count_check("SEED-S3", "echo", Violation(
+            "SEED-S3", "echo", f"the create answer named serverImageNo {number}, which is {why};"
+            " it was not deleted", path="serverImageList", actual=number))
     log.totals["retries"] += target.retries
-    if ledger is not None:
-        for number in report.deleted:
-            ledger.deleted(target.endpoint, number)
-        ledger.resolved(target.endpoint, session.unanswered_names())
+    if log.budget is not None and session.budget is not None:
+        log.budget["spent"] = session.budget.spent

@@ -13,6 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import hypothesis
 from hypothesis import HealthCheck, given
@@ -24,6 +25,7 @@ from harness.body import parse_body
 from harness.cassette import Cassette
 from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
 from harness.covering import COVER_ITEMS, covering_set
+from harness.custody import Custody
 from harness.errors import (
     ContractViolation,
     NotRecorded,
@@ -36,18 +38,37 @@ from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.names import NameBook
 from harness.oracle import Outcome, judge
+from harness.ownership import Attempt, rows_of
 from harness.profiles import PROFILES
 from harness.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
 from harness.reproduce import reproduction
 from harness.rules import OPEN_CASES
-from harness.runlog import Failure, RunLog
+from harness.runlog import Failure, HarnessFault, RunLog
 from harness.sharing import SharedBudget
 from harness.strategies.probe import Probe
 from harness.strategies.valid import usable_snapshots
 from harness.transport import HttpTarget, Signing
 from harness.wire import encode_params
 
-__all__ = ["ConformanceSession"]
+__all__ = ["ConformanceSession", "reserve_of"]
+
+
+def reserve_of(max_creates: int) -> int:
+    """Creates kept back from valid requests so that invalid ones can still be sent.
+
+    A correct service makes no image for an invalid request; a faulty one that does spends
+    from this reserve, and at the ceiling nothing more is sent.
+    """
+    return max_creates // 5
+
+
+class _Abort(BaseException):
+    """Stops Hypothesis at once: an exception in the harness is not a bug to shrink."""
+
+    def __init__(self, fault: HarnessFault) -> None:
+        super().__init__(fault.error)
+        self.fault = fault
+
 
 @dataclass
 class ConformanceSession:
@@ -68,14 +89,27 @@ class ConformanceSession:
     """The recorded run being replayed (--target fixtures) or resent (--cassette)."""
     max_examples: int | None = None
     """At most this many examples per test, whatever the profile says (--max-examples)."""
+    name_tag: str = ""
+    """The run's tag in every image name it can carry (`harness.names`)."""
     covered: set[str] = field(default_factory=set)
     names: NameBook = field(init=False)
+    custody: Custody | None = field(init=False, default=None)
+    """Every create request and the images it proved its own (None: a replay makes none)."""
     _current: Account | None = None
     _current_base: Account | None = None
     _along: dict[str, Account] | None = None
 
     def __post_init__(self) -> None:
-        self.names = NameBook(self.first_letters)
+        self.names = NameBook(self.first_letters, self.name_tag)
+        self.log.name_tag = self.name_tag
+        if self.max_creates is not None and self.log.budget is None:
+            self.log.budget = {"max_creates": self.max_creates,
+                               "reserve": reserve_of(self.max_creates),
+                               "covered": [], "not_covered": list(COVER_ITEMS)}
+        if self.target.creates and not self.dry_run:
+            self.custody = Custody(self.target.endpoint, self.account.image_region,
+                                   self.account.inventory, tag=self.name_tag,
+                                   ledger=self.ledger)
 
     @property
     def current_account(self) -> Account:
@@ -102,60 +136,98 @@ class ConformanceSession:
                                    HealthCheck.data_too_large])
 
     def _unique(self, probe: Probe) -> Probe:
-        """Give a valid probe's image a name no earlier request of this run used."""
+        """Give a valid probe's image a name unique to the run (`harness.names`)."""
         if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
             return probe
-        fresh = self.names.fresh(probe.request.server_image_name or "",
-                                 self.current_account.image_names)
-        request = replace(probe.request, server_image_name=fresh)
+        return self._renamed(probe, probe.request)
+
+    def _renamed(self, probe: Probe, request: CreateImageRequest) -> Probe:
+        fresh = self.names.fresh(request.server_image_name or "",
+                                 self.current_account.image_names,
+                                 keep_length="SEED-R2" in probe.rules)
+        request = replace(request, server_image_name=fresh)
         return replace(probe, params=encode_params(request), request=request)
 
     def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
         """Judge, send and check one probe; record it in the log."""
         probe = self._unique(probe)
         verdict = judge(probe.params, self.current_account)
-        expects_create = verdict.outcome is not Outcome.REJECT
-        held = self._held(expects_create=expects_create)
+        held = self._held(expects_create=verdict.outcome is not Outcome.REJECT)
         if held:
-            self.log.totals[held] += 1
-            if held == "dry_run":
-                path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
-                self.log.dry_run.append(f"{probe.method} {path}" + (
-                    f"  body: {probe.wire}" if probe.method == "POST" else ""))
+            self._hold(held, probe)
             return probe, CheckResult(transient=True)
-        name = next((v for k, v in probe.params if k == "serverImageName"), None)
-        if name and name not in self.account.image_names and self.target.creates:
-            self.names.intended.add(name)
-            if self.ledger is not None:
-                self.ledger.intent(self.target.endpoint, name)
+        attempt = self._begin(probe)
         try:
             answer = self._answer(lambda: self.target.send(probe))
         except TargetTimeout:
-            self.log.totals["timed_out"] += 1  # that request fails, not the run; teardown
-            return probe, CheckResult(transient=True)  # looks for an image it may have made
-        if answer is None:
+            self._lost(attempt)  # that request fails, not the run; teardown looks for it
             return probe, CheckResult(transient=True)
-        result = check_answer(probe, verdict, answer, self.current_account)
+        if answer is None:
+            self._refund(attempt)
+            return probe, CheckResult(transient=True)
+        try:
+            result: CheckResult | None = check_answer(probe, verdict, answer,
+                                                      self.current_account)
+        except Exception:
+            self._close(attempt, probe, answer, None)  # the image is still accounted for
+            raise
+        result = self._close(attempt, probe, answer, result)
         self.log.record(probe, verdict, answer, result)
-        if result.body is not None and result.body.kind == "success":
-            self._note_images(result.body.inner.get("serverImageList") or [])
-        if answer.status == 200 and name:
-            self.names.in_use.add(name)  # the name sent is in use, whatever the body echoes
         return probe, result
 
-    def _note_images(self, images: list[object]) -> None:
-        """Take the names of created images; note real ones for the ledger and cleanup."""
-        for image in images:
-            if not isinstance(image, dict):
-                continue
-            name = str(image.get("serverImageName") or "")
-            number = image.get("serverImageNo")
-            if number is not None and self.target.creates:
-                self.log.note_created(str(number))
-                if self.ledger is not None:
-                    self.ledger.created(self.target.endpoint, str(number), name)
-            if name:
-                self.names.in_use.add(name)
+    def _hold(self, held: str, probe: Probe) -> None:
+        """Count a request not sent; a dry run lists it."""
+        self.log.totals[held] += 1
+        if held == "dry_run":
+            path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
+            self.log.dry_run.append(f"{probe.method} {path}" + (
+                f"  body: {probe.wire}" if probe.method == "POST" else ""))
+
+    def _begin(self, probe: Probe) -> Attempt | None:
+        """Open the custody of a create request about to be sent (its ledger line first)."""
+        if self.custody is None:
+            return None
+        name = next((v for k, v in probe.params if k == "serverImageName"), "")
+        region = self.account.region_of(next((v for k, v in probe.params
+                                               if k == "regionCode"), None))
+        return self.custody.begin(name, region, unique=self.names.unique(name),
+                                  label=probe.label)
+
+    def _lost(self, attempt: Attempt | None) -> None:
+        """A create whose answer never arrived: its budget stays spent, teardown looks."""
+        self.log.totals["timed_out"] += 1
+        if attempt is not None and self.custody is not None:
+            self.custody.no_answer(attempt)
+
+    def _refund(self, attempt: Attempt | None) -> None:
+        """A create that made no image gives its unit of the budget back."""
+        if attempt is not None and self.budget is not None:
+            self.budget.refund()
+
+    def _close(self, attempt: Attempt | None, probe: Probe, answer: Answer,
+               result: CheckResult | None) -> CheckResult:
+        """Close the custody of a create with its answer; add what the answer lied about."""
+        result = result if result is not None else CheckResult()
+        name = next((v for k, v in probe.params if k == "serverImageName"), "")
+        if answer.status == 200 and name:
+            self.names.in_use.add(name)  # the name sent is in use, whatever the body echoes
+        body = result.body
+        rows = (rows_of(body.inner.get("serverImageList")) if body is not None
+                and body.kind == "success" and isinstance(body.inner, dict) else None)
+        for row in rows or ():
+            if row.name:
+                self.names.in_use.add(row.name)
+        if attempt is None or self.custody is None:
+            return result
+        claim = self.custody.answered(attempt, answer.status, answer.body, rows)
+        if not 200 <= answer.status < 300:
+            self._refund(attempt)
+        if claim.number is not None:
+            self.log.note_created(claim.number)
+        if claim.violations:
+            # first: a create answer that names someone else's image is the gravest news
+            result = replace(result, violations=(*claim.violations, *result.violations))
+        return result
 
     def _answer(self, send: Callable[[], Answer]) -> Answer | None:
         """The target's answer; None when a replayed cassette has none (counted, listed)."""
@@ -166,14 +238,32 @@ class ConformanceSession:
             return None
 
     def _held(self, *, expects_create: bool) -> str | None:
-        """Why a request is not sent: a dry run, the time budget, or the create budget."""
+        """Why a create request is not sent: a dry run, the time budget, the create budget.
+
+        Every create request holds one unit of the budget from before it is sent until its
+        answer shows no image was made: the budget bounds every image that exists because
+        of the run, intended or not. Requests expected to create spend only up to the
+        ceiling less `reserve_of` it, so invalid requests can still be sent.
+        """
         if self.dry_run:
             return "dry_run"
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "skipped_max_time"
-        if expects_create and self.budget is not None and not self.budget.take():
-            return "skipped_max_creates"
+        if self.budget is not None and self.budget.limit is not None:
+            limit = self.budget.limit
+            if expects_create:
+                limit -= reserve_of(limit)
+            if not self.budget.take(limit):
+                return "skipped_max_creates"
         return None
+
+    def budget_mark(self) -> int:
+        """How many create requests the budget has held back so far (see `starved_since`)."""
+        return self.log.totals["skipped_max_creates"]
+
+    def starved_since(self, mark: int) -> bool:
+        """Whether the create budget held back a request since `mark`: the test is unfinished."""
+        return self.log.totals["skipped_max_creates"] > mark
 
     def out_of_time(self) -> bool:
         """Whether --max-time has run out."""
@@ -192,36 +282,44 @@ class ConformanceSession:
                 self.log.fail(failure)
             elif result.ok and result.body is not None and result.body.kind == "success":
                 self.covered |= cover.items
-        self.log.budget = {"max_creates": self.max_creates, "covered": sorted(self.covered),
+        self.log.budget = {**(self.log.budget or {"max_creates": self.max_creates}),
+                           "covered": sorted(self.covered),
                            "not_covered": sorted(set(COVER_ITEMS) - self.covered)}
         return failure
 
-    def unanswered_names(self) -> set[str]:
-        """Names sent in create requests whose answer never arrived (a run interrupted)."""
-        return self.names.unanswered()
-
     def exercise(self, strategy: st.SearchStrategy[Probe], test: str, *,
-                 max_examples: int | None = None) -> Failure | None:
+                 max_examples: int | None = None) -> Failure | HarnessFault | None:
         """Run the property (at most `max_examples`); the minimal failing probe, as a Failure."""
         failing: list[tuple[Probe, Violation]] = []
 
         def prop(probe: Probe) -> None:
-            sent, result = self.exchange(probe)
+            sent, result = self._guarded(test, probe, lambda: self.exchange(probe))
             if result.violations:
                 failing.append((sent, result.violations[0]))
                 raise ContractViolation(list(result.violations))
 
         return self._minimal_failure(prop, strategy, test, failing, max_examples)
 
+    def _guarded(self, test: str, probe: Probe,
+                 step: Callable[[], tuple[Probe, CheckResult]]) -> tuple[Probe, CheckResult]:
+        """Run one exchange; an exception in the harness stops the test as a harness fault."""
+        try:
+            return step()
+        except ContractViolation:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any of them: never a pass, never shrunk
+            raise _Abort(HarnessFault.of(test, probe, exc)) from None
+
     def agree(self, strategy: st.SearchStrategy[Probe], test: str, *,
-              max_examples: int | None = None) -> Failure | None:
+              max_examples: int | None = None) -> Failure | HarnessFault | None:
         """Send each probe by GET and by POST: one accepted and the other refused is REQ-2."""
         failing: list[tuple[Probe, Violation]] = []
 
         def prop(probe: Probe) -> None:
             answers = []
             for method in ("GET", "POST"):
-                sent, result = self.exchange(probe.with_method(method))
+                one = probe.with_method(method)
+                sent, result = self._guarded(test, one, partial(self.exchange, one))
                 if result.transient or _open_case(result):
                     return  # nothing to compare: the oracle does not expect both accepted
                 answers.append((sent, _succeeded(result)))
@@ -242,11 +340,17 @@ class ConformanceSession:
 
     def _minimal_failure(self, prop: Callable[[Probe], None], strategy: st.SearchStrategy[Probe],
                          test: str, failing: list[tuple[Probe, Violation]],
-                         max_examples: int | None) -> Failure | None:
+                         max_examples: int | None) -> Failure | HarnessFault | None:
         runner = self.settings(max_examples)(
             hypothesis.seed(self.log.seed)(given(strategy)(prop)))
-        with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
-            runner()
+        try:
+            # Flaky: the minimal example no longer failed when replayed (a request the budget
+            # held back, a service that changed its mind); the smallest seen failing stands.
+            with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
+                runner()
+        except _Abort as abort:
+            self.log.harness_fault(abort.fault)
+            return abort.fault
         if not failing:
             return None
         probe, violation = failing[-1]  # Hypothesis replays the minimal example last
@@ -255,21 +359,35 @@ class ConformanceSession:
         return failure
 
     def auth(self, signing: Signing, test: str) -> Failure | None:
-        """Send one valid request with a missing, wrong or stale signature."""
+        """Send one valid request with a missing, wrong or stale signature.
+
+        It is a create request like any other: it holds a unit of the budget, and an image
+        a faulty gateway lets it make is the run's to account for and delete.
+        """
         snap = usable_snapshots(self.account)[0]
         request = CreateImageRequest(f"auth-{signing}", (BlockStorage(0, snap.instance_no),))
-        probe = Probe.of(request, "GET", f"auth:{signing}", ("SEED-S5",))
+        probe = self._renamed(Probe.of(request, "GET", f"auth:{signing}", ("SEED-S5",)),
+                              request)
         if self.dry_run:
             self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
                                     f"  ({signing} signature)")
             return None
-        what = AUTH_FAULTS[signing]
-        answer = self._answer(lambda: self.target.send(probe, signing=signing))
-        if answer is None:
+        held = self._held(expects_create=False)
+        if held:
+            self._hold(held, probe)
             return None
-        result = check_auth_failure(answer, what)
-        self.log.record(replace(probe, label=f"auth:{signing}", rules=("SEED-S5",)), None,
-                        answer, result)
+        attempt = self._begin(probe)
+        try:
+            answer = self._answer(lambda: self.target.send(probe, signing=signing))
+        except TargetTimeout:
+            self._lost(attempt)
+            return None
+        if answer is None:
+            self._refund(attempt)
+            return None
+        result = self._close(attempt, probe, answer,
+                             check_auth_failure(answer, AUTH_FAULTS[signing]))
+        self.log.record(probe, None, answer, result)
         if result.ok:
             return None
         failure = Failure(result.violations[0], probe, self.log.seed, test,

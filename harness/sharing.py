@@ -73,19 +73,30 @@ class RateLimit:
 
 
 class SharedBudget:
-    """A count of creates every process of a run spends from; None means unlimited."""
+    """A count of creates every process of a run spends from; None means unlimited.
+
+    A unit is taken before a create request is sent and given back (`refund`) when its
+    answer shows that no image was made, so `spent` counts the images that exist, or may
+    exist, because of the run.
+    """
 
     def __init__(self, path: Path, limit: int | None) -> None:
         self.path, self.limit = path, limit
 
-    def take(self) -> bool:
-        """Spend one create if any is left."""
+    def take(self, limit: int | None = None) -> bool:
+        """Spend one unit if fewer than `limit` (default: the whole budget) are spent."""
+        ceiling = self.limit if limit is None else limit
         with _locked(self.path) as state:
             spent = int(state.get("spent", 0))
-            if self.limit is not None and spent >= self.limit:
+            if ceiling is not None and spent >= ceiling:
                 return False
             state["spent"] = spent + 1
             return True
+
+    def refund(self) -> None:
+        """Give one unit back: the create it was taken for made no image."""
+        with _locked(self.path) as state:
+            state["spent"] = max(0, int(state.get("spent", 0)) - 1)
 
     @property
     def spent(self) -> int:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from harness.errors import ConfigError
 from harness.pytest_plugin import cassette_files
 from harness.rules import OPEN_CASES
+from harness.runlog import Failure, HarnessFault
 from harness.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
 from harness.strategies.from_schemathesis import schemathesis_probes
@@ -35,6 +36,17 @@ def _marks(*rules: str) -> list[pytest.MarkDecorator]:
             if r.startswith("SEED-")]
 
 
+def _verdict(session: ConformanceSession, test: str, mark: int,
+             failure: Failure | HarnessFault | None) -> None:
+    """Fail on a violation or a harness fault; skip a test the create budget cut short."""
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
+    if session.starved_since(mark):
+        session.log.skip_for_budget(test)
+        pytest.skip("budget spent: --max-creates held back this test's create requests"
+                    " (nothing it sent broke the contract)")
+
+
 def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe]],
          test: str, max_examples: int | None = None) -> None:
     if session.out_of_time():
@@ -43,9 +55,8 @@ def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe
         strategy = make()
     except ConfigError as exc:
         pytest.skip(str(exc))
-    failure = session.exercise(strategy, test, max_examples=max_examples)
-    if failure is not None:
-        pytest.fail(failure.render(), pytrace=False)
+    mark = session.budget_mark()
+    _verdict(session, test, mark, session.exercise(strategy, test, max_examples=max_examples))
 
 
 @pytest.mark.seed_r4
@@ -53,12 +64,12 @@ def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe
 def test_covering_set_is_accepted(ncp_session: ConformanceSession,
                                   request: pytest.FixtureRequest) -> None:
     """Three valid requests that show every class and boundary; sent before anything else."""
+    mark = ncp_session.budget_mark()
     try:
         failure = ncp_session.cover(request.node.nodeid)
     except ConfigError as exc:
         pytest.skip(str(exc))
-    if failure is not None:
-        pytest.fail(failure.render(), pytrace=False)
+    _verdict(ncp_session, request.node.nodeid, mark, failure)
 
 
 @pytest.mark.parametrize("cls", [pytest.param(c, marks=_marks(*rules))
@@ -74,10 +85,9 @@ def test_get_and_post_agree(ncp_session: ConformanceSession,
     """The same valid request, sent by GET and by POST, is accepted both ways (REQ-2)."""
     if ncp_session.out_of_time():
         pytest.skip("--max-time ran out")
-    failure = ncp_session.agree(valid_probes(ncp_session.account, "mixed"),
-                                request.node.nodeid, max_examples=20)
-    if failure is not None:
-        pytest.fail(failure.render(), pytrace=False)
+    mark = ncp_session.budget_mark()
+    _verdict(ncp_session, request.node.nodeid, mark, ncp_session.agree(
+        valid_probes(ncp_session.account, "mixed"), request.node.nodeid, max_examples=20))
 
 
 @pytest.mark.parametrize("rule", [pytest.param(r, marks=_marks(r)) for r in BREAKABLE])
@@ -120,9 +130,9 @@ def test_schemathesis_cases_keep_the_contract(ncp_session: ConformanceSession, m
 def test_auth_failure_gets_401(ncp_session: ConformanceSession, signing: str,
                                request: pytest.FixtureRequest) -> None:
     """No signature, a wrong one, or one older than 5 minutes: 401 with the gateway body."""
-    failure = ncp_session.auth(signing, request.node.nodeid)  # type: ignore[arg-type]
-    if failure is not None:
-        pytest.fail(failure.render(), pytrace=False)
+    mark = ncp_session.budget_mark()
+    _verdict(ncp_session, request.node.nodeid, mark,
+             ncp_session.auth(signing, request.node.nodeid))  # type: ignore[arg-type]
 
 
 @pytest.mark.seed_s2
@@ -153,6 +163,6 @@ def test_recorded_exchange_keeps_the_contract(ncp_session: ConformanceSession, r
 def test_recorded_failure_is_fixed(ncp_session: ConformanceSession, recorded: str,
                                    request: pytest.FixtureRequest) -> None:
     """Each recorded create that breaks the contract, sent again: it fails while still broken."""
-    failure = ncp_session.resend_failures(recorded, request.node.nodeid)
-    if failure is not None:
-        pytest.fail(failure.render(), pytrace=False)
+    mark = ncp_session.budget_mark()
+    _verdict(ncp_session, request.node.nodeid, mark,
+             ncp_session.resend_failures(recorded, request.node.nodeid))
