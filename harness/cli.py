@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from harness.checks import check_answer
-from harness.cleanup import cleanup, images_named
+from harness.cleanup import CleanupReport, Waiting, settle
 from harness.cliargs import build_parser
 from harness.cliargs import pytest_args as run_pytest_args
 from harness.discovery import discover
@@ -126,35 +126,55 @@ def _print_report(current: dict[str, Any], comparison: Comparison | None, page: 
     print(f"report: {page}")
 
 
-def _cleanup(ledger_path: str, wait: float) -> int:
-    ledger = Ledger(ledger_path)
+def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
     if not Path(ledger_path).exists():
         raise ConfigError(f"--ledger {ledger_path}: no such file")
-    pending = ledger.pending()
-    in_flight = ledger.unresolved_names()
-    if not pending and not in_flight:
+    ledger = Ledger(ledger_path)
+    state = ledger.state()
+    if not state.owes:
         print(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
-    target = live_target()
-    try:
-        foreign = sorted(({e.endpoint for e in pending} | set(in_flight)) - {target.endpoint})
-        if foreign:
-            raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
-                              f" NCLOUD_API_GW points at {target.endpoint}; set NCLOUD_API_GW"
-                              " to that endpoint and run again")
-        numbers = [e.number for e in pending]
-        numbers += [n for n in images_named(target, in_flight.get(target.endpoint, set()))
-                    if n not in numbers]
-        report = cleanup(target, numbers, wait_s=wait)
-    finally:
-        target.close()
-    for number in report.deleted:
-        ledger.deleted(target.endpoint, number)
-    ledger.resolved(target.endpoint, in_flight.get(target.endpoint, set()))
-    print(f"deleted {len(report.deleted)} image(s) of {len(numbers)}")
+    report = CleanupReport()
+    owing = [run for run in state.runs if run.owes]
+    if owing:
+        target = live_target()
+        try:
+            foreign = sorted({run.record.endpoint for run in owing} - {target.endpoint})
+            if foreign:
+                raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
+                                  f" NCLOUD_API_GW points at {target.endpoint}; set"
+                                  " NCLOUD_API_GW to that endpoint and run again")
+            for run in owing:
+                report.merge(settle(target, run, ledger, waiting=Waiting(wait), dry_run=dry_run))
+        finally:
+            target.close()
+    _print_cleanup(report, state.unprovable, dry_run=dry_run)
+    if dry_run:
+        return EXIT_OK
+    return EXIT_OK if report.clean and not report.refused and not state.unprovable \
+        else EXIT_CONTRACT
+
+
+def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: bool) -> None:
+    if dry_run:
+        print(f"dry run: would delete {len(report.would_delete)} image(s)"
+              + (f": {', '.join(report.would_delete)}" if report.would_delete else ""))
+    else:
+        print(f"deleted {len(report.deleted)} image(s) of"
+              f" {len(report.deleted) + len(report.leaked)}")
+    for number in report.recovered:
+        print(f"found by name: serverImageNo {number} (its create answer never arrived or"
+              " named no image)")
     for number, why in sorted(report.leaked.items()):
         print(f"left behind: serverImageNo {number}: {why}")
-    return EXIT_CONTRACT if report.leaked else EXIT_OK
+    for number, why in sorted(report.refused.items()):
+        print(f"refused: serverImageNo {number}: {why}; not deleted")
+    for number, why in sorted(report.possibly.items()):
+        print(f"possibly created, check by hand: serverImageNo {number}: {why}")
+    for line in report.unknown:
+        print(f"accepted create whose image is unknown: {line}")
+    for line in unprovable:
+        print(f"not acted on: {line}")
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
@@ -314,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "report":
             return _report(args.report_dir, args.compare, args.format)
         if args.command == "cleanup":
-            return _cleanup(args.ledger, args.wait)
+            return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
         if args.command == "send":
             return _send(args.wire, args.method, args.target, args.scenario)
         if args.command == "check-traffic":

@@ -102,17 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
         "cleanup",
         help="delete the images a run left behind, from its ledger",
         description=textwrap.fill(
-            "Delete every image the ledger records as created and not yet deleted (after a"
-            " crash or a killed run), on the target it was created on, and record the"
-            " deletions. Exit 0 when nothing is left, 1 when some images could not be"
-            " deleted, 2 when the ledger or the target is wrong."),
+            "Finish a run's cleanup from its ledger (after a crash or a killed run), on the"
+            " endpoint and in the region its images were created in. Every image is proved"
+            " the run's again before it is deleted: listed by number with the name, create"
+            " time and region the ledger recorded, and not in the account before the run."
+            " A create whose answer never arrived is looked for by its name, only when that"
+            " name is unique to the run and the image was made after the request. Anything"
+            " not proven is listed with the reason and never deleted. Exit 0 when nothing"
+            " is left, 1 when something is left behind, unknown or refused, 2 when the"
+            " ledger or the target is wrong."),
     )
     clean.add_argument("--ledger", required=True, metavar="FILE",
                        help="the run's ledger (default location: reports/ledger.jsonl)")
     clean.add_argument("--target", choices=("live",), default="live",
                        help="the target the images live on (live: NCLOUD_* variables)")
     clean.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
-                       help="how long to wait for images still INIT (default: %(default)s)")
+                       help="how long to wait for images still INIT, and for deletions to"
+                       " show (default: %(default)s)")
+    clean.add_argument("--dry-run", action="store_true", default=False,
+                       help="prove and list what would be deleted, and what would be refused;"
+                       " delete nothing")
     send = commands.add_parser(
         "send",
         help="send one createServerImageFromSnapshot request and check the answer",

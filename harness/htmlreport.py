@@ -192,6 +192,29 @@ def _comparison(comparison: Comparison) -> str:
             + _trend(comparison.trend))
 
 
+def _unknown(resources: dict[str, Any]) -> str:
+    count = resources.get("unknown") or 0
+    return f", accepted creates whose images are unknown {count}" if count else ""
+
+
+def _accounting(summary: dict[str, Any]) -> str:
+    """Harness errors, images unaccounted for, and tests the budget cut short, as lists."""
+    resources = summary["resources"]
+    items = [f"<li><b>harness error</b> in {_e(f['test'])}: {_e(f['error'])} (not a pass)</li>"
+             for f in summary.get("harness_errors") or []]
+    items += [f"<li><b>left behind</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
+              for n, why in sorted(resources["left_behind"].items())]
+    items += [f"<li><b>accepted create, image unknown</b>: {_e(line)}</li>"
+              for line in resources.get("unknown_creates", [])]
+    items += [f"<li><b>possibly created, check by hand</b>: serverImageNo {_e(n)}: {_e(why)}"
+              "</li>" for n, why in sorted(resources.get("possibly_created", {}).items())]
+    items += [f"<li><b>not deleted, not the run's</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
+              for n, why in sorted(resources.get("not_deleted", {}).items())]
+    items += [f"<li><b>skipped, budget spent</b>: {_e(test)}</li>"
+              for test in (summary.get("budget") or {}).get("skipped_tests", [])]
+    return f"<ul class=accounting>{''.join(items)}</ul>" if items else ""
+
+
 def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -> str:
     """The page for one run (and its comparison with earlier runs, when given)."""
     run = summary["run"]
@@ -225,7 +248,8 @@ Python {_e(run['versions'].get('python', '?'))}</p>
 the oracle said accept {counts.get('oracle_accept', 0)}, reject
 {counts.get('oracle_reject', 0)}, unspecified {counts.get('oracle_unspecified', 0)}.
 Images created {resources['created']}, deleted {resources['deleted']}, left behind
-{resources['leaked']}.</p>
+{resources['leaked']}{_unknown(resources)}.</p>
+{_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2>Rules</h2>{_matrix(summary)}
 <h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}

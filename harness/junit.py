@@ -15,13 +15,17 @@ def junit_xml(summary: dict[str, Any]) -> str:
     """The summary's per-rule, per-check rows as a JUnit XML document."""
     rows = sorted(summary.get("checks", []), key=lambda r: (rule_sort_key(r["rule"]), r["check"]))
     run = summary["run"]
-    leaked = summary["resources"]["leaked"]
-    tests = str(len(rows) + 1)  # and the resources case
-    failures = str(sum(1 for r in rows if r["violations"]) + (1 if leaked else 0))
-    suites = ET.Element("testsuites", name="ncp-harness", tests=tests, failures=failures)
+    unaccounted = _unaccounted(summary["resources"])
+    errors = summary.get("harness_errors") or []
+    skipped = (summary.get("budget") or {}).get("skipped_tests", [])
+    tests = str(len(rows) + 1 + len(errors) + len(skipped))  # and the resources case
+    failures = str(sum(1 for r in rows if r["violations"]) + (1 if unaccounted else 0))
+    suites = ET.Element("testsuites", name="ncp-harness", tests=tests, failures=failures,
+                        errors=str(len(errors)), skipped=str(len(skipped)))
     suite = ET.SubElement(suites, "testsuite", name="createServerImageFromSnapshot conformance",
-                          tests=tests, failures=failures, errors="0", skipped="0",
-                          time=str(run["duration_s"]), timestamp=run["started"])
+                          tests=tests, failures=failures, errors=str(len(errors)),
+                          skipped=str(len(skipped)), time=str(run["duration_s"]),
+                          timestamp=run["started"])
     props = ET.SubElement(suite, "properties")
     for name in ("target", "endpoint", "profile", "seed"):
         ET.SubElement(props, "property", name=name, value=str(run[name]))
@@ -37,9 +41,45 @@ def junit_xml(summary: dict[str, Any]) -> str:
             failure.text = _details(summary, row["rule"], row["check"])
     case = ET.SubElement(suite, "testcase", classname="resources", name="nothing_left_behind",
                          time="0")
-    if leaked:
-        ET.SubElement(case, "failure", type="leak", message=f"{leaked} image(s) left behind")
+    if unaccounted:
+        failure = ET.SubElement(case, "failure", type="leak", message="; ".join(unaccounted))
+        failure.text = _resource_details(summary["resources"])
+    for fault in errors:
+        case = ET.SubElement(suite, "testcase", classname="harness", name=fault["test"],
+                             time="0")
+        ET.SubElement(case, "error", type="harness_error", message=fault["error"][:500])
+    for test in skipped:
+        case = ET.SubElement(suite, "testcase", classname="budget", name=test, time="0")
+        ET.SubElement(case, "skipped", message="budget spent: --max-creates held back its"
+                      " create requests")
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+def _unaccounted(resources: dict[str, Any]) -> list[str]:
+    """What the resources case fails on, one phrase each."""
+    found = []
+    if resources["leaked"]:
+        found.append(f"{resources['leaked']} image(s) left behind")
+    if resources.get("unknown"):
+        found.append(f"{resources['unknown']} accepted create(s) whose images are unknown")
+    if resources.get("possibly_created"):
+        found.append(f"{len(resources['possibly_created'])} image(s) possibly created, check"
+                     " by hand")
+    if resources.get("not_deleted"):
+        found.append(f"{len(resources['not_deleted'])} image(s) named by a create answer but"
+                     " not the run's")
+    return found
+
+
+def _resource_details(resources: dict[str, Any]) -> str:
+    lines = [f"left behind: serverImageNo {n}: {why}"
+             for n, why in sorted(resources["left_behind"].items())]
+    lines += [f"unknown: {line}" for line in resources.get("unknown_creates", [])]
+    lines += [f"possibly created: serverImageNo {n}: {why}"
+              for n, why in sorted(resources.get("possibly_created", {}).items())]
+    lines += [f"not deleted: serverImageNo {n}: {why}"
+              for n, why in sorted(resources.get("not_deleted", {}).items())]
+    return "\n".join(lines)
 
 
 def _details(summary: dict[str, Any], rule: str, check: str) -> str:

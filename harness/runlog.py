@@ -25,7 +25,7 @@ from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
 from harness.strategies.probe import Probe
 from harness.wire import small_int
 
-__all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "RunLog"]
+__all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "HarnessFault", "RunLog"]
 
 SUMMARY_SCHEMA_VERSION = 2
 _MAX_LISTED = 1000
@@ -70,6 +70,39 @@ class Failure:
                 "reproduction": list(self.reproduction)}
 
 
+@dataclass(frozen=True)
+class HarnessFault:
+    """An exception in the harness while it sent or judged: the run's verdict is 'error'.
+
+    Never a pass and never a violation: the harness, not the service, could not do its job.
+    """
+
+    test: str
+    error: str
+    probe: Probe | None = None
+
+    @classmethod
+    def of(cls, test: str, probe: Probe | None, exc: BaseException) -> HarnessFault:
+        """The fault an exception stands for (its type and the start of its message)."""
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        return cls(test, f"{type(exc).__name__}: {text}" if text else type(exc).__name__, probe)
+
+    def render(self) -> str:
+        """The fault as pytest and the terminal show it."""
+        lines = [f"harness error: {self.error}",
+                 "  the harness could not finish judging this test; it is not a pass"]
+        if self.probe is not None:
+            lines += [f"  probe:    {self.probe.label} ({self.probe.method})",
+                      f"  request:  {_short(self.probe.wire)}"]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fault as summary.json records it."""
+        return {"test": self.test, "error": self.error,
+                "label": self.probe.label if self.probe else None,
+                "request": self.probe.wire[:2000] if self.probe else None}
+
+
 def _size_bucket(value: str) -> str:
     number = small_int(value)
     if number is None:
@@ -110,6 +143,20 @@ class RunLog:
     deleted: list[str] = field(default_factory=list)
     budget: dict[str, Any] | None = None
     leaks: dict[str, str] = field(default_factory=dict)
+    """Images proven the run's and not deleted: number -> why."""
+    unknown: list[str] = field(default_factory=list)
+    """Accepted creates whose images could not be identified, one line each."""
+    possibly: dict[str, str] = field(default_factory=dict)
+    """Images that may be the run's but cannot be proven: check by hand (number -> why)."""
+    not_deleted: dict[str, str] = field(default_factory=dict)
+    """Numbers the run's records named but could not prove its own now: never deleted."""
+    recovered: list[str] = field(default_factory=list)
+    """Images found by name after a lost or unreadable create answer."""
+    name_tag: str = ""
+    """The tag in the names of the images this run created (find them by it)."""
+    harness_faults: list[HarnessFault] = field(default_factory=list)
+    budget_skipped: list[str] = field(default_factory=list)
+    """Tests that ended before their end because the create budget was spent."""
     dry_run: list[str] = field(default_factory=list)
     listener: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     """Called after each exchange is recorded (a progress bar)."""
@@ -207,6 +254,16 @@ class RunLog:
             self._unrecorded_seen.add(request)
             self.unrecorded.append(request)
 
+    def harness_fault(self, fault: HarnessFault) -> None:
+        """Keep an exception the harness met while sending or judging (once per test)."""
+        if all(f.test != fault.test for f in self.harness_faults):
+            self.harness_faults.append(fault)
+
+    def skip_for_budget(self, test: str) -> None:
+        """Note a test that could not finish: the create budget was spent."""
+        if test not in self.budget_skipped:
+            self.budget_skipped.append(test)
+
     def note_created(self, number: str) -> None:
         """Remember an image the run created, once."""
         if number not in self.created:
@@ -233,9 +290,25 @@ class RunLog:
         counts["violations"] += 1
 
     @property
+    def left_behind(self) -> dict[str, str]:
+        """Images proven the run's and not deleted, with why (also when cleanup never ran)."""
+        ended = {number: "not deleted: the run ended before its cleanup reached it"
+                 for number in self.created if number not in self.deleted
+                 and number not in self.not_deleted}
+        return {**ended, **self.leaks}
+
+    @property
+    def left_unaccounted(self) -> int:
+        """Images left behind, accepted creates whose images are unknown, and possible ones."""
+        return len(self.left_behind) + len(self.unknown) + len(self.possibly)
+
+    @property
     def verdict(self) -> str:
-        """'passed' when the contract held and nothing was left behind, else 'failed'."""
-        return "failed" if self.failures or self.leaks else "passed"
+        """'error' after a harness fault; 'failed' on a violation or an image unaccounted for."""
+        if self.harness_faults:
+            return "error"
+        return ("failed" if self.failures or self.left_unaccounted or self.not_deleted
+                else "passed")
 
     def summary(self) -> dict[str, Any]:
         """The run as summary.json records it (schema version 2, see summary.schema.json)."""
@@ -247,6 +320,7 @@ class RunLog:
                 "started": datetime.fromtimestamp(self.started, UTC).isoformat(),
                 "duration_s": round(time.time() - self.started, 3),
                 "first_violation_s": self.first_violation_s,
+                "name_tag": self.name_tag,
                 "versions": {"ncp-harness": __version__, "python": platform.python_version()},
             },
             "verdict": self.verdict,
@@ -267,9 +341,14 @@ class RunLog:
                                         else c for c in e["cases"]]}
                          for e in self.findings.values()],
             "resources": {"created": len(self.created), "deleted": len(self.deleted),
-                          "leaked": len(set(self.created) - set(self.deleted)),
-                          "left_behind": dict(self.leaks)},
-            "budget": self.budget,
+                          "leaked": len(self.left_behind), "left_behind": self.left_behind,
+                          "recovered": len(self.recovered), "unknown": len(self.unknown),
+                          "unknown_creates": list(self.unknown),
+                          "possibly_created": dict(self.possibly),
+                          "not_deleted": dict(self.not_deleted)},
+            "harness_errors": [f.as_dict() for f in self.harness_faults],
+            "budget": None if self.budget is None else {
+                **self.budget, "skipped_tests": list(self.budget_skipped)},
             "replay": None if self.cassette is None else {
                 "cassette": self.cassette,
                 "rechecked": self.totals.get("rechecked", 0),

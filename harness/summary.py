@@ -34,8 +34,21 @@ def verdict_line(summary: dict[str, Any]) -> str:
     """The run's verdict in one line, as the terminal and report.html head it."""
     if summary["verdict"] == "passed":
         return "PASSED: the contract held"
+    resources = summary["resources"]
+    unaccounted = "".join(
+        f", {resources[key]} {what}" for key, what in (
+            ("unknown", "accepted create(s) whose images are unknown"),) if resources.get(key))
+    unaccounted += "".join(f", {len(resources[key])} {what}" for key, what in (
+        ("possibly_created", "image(s) possibly created (check by hand)"),
+        ("not_deleted", "image(s) named by a create answer but not the run's"))
+        if resources.get(key))
+    errors = summary.get("harness_errors") or []
+    if summary["verdict"] == "error":
+        return (f"ERROR: the harness failed in {len(errors)} test(s); nothing it said there is"
+                f" a pass ({len(summary['violations'])} violation(s),"
+                f" {resources['leaked']} image(s) left behind{unaccounted})")
     return (f"FAILED: {len(summary['violations'])} violation(s),"
-            f" {summary['resources']['leaked']} image(s) left behind")
+            f" {resources['leaked']} image(s) left behind{unaccounted}")
 
 
 def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:

@@ -25,19 +25,18 @@ def write_summary(write: Callable[..., None], log: RunLog, report_dir: Path | No
               f" {counts.get('rejected', 0):>6} {counts.get('server_error', 0):>5}"
               f" {counts.get('violations', 0):>10}")
     resources = summary["resources"]
-    for number, why in sorted(log.leaks.items()):
-        write(f"LEAKED serverImageNo {number}: {why} (ncp-harness cleanup --ledger ...)",
-              red=True)
     verb = "checked" if run["target"] == "fixtures" else "sent"
     write(f"{verb} {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
           f" cases observed (findings); images created {resources['created']}, deleted"
-          f" {resources['deleted']}, leaked {resources['leaked']}")
-    budget = summary.get("budget")
-    if budget:
-        write(f"create budget {budget['max_creates'] or 'unlimited'}: covered"
-              f" {len(budget['covered'])} of {len(budget['covered']) + len(budget['not_covered'])}"
-              " classes and boundaries" + (f"; not covered: {', '.join(budget['not_covered'])}"
-                                           if budget["not_covered"] else ""))
+          f" {resources['deleted']}, leaked {resources['leaked']}"
+          + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
+    if run.get("name_tag"):
+        write(f"image names of this run carry the tag {run['name_tag']!r}")
+    _resource_lines(summary, write)
+    for fault in summary.get("harness_errors", []):
+        write(f"HARNESS ERROR in {fault['test']}: {fault['error']} (not a pass; the run's"
+              " verdict is error)", red=True)
+    _budget_lines(summary, write)
     skipped = {k: v for k, v in summary["counts"].items() if k.startswith("skipped_")}
     if skipped:
         write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"
@@ -51,6 +50,45 @@ def write_summary(write: Callable[..., None], log: RunLog, report_dir: Path | No
         write(f"reports: {report_dir / 'report.html'}, summary.json, junit.xml")
     write(verdict_line(summary), bold=True, red=summary["verdict"] != "passed",
           green=summary["verdict"] == "passed")
+
+
+def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """Every image the run could not account for, each on its own line, in red."""
+    resources = summary["resources"]
+    for number, why in sorted(resources["left_behind"].items()):
+        write(f"LEAKED serverImageNo {number}: {why} (ncp-harness cleanup --ledger ...)",
+              red=True)
+    unknown = resources.get("unknown_creates", [])
+    if unknown:
+        write(f"{len(unknown)} accepted create(s) whose images are unknown:", red=True)
+        for line in unknown:
+            write(f"  {line}", red=True)
+    for number, why in sorted(resources.get("possibly_created", {}).items()):
+        write(f"POSSIBLY CREATED, check by hand: serverImageNo {number}: {why}", red=True)
+    for number, why in sorted(resources.get("not_deleted", {}).items()):
+        write(f"NOT DELETED (not proven the run's): serverImageNo {number}: {why}", red=True)
+
+
+def _budget_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """What the create budget covered, and which tests it cut short."""
+    budget = summary.get("budget")
+    if not budget:
+        return
+    covered, not_covered = budget.get("covered", []), budget.get("not_covered", [])
+    ceiling = budget.get("max_creates")
+    spent = f", {budget['spent']} spent" if budget.get("spent") is not None else ""
+    share = (f" (valid requests may use {ceiling - budget.get('reserve', 0)})"
+             if ceiling is not None else "")
+    write(f"create budget {ceiling if ceiling is not None else 'unlimited'}{spent}{share}:"
+          f" covered {len(covered)} of {len(covered) + len(not_covered)} classes and"
+          " boundaries" + (f"; not covered: {', '.join(not_covered)}" if not_covered else ""))
+    skipped = budget.get("skipped_tests", [])
+    if skipped:
+        write(f"budget spent: {len(skipped)} test(s) skipped before their end (not passed):")
+        for test in skipped[:10]:
+            write(f"  {test}")
+        if len(skipped) > 10:
+            write(f"  ... and {len(skipped) - 10} more (all in summary.json)")
 
 
 def _replay_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
