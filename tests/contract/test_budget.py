@@ -80,20 +80,49 @@ def _run(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("budget", "created"), [(None, 25), (2, 2)])
+@pytest.mark.parametrize(("budget", "created"), [(None, 20), (2, 2)])
 def test_a_live_run_creates_no_more_than_its_budget(tmp_path: Path, budget: int | None,
                                                     created: int) -> None:
     extra = ("--max-creates", str(budget)) if budget is not None else ()
     with running(Simulator()) as server:
         result = _run(server.url, tmp_path, "-k", "cover or valid or broken", *extra)
+        made = server.simulator.images.ever_created
     assert result.returncode == 0, result.stdout[-2000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["resources"]["created"] == created
+    assert summary["resources"]["created"] == made == created
     assert summary["counts"]["skipped_max_creates"] > 0
-    assert summary["rules"]["SEED-R2"]["rejected"] > 0  # invalid requests are not budgeted
+    skipped = summary["budget"]["skipped_tests"]
+    assert skipped
+    assert all("valid" in t or "broken" in t or "cover" in t for t in skipped)
+    junit = (tmp_path / "junit-tests.xml").read_text()
+    assert junit.count("budget spent") >= len(skipped)
+    if budget is None:  # 25, of which 5 are kept for invalid requests: these still run
+        assert summary["budget"]["reserve"] == 5
+        assert summary["rules"]["SEED-R2"]["rejected"] > 0
+    else:  # at the ceiling no create request of any kind is sent
+        assert summary["rules"]["SEED-R2"].get("rejected", 0) == 0  # no breaker was sent
+        assert any("SEED-R2" in t for t in skipped)
     not_covered = summary["budget"]["not_covered"]
     assert not_covered == ([] if created >= 3 else ["XML-asked", "base+1"])
-    assert f"create budget {created}" in result.stdout
+    assert f"create budget {budget or 25}, {created} spent" in result.stdout
+    assert "test(s) skipped before their end (not passed)" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_service_accepting_invalid_requests_cannot_spend_past_the_ceiling(
+        tmp_path: Path) -> None:
+    with running(Simulator(fault="ignores-snapshot-rules")) as server:
+        result = _run(server.url, tmp_path, "--profile", "ci", "--max-creates", "5",
+                      "-k", "broken or valid")
+        made = server.simulator.images.ever_created
+        left = server.simulator.images.created_count
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert made == 5  # the valid requests' 4 and one wrongly accepted; shrinking stopped there
+    assert left == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert {v["rule"] for v in summary["violations"]} == {"SEED-R5"}
+    assert summary["budget"]["spent"] == 5
+    assert summary["budget"]["skipped_tests"]
 
 
 def test_dry_run_sends_nothing_and_lists_everything(tmp_path: Path) -> None:

@@ -87,7 +87,9 @@ def test_a_recording_replays_offline_with_every_request_matched(tmp_path: Path) 
     assert isinstance(run, dict)
     assert (run["target"], run["seed"]) == ("fixtures", 3)
     resources = summary(report)["resources"]
-    assert resources == {"created": 0, "deleted": 0, "leaked": 0, "left_behind": {}}
+    assert resources == {"created": 0, "deleted": 0, "leaked": 0, "left_behind": {},
+                         "recovered": 0, "unknown": 0, "unknown_creates": [],
+                         "possibly_created": {}, "not_deleted": {}}
 
 
 class _Spy(Simulator):
@@ -132,6 +134,7 @@ def test_a_misbehaving_service_fails_its_replay_with_the_same_rules(
     with running(Simulator()) as server:
         recorded = harness("record", "--target", "live", "--out", str(cassette), "--seed", "5",
                            "--max-examples", "5", "-k", "SEED-R3 or SEED-R6",
+                           "--max-creates", "1000",  # every invalid request makes an image
                            "--report-dir", str(tmp_path / "record"), env=live_env(server.url))
     assert recorded.returncode == 1, out(recorded)
     rules = violated_rules(tmp_path / "record")

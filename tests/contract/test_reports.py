@@ -55,6 +55,7 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr("harness.sim.actions.judge", lambda params, account: Verdict(Outcome.ACCEPT))
         result = harness("run", "--quiet", "--target", "live", "--seed", "5", "--max-examples",
                          "5", "-k", "SEED-R3 or SEED-R2", "--report-dir", str(report),
+                         "--max-creates", "1000",  # every invalid request makes an image
                          env={"NCLOUD_API_GW": server.url, "NCLOUD_ACCESS_KEY": CREDS.access_key,
                               "NCLOUD_SECRET_KEY": CREDS.secret_key})
     assert result.returncode == 1, result.stdout[-2000:]

@@ -9,15 +9,18 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.ledger import Ledger, LedgerEntry
+from harness.ledger import Ledger, RunRecord
+from harness.ownership import Owned
 from harness.scenario import default_scenario
 from harness.sim import Simulator
 from harness.sim.server import running
+from harness.sim.state import Image
+from tests.hostile import Deep, Watched
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
@@ -33,37 +36,6 @@ def _env(url: str) -> dict[str, str]:
 def _harness(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "harness", *args], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def test_ledger_records_creations_and_deletions(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.jsonl")
-    assert ledger.pending() == []
-    ledger.created("http://a", "1", "img-1")
-    ledger.created("http://a", "2", "img-2")
-    ledger.created("http://b", "1", "img-9")
-    ledger.deleted("http://a", "1")
-    assert ledger.pending() == [LedgerEntry("http://a", "2", "img-2"),
-                                LedgerEntry("http://b", "1", "img-9")]
-    ledger.intent("http://a", "img-3")
-    ledger.intent("http://a", "img-4")
-    ledger.intent("http://a", "img-2")
-    assert ledger.unresolved_names() == {"http://a": {"img-3", "img-4"}}
-    ledger.resolved("http://a", {"img-3"})
-    assert ledger.unresolved_names() == {"http://a": {"img-4"}}
-
-
-def test_a_torn_last_line_is_skipped_a_corrupt_one_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "l.jsonl"
-    ledger = Ledger(path)
-    ledger.created("http://a", "1")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write('{"event": "created", "endp')
-    assert [e.number for e in ledger.pending()] == ["1"]
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("\n")
-    ledger.created("http://a", "2")
-    with pytest.raises(ConfigError, match=r"line 2 is not a ledger record"):
-        ledger.pending()
 
 
 def test_no_consent_no_run_on_a_remote_endpoint(tmp_path: Path) -> None:
@@ -97,22 +69,29 @@ def test_a_killed_run_is_cleaned_up_from_its_ledger(tmp_path: Path) -> None:
     with running() as server:
         env = _env(server.url)
         run = _harness("run", "--target", "live", "--quiet", "--report-dir", str(tmp_path),
-                       "-k", "valid", env=env)
+                       "--max-creates", "1000", "-k", "valid and not name", env=env)
         _wait_for_creations(ledger, 20, run)
         run.kill()
         run.communicate(timeout=30)
         left = server.simulator.images.created_count
         assert left >= 20
         # A request in flight at the kill left an image with no number in the ledger; its
-        # name was written first, so cleanup still finds it.
-        assert left - len(Ledger(ledger).pending()) in (0, 1)
+        # intent (a name unique to the run) was written first, so cleanup still finds it.
+        owed = [r for r in Ledger(ledger).state().runs if r.owes]
+        assert left - sum(len(r.owned) for r in owed) in (0, 1)
+        dry = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger",
+                              str(ledger), "--dry-run"], env=env, capture_output=True,
+                             text=True, timeout=300, check=False)
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+        assert f"dry run: would delete {left} image(s)" in dry.stdout
+        assert server.simulator.images.created_count == left  # the dry run deleted nothing
         clean = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger",
                                 str(ledger)], env=env, capture_output=True, text=True,
                                timeout=300, check=False)
         assert clean.returncode == 0, clean.stdout + clean.stderr
         assert f"deleted {left} image(s) of {left}" in clean.stdout
         assert server.simulator.images.created_count == 0
-    assert Ledger(ledger).pending() == []
+    assert not Ledger(ledger).state().owes
     again = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger", str(ledger)],
                            env=env, capture_output=True, text=True, timeout=60, check=False)
     assert "nothing left to delete" in again.stdout
@@ -124,12 +103,13 @@ def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals)
     ledger = tmp_path / "ledger.jsonl"
     with running() as server:
         run = _harness("run", "--target", "live", "--quiet", "--report-dir", str(tmp_path),
-                       "--max-creates", "1000", "-k", "valid", env=_env(server.url))
+                       "--max-creates", "1000", "-k", "valid and not name",
+                       env=_env(server.url))
         _wait_for_creations(ledger, 10, run)
         run.send_signal(stop)
         out, err = run.communicate(timeout=120)
         assert server.simulator.images.created_count == 0, out[-2000:] + err[-2000:]
-    assert Ledger(ledger).pending() == []
+    assert not Ledger(ledger).state().owes
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["resources"]["leaked"] == 0
     assert summary["resources"]["created"] > 0
@@ -137,7 +117,9 @@ def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals)
 
 def test_cleanup_refuses_a_ledger_from_another_endpoint(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.jsonl")
-    ledger.created("https://elsewhere.invalid", "7")
+    record = RunRecord("r1", "https://elsewhere.invalid", "KR")
+    ledger.run(record)
+    ledger.created(record, Owned("7", "img-7", "KR"))
     with running() as server:
         result = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger",
                                  str(tmp_path / "l.jsonl")], env=_env(server.url),
@@ -160,4 +142,80 @@ def test_a_leak_fails_the_run(tmp_path: Path) -> None:
     assert summary["verdict"] == "failed"
     assert summary["violations"] == []
     assert summary["resources"]["leaked"] == 3
-    assert Ledger(tmp_path / "ledger.jsonl").pending()  # for ncp-harness cleanup later
+    assert Ledger(tmp_path / "ledger.jsonl").state().owes  # for ncp-harness cleanup later
+
+
+def _date(image: Image) -> str:
+    return image.created.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -> None:
+    simulator = Watched()
+    path = tmp_path / "ledger.jsonl"
+    with running(simulator) as server:
+        ledger = Ledger(path)
+        now = time.time()
+        run = RunRecord("r1", server.url, "SGN", "t4g0", now - 60, frozenset({"1900001"}))
+        ledger.run(run)
+        ours = simulator.colleague_makes("abct4g0001")  # as the run's create made it
+        renamed = simulator.colleague_makes("colleague-image")
+        redated = simulator.colleague_makes("abct4g0003")
+        older = simulator.colleague_makes("abct4g0004", ago=timedelta(hours=2))
+        for image in (Owned(ours.number, ours.name, "SGN", _date(ours), now - 30),
+                      # edited lines: a colleague's image under a name the run sent, a
+                      # number from before the run, another create time, an older image
+                      Owned(renamed.number, "abct4g0002", "SGN", _date(renamed), now - 30),
+                      Owned("1900001", "existing-image", "SGN"),
+                      Owned(redated.number, redated.name, "SGN", "2020-01-01T00:00:00+0900"),
+                      Owned(older.number, older.name, "SGN", _date(older), now - 30)):
+            ledger.created(run, image)
+        with path.open("a", encoding="utf-8") as handle:  # a line of the old format
+            handle.write(json.dumps({"event": "created", "endpoint": server.url,
+                                     "serverImageNo": renamed.number, "at": now}) + "\n")
+        env = _env(server.url)
+        dry = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger", str(path),
+                              "--dry-run"], env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert simulator.images.ever_created == simulator.images.created_count == 4
+        result = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger",
+                                 str(path)], env=env, capture_output=True, text=True,
+                                timeout=120, check=False)
+        left = simulator.images.numbers()
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"dry run: would delete 1 image(s): {ours.number}" in dry.stdout
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "deleted 1 image(s) of 1" in result.stdout
+    assert left == {"1900001", renamed.number, redated.number, older.number}
+    out = result.stdout
+    assert f"refused: serverImageNo {renamed.number}: listed as 'colleague-image'" in out
+    assert "refused: serverImageNo 1900001: it existed before the run" in out
+    assert f"refused: serverImageNo {redated.number}: created " in out
+    assert f"refused: serverImageNo {older.number}: created " in out
+    assert "before the run's request was sent" in out
+    assert "not acted on: serverImageNo" in out  # the old-format line, listed only
+    calls = [s for s in simulator.seen if "getServerImageList" in s or "deleteServerImage" in s]
+    assert calls
+    assert all("regionCode=SGN" in call for call in calls)
+
+
+def test_a_harness_error_is_never_a_pass(tmp_path: Path) -> None:
+    simulator = Deep()  # every create answered with JSON 100,000 levels deep
+    with running(simulator) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--target", "live", "--quiet",
+             "--report-dir", str(tmp_path), "-k", "valid and base", "--max-examples", "3"],
+            env=_env(server.url), capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "PASSED" not in result.stdout
+    assert "HARNESS ERROR in " in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "error"
+    errors = summary["harness_errors"]
+    assert len(errors) == 5
+    assert all(e["error"].startswith("RecursionError") for e in errors)
+    assert "ERROR: the harness failed in 5 test(s)" in result.stdout
+    # one create per test (stopped at once, never shrunk); the image each may have made
+    assert summary["resources"]["unknown"] == 5
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'type="harness_error"' in junit
+    assert "RecursionError" in (tmp_path / "report.html").read_text()

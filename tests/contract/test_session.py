@@ -10,7 +10,8 @@ import pytest
 
 from harness.discovery import discover
 from harness.oracle import Outcome, Verdict, judge
-from harness.runlog import RunLog
+from harness.runlog import Failure, RunLog
+from harness.runsetup import clean
 from harness.scenario import default_scenario
 from harness.session import ConformanceSession
 from harness.sim import SimResponse, Simulator
@@ -43,7 +44,10 @@ def test_a_correct_service_passes(session_for: Factory) -> None:
     session = session_for(Simulator())
     assert session.exercise(valid_probes(session.account, "mixed"), "t") is None
     assert session.exercise(breaking_probes(session.account, "SEED-R7"), "t") is None
+    assert session.log.verdict == "failed"  # its images are not deleted yet
+    clean(session, wait=0)
     assert session.log.verdict == "passed"
+    assert session.log.deleted == session.log.created
     assert session.log.totals["sent"] > 50
 
 
@@ -54,7 +58,7 @@ def test_a_service_that_accepts_everything_is_caught_and_shrunk(
                         lambda params, account: Verdict(Outcome.ACCEPT))
     session = session_for(Simulator())
     failure = session.exercise(breaking_probes(session.account, "SEED-R2"), "t::SEED-R2")
-    assert failure is not None
+    assert isinstance(failure, Failure)
     assert (failure.violation.rule, failure.violation.check) == (
         "SEED-R2", "status_agrees_with_oracle")
     assert (failure.violation.expected, failure.violation.actual) == ("4xx", 200)
@@ -89,7 +93,7 @@ class _Fails(Simulator):
 def test_a_5xx_is_caught_by_the_wire_fuzz(session_for: Factory) -> None:
     session = session_for(_Fails())
     failure = session.exercise(wire_probes(session.account, "duplicate-key"), "t")
-    assert failure is not None
+    assert isinstance(failure, Failure)
     assert (failure.violation.rule, failure.violation.check) == (
         "SEED-S5", "not_a_server_error")
 

@@ -1,8 +1,7 @@
-"""Transport, discovery and cleanup against the simulator."""
+"""Transport and discovery against the simulator (cleanup: test_ownership.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import pytest
@@ -10,10 +9,9 @@ import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.cleanup import cleanup
 from harness.discovery import discover
 from harness.errors import ConfigError, TargetError
-from harness.model import ACTION, BlockStorage, CreateImageRequest
+from harness.model import BlockStorage, CreateImageRequest
 from harness.scenario import default_scenario, sample_account
 from harness.signing import Credentials
 from harness.sim.server import running
@@ -69,7 +67,7 @@ def test_unreachable_target_is_a_target_error() -> None:
 
 def test_discovery_learns_the_scenarios_account() -> None:
     with simulator_target() as target:
-        assert discover(target) == sample_account()
+        assert discover(target) == replace(sample_account(), inventory=frozenset({"1900001"}))
 
 
 def test_discovery_with_wrong_keys_says_so() -> None:
@@ -82,46 +80,6 @@ def test_discovery_with_wrong_keys_says_so() -> None:
 def test_discovery_refuses_an_unknown_region() -> None:
     with simulator_target() as target, pytest.raises(TargetError, match="NCLOUD_REGION='XX'"):
         discover(target, region="XX")
-
-
-def _create(target: object, name: str) -> str:
-    probe = Probe.of(replace(REQUEST, server_image_name=name), "GET", "t", ())
-    answer = target.send(probe)  # type: ignore[attr-defined]
-    assert answer.status == 200
-    return str(json.loads(answer.body)[f"{ACTION}Response"]["serverImageList"][0]["serverImageNo"])
-
-
-def test_cleanup_deletes_and_confirms() -> None:
-    with simulator_target() as target:
-        numbers = [_create(target, f"img-{i}") for i in range(3)]
-        report = cleanup(target, numbers)
-        assert sorted(report.deleted) == sorted(numbers)
-        assert report.leaked == {}
-
-
-def test_cleanup_waits_for_images_still_init() -> None:
-    scenario = replace(default_scenario(), image_ready_after_looks=1)
-    waits: list[float] = []
-    with simulator_target(scenario) as target:
-        number = _create(target, "img-init")
-        def sleep(seconds: float) -> None:
-            waits.append(seconds)
-            target.call("getServerImageDetail", (("serverImageNo", number),))
-        report = cleanup(target, [number], sleep=sleep)
-    assert report.deleted == [number]
-    assert waits == [2.0]
-
-
-def test_cleanup_reports_what_it_could_not_delete() -> None:
-    scenario = replace(default_scenario(), image_ready_after_looks=1000)
-    clock = iter(range(0, 1000, 50))
-    with simulator_target(scenario) as target:
-        number = _create(target, "img-stuck")
-        report = cleanup(target, [number, "424242"], sleep=lambda _: None,
-                         clock=lambda: float(next(clock)))
-    assert report.deleted == []
-    assert "still being created" in report.leaked[number]
-    assert "does not exist" in report.leaked["424242"]
 
 
 def test_a_chosen_region_is_the_one_requests_address() -> None:

@@ -1,0 +1,318 @@
+"""A run deletes only what it proved it created, and accounts for every image it may have made.
+
+Each test points a session at an endpoint that does not play fair (tests/hostile.py): a
+colleague making images under the run's names, create answers that name other images,
+unreadable success bodies, answers that never arrive, deletions that do not happen. After
+the teardown (`runsetup.clean`, the same code `ncp-harness run` uses) the account is
+checked directly: every image that is not the run's is still there, and every image the
+run made is deleted or named in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from harness.discovery import discover
+from harness.errors import TargetError
+from harness.ledger import Ledger
+from harness.oracle import Outcome, Verdict
+from harness.runlog import RunLog
+from harness.runsetup import clean
+from harness.scenario import default_scenario
+from harness.session import ConformanceSession
+from harness.sharing import SharedBudget
+from harness.sim import SimResponse, Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.server import running
+from harness.strategies.breaking import breaking_probes
+from harness.strategies.valid import valid_probes
+from harness.transport import HttpTarget
+from tests.hostile import CopyingColleague, Deep, Liar, Unkillable, Watched
+
+TAG = "t4g0"
+
+
+class Run:
+    """One session against one simulator, in-process, and what its teardown reported."""
+
+    def __init__(self, simulator: Simulator, stack: ExitStack, tmp_path: Path, *,
+                 max_creates: int | None = None, loopback: bool = False) -> None:
+        self.simulator = simulator
+        url = DEFAULT_BASE_URL
+        if loopback:  # answers that never arrive need a real socket
+            url = stack.enter_context(running(simulator)).url
+        else:
+            stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
+        self.target = HttpTarget(url, simulator.credentials, name="live")
+        stack.callback(self.target.close)
+        self.log = RunLog("live", self.target.endpoint, "dev", 7)
+        budget = (SharedBudget(tmp_path / "budget.json", max_creates)
+                  if max_creates is not None else None)
+        self.ledger = Ledger(tmp_path / "ledger.jsonl")
+        self.session = ConformanceSession(self.target, discover(self.target), self.log,
+                                          ledger=self.ledger, max_creates=max_creates,
+                                          budget=budget, name_tag=TAG)
+        self.before = simulator.images.numbers()
+
+    def valid(self, cls: str = "mixed", examples: int = 6) -> None:
+        assert self.session.exercise(valid_probes(self.session.account, cls), "t",
+                                     max_examples=examples) is None
+
+    def slow(self, delay: float | None) -> None:
+        """Answer every request `delay` seconds late, past the run's timeout (None: normal)."""
+        self.simulator.scenario = replace(self.simulator.scenario, delay_seconds=delay or 0.0)
+        self.target.timeout = 0.05 if delay else 30.0
+
+    def teardown(self, wait: float = 5.0) -> None:
+        self.slow(None)
+        clean(self.session, wait)
+
+    @property
+    def left(self) -> set[str]:
+        """Numbers of the images that exist now and did not before the run."""
+        return self.simulator.images.numbers() - self.before
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        yield stack
+
+
+def test_names_of_refused_requests_are_never_looked_up(stack: ExitStack, tmp_path: Path) -> None:
+    simulator = CopyingColleague()
+    run = Run(simulator, stack, tmp_path)
+    assert run.session.exercise(breaking_probes(run.session.account, "SEED-R3"), "t",
+                                max_examples=10) is None
+    assert simulator.theirs  # the colleague made an image for every refused name
+    run.teardown()
+    assert run.log.created == []
+    assert run.log.deleted == []
+    assert run.left == set(simulator.theirs)  # all of them still there
+    assert not [s for s in simulator.seen if "deleteServerImage" in s]
+    assert run.log.verdict == "passed"
+
+
+def test_a_colleagues_image_of_the_same_name_survives(stack: ExitStack, tmp_path: Path) -> None:
+    scenario = default_scenario()
+    # The service lets two images share a name (U10, which the seed leaves open).
+    scenario = replace(scenario, policy={**scenario.policy, "U10": "accept"})
+    simulator = CopyingColleague(scenario, before=True)
+    run = Run(simulator, stack, tmp_path)
+    run.valid()
+    ours = set(run.log.created)
+    assert ours
+    assert not ours & set(simulator.theirs)
+    run.teardown()
+    assert sorted(run.log.deleted) == sorted(ours)
+    assert run.left == set(simulator.theirs)
+    assert run.log.verdict == "passed"
+
+
+def test_an_older_image_in_a_create_answer_is_a_violation_never_a_deletion(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Liar(mode="older")
+    run = Run(simulator, stack, tmp_path)
+    failure = run.session.exercise(valid_probes(run.session.account, "format-given"), "t",
+                                   max_examples=6)
+    assert failure is not None
+    messages = [str(f.violation) for f in run.log.failures]
+    assert any("existed before the run" in m for m in messages), messages
+    run.teardown()
+    assert "1900001" in simulator.images.numbers()  # the older image is untouched
+    assert run.left == set()  # and every image the run made is gone
+    assert "1900001" not in run.log.deleted
+
+
+def test_a_lie_naming_a_colleagues_fresh_image_is_refused_and_ours_found_by_name(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Liar(mode="colleague")
+    run = Run(simulator, stack, tmp_path)
+    run.session.exercise(valid_probes(run.session.account, "format-given"), "t",
+                         max_examples=4)
+    run.teardown()
+    theirs = set(simulator.theirs)
+    assert theirs
+    assert theirs <= simulator.images.numbers()  # no colleague image deleted
+    assert run.log.not_deleted
+    assert set(run.log.not_deleted) <= theirs
+    assert all("listed as 'colleague-image'" in why for why in run.log.not_deleted.values())
+    assert run.left == theirs  # the run's own images were found by name and deleted
+    assert run.log.recovered
+    assert run.log.verdict == "failed"
+
+
+def test_a_create_answer_naming_an_inventory_image_recovers_ours_by_name(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Liar(mode="inventory")
+    run = Run(simulator, stack, tmp_path)
+    run.session.exercise(valid_probes(run.session.account, "format-given"), "t",
+                         max_examples=4)
+    proven = list(run.log.created)  # the XML answers (the liar lies in JSON only)
+    run.teardown()
+    assert run.left == set()
+    assert "1900001" in simulator.images.numbers()
+    assert "1900001" not in run.log.deleted
+    assert run.log.recovered  # the JSON answers' images, found by name
+    assert sorted(run.log.deleted) == sorted(proven + run.log.recovered)
+
+
+@pytest.mark.parametrize("fault", ["json-wrapper-from-table", "xml-wrapper-from-table"])
+def test_unreadable_success_bodies_are_recovered_or_reported(
+        stack: ExitStack, tmp_path: Path, fault: str) -> None:
+    simulator = Watched(fault=fault)
+    run = Run(simulator, stack, tmp_path)
+    for cls in ("mixed", "name-3-and-30", "format-given"):
+        run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=8)
+    made = simulator.images.ever_created
+    assert made > 0
+    run.teardown()
+    left = run.left
+    # Every image the run made is deleted (found by its unique name) or named in the
+    # report: never "0 left behind" while images remain.
+    assert run.log.recovered
+    assert len(run.log.deleted) + len(run.log.possibly) == made
+    assert left == set(run.log.possibly)
+    assert left  # the 3-character names: found, but not provably the run's
+    assert all("too short to carry the run's tag" in why for why in run.log.possibly.values())
+    assert run.log.unknown == []
+    assert run.log.verdict == "failed"
+    resources = run.log.summary()["resources"]
+    assert set(resources["possibly_created"]) == left
+
+
+def test_lost_answers_are_found_by_unique_name_and_short_names_are_left_to_a_person(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Watched()
+    run = Run(simulator, stack, tmp_path, loopback=True)
+    run.slow(0.3)
+    for cls in ("base-only", "name-3-and-30"):
+        run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=6)
+    assert run.log.totals["timed_out"] > 0
+    made = simulator.images.ever_created
+    run.teardown()
+    short = {n for n, why in run.log.possibly.items() if "too short" in why}
+    assert short  # the 3-character names could not carry the run's tag
+    assert run.left == set(run.log.possibly)  # those, and only those, are still there
+    assert len(run.log.deleted) + len(run.log.possibly) == made
+    assert run.log.verdict == "failed"
+
+
+def test_an_image_made_before_the_request_is_never_taken_for_the_runs(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Watched()
+    run = Run(simulator, stack, tmp_path, loopback=True)
+    run.slow(0.3)
+    run.valid("base-only", examples=3)
+    run.slow(None)
+    lost = run.session.custody.lost if run.session.custody else []
+    assert lost
+    # Someone made an image under each lost name an hour before the request was sent, and
+    # after the inventory was taken; the run's own images of those names were never made.
+    for number in run.left:
+        simulator.images.delete([number])
+    old = {simulator.colleague_makes(a.name, ago=timedelta(hours=1)).number for a in lost}
+    run.teardown()
+    assert old <= simulator.images.numbers()
+    assert run.log.deleted == []
+    assert run.log.possibly == {}
+
+
+def test_deletion_waits_for_terminating_images(stack: ExitStack, tmp_path: Path) -> None:
+    scenario = replace(default_scenario(), image_gone_after_looks=3)
+    run = Run(Watched(scenario), stack, tmp_path)
+    run.valid("base-only", examples=3)
+    run.teardown(wait=0)
+    assert sorted(run.log.deleted) == sorted(run.log.created)  # terminating counts as deleted
+    assert run.log.leaks == {}
+    assert run.log.verdict == "passed"
+
+
+def test_an_image_still_listed_after_deletion_is_a_leak(stack: ExitStack, tmp_path: Path) -> None:
+    run = Run(Unkillable(), stack, tmp_path)
+    run.valid("base-only", examples=2)
+    run.teardown(wait=0)
+    assert set(run.log.leaks) == set(run.log.created) != set()
+    assert all("still listed (status CREAT, operation NULL)" in why
+               for why in run.log.leaks.values())
+    assert run.log.verdict == "failed"
+
+
+def test_an_accepted_bad_signature_makes_an_image_that_is_deleted(
+        stack: ExitStack, tmp_path: Path) -> None:
+    run = Run(Watched(fault="auth-accepts-wrong"), stack, tmp_path)
+    failure = run.session.auth("wrong", "t")
+    assert failure is not None
+    assert len(run.log.created) == 1
+    run.teardown()
+    assert run.log.deleted == run.log.created
+    assert run.left == set()
+
+
+def test_the_budget_bounds_every_image_made_even_those_no_one_meant(
+        stack: ExitStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("harness.sim.actions.judge",
+                        lambda params, account: Verdict(Outcome.ACCEPT))
+    simulator = Watched()
+    run = Run(simulator, stack, tmp_path, max_creates=5)
+    mark = run.session.budget_mark()
+    failure = run.session.exercise(breaking_probes(run.session.account, "SEED-R5"), "t")
+    assert failure is not None  # found, and shrunk as far as the budget allowed
+    assert run.session.starved_since(mark)
+    assert simulator.images.ever_created == 5
+    run.valid("base-only", examples=5)  # nothing more is sent at the ceiling
+    assert simulator.images.ever_created == 5
+    run.teardown()
+    assert run.left == set()
+
+
+def test_an_exception_while_judging_is_a_harness_error_never_a_pass(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Deep()
+    run = Run(simulator, stack, tmp_path)
+    fault = run.session.exercise(valid_probes(run.session.account, "base-only"), "t")
+    assert fault is not None
+    assert "RecursionError" in fault.render()
+    assert run.log.verdict == "error"
+    assert run.log.summary()["harness_errors"][0]["error"].startswith("RecursionError")
+    creates = [s for s in simulator.seen if "createServerImageFromSnapshot" in s]
+    assert len(creates) == 1  # stopped at once, not shrunk
+    run.teardown()
+    assert run.log.unknown  # and the image its unreadable answer may have made is accounted
+
+
+class _Repeating(Watched):
+    """getServerImageList ignores pageNo: every page is the first, and totalRows says more."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        if "/getServerImageList" in target:
+            target = re.sub(r"pageNo=[0-9]+", "pageNo=1", target)
+        answer = super().handle(method, target, headers, body)
+        if "/getServerImageList" in target and answer.status == 200 and b"{" in answer.body[:1]:
+            data = json.loads(answer.body)
+            data["getServerImageListResponse"]["totalRows"] = 5000
+            return SimResponse(200, answer.headers, json.dumps(data).encode())
+        return answer
+
+
+def test_the_inventory_is_every_page_or_the_run_does_not_start() -> None:
+    names = tuple(f"existing-{i:04}" for i in range(2345))
+    scenario = replace(default_scenario(), verify_signatures=False, account=replace(
+        default_scenario().account, image_names=frozenset(names)))
+    with simulated(DEFAULT_BASE_URL, Simulator(scenario)):
+        target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials, name="live")
+        account = discover(target)
+    assert len(account.inventory) == 2345  # three pages of at most 1000
+    with simulated(DEFAULT_BASE_URL, _Repeating(scenario)):
+        target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials, name="live")
+        with pytest.raises(TargetError, match=r"page 2 repeated earlier rows: 1000 of the 5000"):
+            discover(target)

@@ -1,0 +1,148 @@
+"""Endpoints that do not play fair, for the safety tests: liars, colleagues, deep answers.
+
+They lie in create answers, list images that are not the run's, make images under the
+run's names while it runs, and answer with what no parser survives.
+
+Each is a `Simulator` whose `handle` does something to create requests (and only to them):
+the neighbour actions stay correct, so discovery and cleanup meet a service that looks
+real. They record what the run asked of them (every request target) for the assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from harness.model import ACTION
+from harness.scenario import Scenario
+from harness.sim import SimResponse, Simulator
+from harness.sim.state import KST, Image, StoredMapping
+from harness.wire import decode
+
+BASE = (StoredMapping(0, None, None, 10 * 2**30, "CB1"),)
+
+
+def _params(target: str, body: bytes) -> dict[str, str]:
+    query = target.partition("?")[2]
+    pairs = decode(query) + decode(body.decode("utf-8", "replace"))
+    return dict(reversed(pairs))  # the first value of a key wins, as the simulator reads
+
+
+class Watched(Simulator):
+    """Notes every request target it is asked (method, path and query) for the assertions."""
+
+    def __init__(self, scenario: Scenario | None = None, **kwargs: object) -> None:
+        super().__init__(scenario, **kwargs)  # type: ignore[arg-type]
+        self.seen: list[str] = []
+        self._seen_lock = threading.Lock()
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        with self._seen_lock:
+            self.seen.append(f"{method} {target} {body.decode('utf-8', 'replace')}")
+        if f"/{ACTION}" in target:
+            return self.create(method, target, headers, body)
+        return super().handle(method, target, headers, body)
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        """A create request; subclasses do their mischief here."""
+        return super().handle(method, target, headers, body)
+
+    def colleague_makes(self, name: str, *, ago: timedelta = timedelta(0)) -> Image:
+        """A colleague creates an image named `name` on the same account (CREAT at once)."""
+        return self.images.create(name, None, BASE, created=datetime.now(KST) - ago,
+                                  status="CREAT")
+
+
+class CopyingColleague(Watched):
+    """A colleague who makes an image under the name of every create the run sends.
+
+    `before`: right before the request is handled (so two images share the name when the
+    request is accepted); otherwise right after a refusal.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, before: bool = False) -> None:
+        super().__init__(scenario)
+        self.before = before
+        self.theirs: list[str] = []
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        name = _params(target, body).get("serverImageName", "")
+        if self.before and name:
+            self.theirs.append(self.colleague_makes(name).number)
+        answer = super().create(method, target, headers, body)
+        if not self.before and name and answer.status >= 400:
+            self.theirs.append(self.colleague_makes(name).number)
+        return answer
+
+
+def _json(answer: SimResponse) -> dict[str, object] | None:
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class Liar(Watched):
+    """Create answers (JSON) that name other images than the one made.
+
+    `mode`: "older" adds an image that existed before the run to the list; "colleague"
+    swaps the new image's number for that of an image a colleague has just made under the
+    same name (the answer looks perfect; the listing tells the truth); "inventory" swaps it
+    for a number that existed before the run.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, mode: str) -> None:
+        super().__init__(scenario)
+        self.mode = mode
+        self.theirs: list[str] = []
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        answer = super().create(method, target, headers, body)
+        data = _json(answer)
+        if answer.status != 200 or data is None:
+            return answer
+        inner = data[f"{ACTION}Response"]
+        assert isinstance(inner, dict)
+        images = inner["serverImageList"]
+        assert isinstance(images, list)
+        older = dict(images[0], serverImageNo=min(self.images.numbers()))
+        if self.mode == "older":
+            images.append(older)
+            inner["totalRows"] = len(images)
+        elif self.mode == "inventory":
+            images[0] = older
+        else:
+            theirs = self.colleague_makes("colleague-image")
+            self.theirs.append(theirs.number)
+            images[0] = dict(images[0], serverImageNo=theirs.number)
+        return SimResponse(200, answer.headers, json.dumps(data).encode())
+
+
+class Deep(Watched):
+    """Answers every create with JSON nested 100,000 levels deep (a parser's recursion limit)."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        del method, target, headers, body
+        depth = 100_000
+        return SimResponse(200, {"Content-Type": "application/json"},
+                           b'{"a":' * depth + b"1" + b"}" * depth)
+
+
+class Unkillable(Watched):
+    """deleteServerImage answers 200 but the image stays, and is not terminating."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        if "/deleteServerImage" in target:
+            self.seen.append(f"{method} {target}")
+            return SimResponse(200, {"Content-Type": "application/json"},
+                               b'{"deleteServerImageResponse": {"returnCode": "0"}}')
+        return super().handle(method, target, headers, body)

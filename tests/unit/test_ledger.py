@@ -1,0 +1,86 @@
+"""The ledger: what a run still owes, replayed from its lines, however the run ended."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.ledger import Ledger, RunRecord
+from harness.ownership import Attempt, Owned
+
+RUN = RunRecord("r1", "http://a", "KR", "t4g0", 1000.0, frozenset({"100"}))
+
+
+def attempt(serial: int, name: str = "", *, unique: bool = True) -> Attempt:
+    return Attempt(serial, name or f"abct4g000{serial}", "KR", 1000.0 + serial, unique)
+
+
+def test_a_run_owes_what_it_made_and_did_not_delete_and_what_it_never_heard_of(
+        tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    ledger.run(RUN)
+    for serial in range(1, 6):
+        ledger.intent(RUN, attempt(serial))
+    ledger.answered(RUN, 1, 400)  # refused: never looked for
+    ledger.created(RUN, Owned("201", "abct4g0002", "KR", "2026-12-02T17:00:00+0900", 1002.0, 2,
+                              unique=True))
+    ledger.created(RUN, Owned("203", "abct4g0003", "KR", "", 1003.0, 3))
+    ledger.deleted(RUN, "203", "terminating")
+    ledger.unidentified(RUN, 4, 200)  # 5: sent, never answered
+    state = ledger.state()
+    (run,) = state.runs
+    assert run.record == RUN
+    assert [image.number for image in run.owned] == ["201"]
+    assert run.owned[0].create_date == "2026-12-02T17:00:00+0900"
+    assert run.owned[0].unique
+    assert [a.serial for a in run.unidentified] == [4]
+    assert [a.serial for a in run.lost] == [5]
+    assert run.lost[0] == attempt(5)
+    ledger.resolved(RUN, 4, "recovered")
+    ledger.resolved(RUN, 5, "none-found")
+    ledger.deleted(RUN, "201")
+    assert not ledger.state().owes
+
+
+def test_a_torn_last_line_is_skipped_a_corrupt_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    ledger = Ledger(path)
+    ledger.run(RUN)
+    ledger.created(RUN, Owned("201", "a", "KR"))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"event": "created", "endp')
+    assert [i.number for i in ledger.state().runs[0].owned] == ["201"]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    ledger.deleted(RUN, "201")
+    with pytest.raises(ConfigError, match=r"line 3 is not a ledger record"):
+        ledger.state()
+
+
+def test_old_lines_and_lines_of_unknown_runs_are_listed_never_acted_on(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    lines = [{"event": "created", "endpoint": "http://a", "serverImageNo": "7", "name": "x"},
+             {"event": "created", "endpoint": "http://a", "serverImageNo": "8", "name": "y"},
+             {"event": "deleted", "endpoint": "http://a", "serverImageNo": "8"},
+             {"event": "intent", "endpoint": "http://a", "name": "z"},
+             {"event": "intent", "endpoint": "http://a", "name": "w"},
+             {"event": "resolved", "endpoint": "http://a", "names": ["w"]},
+             {"event": "created", "run": "nobody", "endpoint": "http://a",
+              "serverImageNo": "9"}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    state = Ledger(path).state()
+    assert state.runs == []
+    assert state.owes
+    text = "\n".join(state.unprovable)
+    assert "serverImageNo 7 ('x')" in text
+    assert "serverImageNo 8" not in text
+    assert "named 'z'" in text
+    assert "named 'w'" not in text
+    assert "1 line(s) name a run whose `run` line is missing" in text
+
+
+def test_no_ledger_owes_nothing(tmp_path: Path) -> None:
+    assert not Ledger(tmp_path / "none.jsonl").state().owes
