@@ -23,7 +23,14 @@ from hypothesis.errors import Flaky
 from harness.account import Account, NamesInUse
 from harness.body import parse_body
 from harness.cassette import Cassette
-from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
+from harness.checks import (
+    AUTH_FAULTS,
+    Answer,
+    CheckResult,
+    check_answer,
+    check_auth_failure,
+    is_transient,
+)
 from harness.covering import COVER_ITEMS, covering_set
 from harness.custody import Custody
 from harness.errors import (
@@ -218,6 +225,11 @@ class ConformanceSession:
             if row.name:
                 self.names.in_use.add(row.name)
         if attempt is None or self.custody is None:
+            return result
+        if answer.status in (503, 504) and is_transient(answer):
+            # the gateway's "Endpoint Error/Timeout": the service's own answer never came
+            # back, so the create may have run; teardown looks for it as for a lost answer
+            self.custody.no_answer(attempt)
             return result
         claim = self.custody.answered(attempt, answer.status, answer.body, rows)
         if not 200 <= answer.status < 300:

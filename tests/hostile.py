@@ -146,3 +146,13 @@ class Unkillable(Watched):
             return SimResponse(200, {"Content-Type": "application/json"},
                                b'{"deleteServerImageResponse": {"returnCode": "0"}}')
         return super().handle(method, target, headers, body)
+
+
+class TimesOutAtTheGateway(Watched):
+    """Makes the image, then the gateway answers 504 Endpoint Timeout in its place."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        super().create(method, target, headers, body)
+        return SimResponse(504, {"Content-Type": "application/json"},
+                           b'{"error":{"errorCode":"510","message":"Endpoint Timeout"}}')

@@ -35,7 +35,14 @@ from harness.sim.server import running
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
 from harness.transport import HttpTarget
-from tests.hostile import CopyingColleague, Deep, Liar, Unkillable, Watched
+from tests.hostile import (
+    CopyingColleague,
+    Deep,
+    Liar,
+    TimesOutAtTheGateway,
+    Unkillable,
+    Watched,
+)
 
 TAG = "t4g0"
 
@@ -316,3 +323,14 @@ def test_the_inventory_is_every_page_or_the_run_does_not_start() -> None:
         target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials, name="live")
         with pytest.raises(TargetError, match=r"page 2 repeated earlier rows: 1000 of the 5000"):
             discover(target)
+
+
+def test_a_gateway_timeout_on_a_create_is_a_lost_answer(stack: ExitStack, tmp_path: Path) -> None:
+    simulator = TimesOutAtTheGateway()
+    run = Run(simulator, stack, tmp_path)
+    run.valid("base-only", examples=3)  # a 504 is the gateway's: never a violation
+    made = simulator.images.ever_created
+    assert made > 0
+    run.teardown()
+    assert run.left == set()
+    assert len(run.log.recovered) == made
