@@ -170,7 +170,7 @@ class ConformanceSession:
             self._lost(attempt)  # that request fails, not the run; teardown looks for it
             return probe, CheckResult(transient=True)
         if answer is None:
-            self._refund(attempt)
+            self._refund()
             return probe, CheckResult(transient=True)
         try:
             result: CheckResult | None = check_answer(probe, verdict, answer,
@@ -206,9 +206,9 @@ class ConformanceSession:
         if attempt is not None and self.custody is not None:
             self.custody.no_answer(attempt)
 
-    def _refund(self, attempt: Attempt | None) -> None:
-        """A create that made no image gives its unit of the budget back."""
-        if attempt is not None and self.budget is not None:
+    def _refund(self) -> None:
+        """A create that made no image gives back the unit `_held` took for it."""
+        if self.budget is not None and self.budget.limit is not None:
             self.budget.refund()
 
     def _close(self, attempt: Attempt | None, probe: Probe, answer: Answer,
@@ -224,16 +224,17 @@ class ConformanceSession:
         for row in rows or ():
             if row.name:
                 self.names.in_use.add(row.name)
+        lost = answer.status in (503, 504) and is_transient(answer)
+        if not lost and not 200 <= answer.status < 300:
+            self._refund()
         if attempt is None or self.custody is None:
             return result
-        if answer.status in (503, 504) and is_transient(answer):
+        if lost:
             # the gateway's "Endpoint Error/Timeout": the service's own answer never came
             # back, so the create may have run; teardown looks for it as for a lost answer
             self.custody.no_answer(attempt)
             return result
         claim = self.custody.answered(attempt, answer.status, answer.body, rows)
-        if not 200 <= answer.status < 300:
-            self._refund(attempt)
         if claim.number is not None:
             self.log.note_created(claim.number)
         if claim.violations:
@@ -395,7 +396,7 @@ class ConformanceSession:
             self._lost(attempt)
             return None
         if answer is None:
-            self._refund(attempt)
+            self._refund()
             return None
         result = self._close(attempt, probe, answer,
                              check_auth_failure(answer, AUTH_FAULTS[signing]))

@@ -50,6 +50,18 @@ def test_budget_is_shared(tmp_path: Path) -> None:
     assert all(unlimited.take() for _ in range(50))
 
 
+def test_a_unit_comes_back_when_no_image_was_made_and_valid_requests_leave_a_reserve(
+        tmp_path: Path) -> None:
+    budget = SharedBudget(tmp_path / "b.json", 5)
+    assert [budget.take(4) for _ in range(5)] == [True] * 4 + [False]  # the reserve: one
+    assert budget.take()  # an invalid request may still use it
+    assert not budget.take()
+    budget.refund()  # its answer made no image
+    assert budget.spent == 4
+    assert budget.take()
+    assert budget.spent == 5
+
+
 class _Clocked(Simulator):
     """Remembers when each create request arrived."""
 
