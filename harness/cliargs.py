@@ -239,7 +239,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true",
                         help="consent to creating images on a non-loopback endpoint")
     parser.add_argument("--ledger", metavar="FILE",
-                        help="where to record created images (default: REPORT_DIR/ledger.jsonl)")
+                        help="where a live run records every create request and every image"
+                        " it proves its own (default: REPORT_DIR/ledger.jsonl)")
 
 
 def _sample_account_text() -> str:

@@ -102,8 +102,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="write summary.json here (ncp-harness run: reports/)")
     group.addoption("--ledger", default=None, metavar="FILE",
-                    help="record every created image here as the run goes (default:"
-                    " REPORT_DIR/ledger.jsonl, or reports/ledger.jsonl for a live target)")
+                    help="a live run records every create request and every image it"
+                    " proves its own here, as it goes (default: REPORT_DIR/ledger.jsonl, else"
+                    " reports/ledger.jsonl)")
     group.addoption("--request-timeout", type=float, default=30.0, metavar="SECONDS",
                     help="give up on one request after this long; it fails, the run goes on")
     group.addoption("--max-creates", type=int, default=None, metavar="N",

@@ -68,13 +68,16 @@ def _consented(config: pytest.Config, endpoint: str) -> bool:
 
 
 def _ledger(config: pytest.Config, target_name: str) -> Ledger | None:
+    """Where a live run writes its custody; the in-process simulator's images end with it."""
+    if target_name != "live":
+        return None
     path = config.getoption("--ledger")
     report_dir = config.getoption("--report-dir")
     if path:
         return Ledger(path)
     if report_dir:
         return Ledger(Path(report_dir) / "ledger.jsonl")
-    return Ledger(Path("reports") / "ledger.jsonl") if target_name == "live" else None
+    return Ledger(Path("reports") / "ledger.jsonl")
 
 
 def profile_of(config: pytest.Config, cassette: Cassette | None) -> str:
