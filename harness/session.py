@@ -10,7 +10,6 @@ line with no secret in it).
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -23,29 +22,16 @@ from hypothesis.errors import Flaky
 from harness.account import Account, NamesInUse
 from harness.body import parse_body
 from harness.cassette import Cassette
-from harness.checks import (
-    AUTH_FAULTS,
-    Answer,
-    CheckResult,
-    check_answer,
-    check_auth_failure,
-    is_transient,
-)
+from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
 from harness.covering import COVER_ITEMS, covering_set
 from harness.custody import Custody
-from harness.errors import (
-    ContractViolation,
-    NotRecorded,
-    TargetTimeout,
-    UnreadableBody,
-    Violation,
-)
+from harness.errors import ContractViolation, NotRecorded, UnreadableBody, Violation
+from harness.gate import CreateGate, reserve_of
 from harness.har import Exchange
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.names import NameBook
 from harness.oracle import Outcome, judge
-from harness.ownership import Attempt, rows_of
 from harness.profiles import PROFILES
 from harness.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
 from harness.reproduce import reproduction
@@ -57,16 +43,7 @@ from harness.strategies.valid import usable_snapshots
 from harness.transport import HttpTarget, Signing
 from harness.wire import encode_params
 
-__all__ = ["ConformanceSession", "reserve_of"]
-
-
-def reserve_of(max_creates: int) -> int:
-    """Creates kept back from valid requests so that invalid ones can still be sent.
-
-    A correct service makes no image for an invalid request; a faulty one that does spends
-    from this reserve, and at the ceiling nothing more is sent.
-    """
-    return max_creates // 5
+__all__ = ["ConformanceSession"]
 
 
 class _Abort(BaseException):
@@ -102,6 +79,7 @@ class ConformanceSession:
     names: NameBook = field(init=False)
     custody: Custody | None = field(init=False, default=None)
     """Every create request and the images it proved its own (None: a replay makes none)."""
+    gate: CreateGate = field(init=False)
     _current: Account | None = None
     _current_base: Account | None = None
     _along: dict[str, Account] | None = None
@@ -117,6 +95,8 @@ class ConformanceSession:
             self.custody = Custody(self.target.endpoint, self.account.image_region,
                                    self.account.inventory, tag=self.name_tag,
                                    ledger=self.ledger)
+        self.gate = CreateGate(self.target, self.account, self.log, self.names, self.budget,
+                               self.custody, self.dry_run, self.deadline)
 
     @property
     def current_account(self) -> Account:
@@ -156,91 +136,16 @@ class ConformanceSession:
         return replace(probe, params=encode_params(request), request=request)
 
     def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
-        """Judge, send and check one probe; record it in the log."""
+        """Judge, send (through the gate) and check one probe; record it in the log."""
         probe = self._unique(probe)
         verdict = judge(probe.params, self.current_account)
-        held = self._held(expects_create=verdict.outcome is not Outcome.REJECT)
-        if held:
-            self._hold(held, probe)
-            return probe, CheckResult(transient=True)
-        attempt = self._begin(probe)
-        try:
-            answer = self._answer(lambda: self.target.send(probe))
-        except TargetTimeout:
-            self._lost(attempt)  # that request fails, not the run; teardown looks for it
-            return probe, CheckResult(transient=True)
-        if answer is None:
-            self._refund()
-            return probe, CheckResult(transient=True)
-        try:
-            result: CheckResult | None = check_answer(probe, verdict, answer,
-                                                      self.current_account)
-        except Exception:
-            self._close(attempt, probe, answer, None)  # the image is still accounted for
-            raise
-        result = self._close(attempt, probe, answer, result)
-        self.log.record(probe, verdict, answer, result)
+        answer, result = self.gate.create(
+            probe, lambda got: check_answer(probe, verdict, got, self.current_account),
+            expects_create=verdict.outcome is not Outcome.REJECT,
+            send=lambda: self.target.send(probe))
+        if answer is not None:
+            self.log.record(probe, verdict, answer, result)
         return probe, result
-
-    def _hold(self, held: str, probe: Probe) -> None:
-        """Count a request not sent; a dry run lists it."""
-        self.log.totals[held] += 1
-        if held == "dry_run":
-            path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
-            self.log.dry_run.append(f"{probe.method} {path}" + (
-                f"  body: {probe.wire}" if probe.method == "POST" else ""))
-
-    def _begin(self, probe: Probe) -> Attempt | None:
-        """Open the custody of a create request about to be sent (its ledger line first)."""
-        if self.custody is None:
-            return None
-        name = next((v for k, v in probe.params if k == "serverImageName"), "")
-        region = self.account.region_of(next((v for k, v in probe.params
-                                               if k == "regionCode"), None))
-        return self.custody.begin(name, region, unique=self.names.unique(name),
-                                  label=probe.label)
-
-    def _lost(self, attempt: Attempt | None) -> None:
-        """A create whose answer never arrived: its budget stays spent, teardown looks."""
-        self.log.totals["timed_out"] += 1
-        if attempt is not None and self.custody is not None:
-            self.custody.no_answer(attempt)
-
-    def _refund(self) -> None:
-        """A create that made no image gives back the unit `_held` took for it."""
-        if self.budget is not None and self.budget.limit is not None:
-            self.budget.refund()
-
-    def _close(self, attempt: Attempt | None, probe: Probe, answer: Answer,
-               result: CheckResult | None) -> CheckResult:
-        """Close the custody of a create with its answer; add what the answer lied about."""
-        result = result if result is not None else CheckResult()
-        name = next((v for k, v in probe.params if k == "serverImageName"), "")
-        if answer.status == 200 and name:
-            self.names.in_use.add(name)  # the name sent is in use, whatever the body echoes
-        body = result.body
-        rows = (rows_of(body.inner.get("serverImageList")) if body is not None
-                and body.kind == "success" and isinstance(body.inner, dict) else None)
-        for row in rows or ():
-            if row.name:
-                self.names.in_use.add(row.name)
-        lost = answer.status in (503, 504) and is_transient(answer)
-        if not lost and not 200 <= answer.status < 300:
-            self._refund()
-        if attempt is None or self.custody is None:
-            return result
-        if lost:
-            # the gateway's "Endpoint Error/Timeout": the service's own answer never came
-            # back, so the create may have run; teardown looks for it as for a lost answer
-            self.custody.no_answer(attempt)
-            return result
-        claim = self.custody.answered(attempt, answer.status, answer.body, rows)
-        if claim.number is not None:
-            self.log.note_created(claim.number)
-        if claim.violations:
-            # first: a create answer that names someone else's image is the gravest news
-            result = replace(result, violations=(*claim.violations, *result.violations))
-        return result
 
     def _answer(self, send: Callable[[], Answer]) -> Answer | None:
         """The target's answer; None when a replayed cassette has none (counted, listed)."""
@@ -250,37 +155,17 @@ class ConformanceSession:
             self.log.not_recorded(str(exc))
             return None
 
-    def _held(self, *, expects_create: bool) -> str | None:
-        """Why a create request is not sent: a dry run, the time budget, the create budget.
-
-        Every create request holds one unit of the budget from before it is sent until its
-        answer shows no image was made: the budget bounds every image that exists because
-        of the run, intended or not. Requests expected to create spend only up to the
-        ceiling less `reserve_of` it, so invalid requests can still be sent.
-        """
-        if self.dry_run:
-            return "dry_run"
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            return "skipped_max_time"
-        if self.budget is not None and self.budget.limit is not None:
-            limit = self.budget.limit
-            if expects_create:
-                limit -= reserve_of(limit)
-            if not self.budget.take(limit):
-                return "skipped_max_creates"
-        return None
-
     def budget_mark(self) -> int:
         """How many create requests the budget has held back so far (see `starved_since`)."""
-        return self.log.totals["skipped_max_creates"]
+        return self.gate.mark()
 
     def starved_since(self, mark: int) -> bool:
         """Whether the create budget held back a request since `mark`: the test is unfinished."""
-        return self.log.totals["skipped_max_creates"] > mark
+        return self.gate.starved_since(mark)
 
     def out_of_time(self) -> bool:
         """Whether --max-time has run out."""
-        return self.deadline is not None and time.monotonic() > self.deadline
+        return self.gate.out_of_time()
 
     def cover(self, test: str) -> Failure | None:
         """Send the covering set first (see harness.covering); note what each request showed."""
@@ -385,21 +270,11 @@ class ConformanceSession:
             self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
                                     f"  ({signing} signature)")
             return None
-        held = self._held(expects_create=False)
-        if held:
-            self._hold(held, probe)
-            return None
-        attempt = self._begin(probe)
-        try:
-            answer = self._answer(lambda: self.target.send(probe, signing=signing))
-        except TargetTimeout:
-            self._lost(attempt)
-            return None
+        answer, result = self.gate.create(
+            probe, lambda got: check_auth_failure(got, AUTH_FAULTS[signing]),
+            expects_create=False, send=lambda: self.target.send(probe, signing=signing))
         if answer is None:
-            self._refund()
             return None
-        result = self._close(attempt, probe, answer,
-                             check_auth_failure(answer, AUTH_FAULTS[signing]))
         self.log.record(probe, None, answer, result)
         if result.ok:
             return None
