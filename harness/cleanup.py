@@ -136,7 +136,8 @@ class _Settling:
             return
         for row in found:
             self.report.possibly[row.number] = (
-                f"named {attempt.name!r}, created {row.create_date}, after {where};"
+                f"serverImageNo {row.number}, named {attempt.name!r}, created"
+                f" {row.create_date}, after {where};"
                 + (" another image has the same name" if attempt.unique else
                    " the name is too short to carry the run's tag") + ": check by hand")
         if not found and accepted:

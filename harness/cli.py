@@ -169,8 +169,8 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
         print(f"left behind: serverImageNo {number}: {why}")
     for number, why in sorted(report.refused.items()):
         print(f"refused: serverImageNo {number}: {why}; not deleted")
-    for number, why in sorted(report.possibly.items()):
-        print(f"possibly created, check by hand: serverImageNo {number}: {why}")
+    for _, why in sorted(report.possibly.items()):
+        print(f"possibly created, check by hand: {why}")
     for line in report.unknown:
         print(f"accepted create whose image is unknown: {line}")
     for line in unprovable:

@@ -206,8 +206,8 @@ def _accounting(summary: dict[str, Any]) -> str:
               for n, why in sorted(resources["left_behind"].items())]
     items += [f"<li><b>accepted create, image unknown</b>: {_e(line)}</li>"
               for line in resources.get("unknown_creates", [])]
-    items += [f"<li><b>possibly created, check by hand</b>: serverImageNo {_e(n)}: {_e(why)}"
-              "</li>" for n, why in sorted(resources.get("possibly_created", {}).items())]
+    items += [f"<li><b>possibly created, check by hand</b>: {_e(why)}</li>"
+              for _, why in sorted(resources.get("possibly_created", {}).items())]
     items += [f"<li><b>not deleted, not the run's</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
               for n, why in sorted(resources.get("not_deleted", {}).items())]
     items += [f"<li><b>skipped, budget spent</b>: {_e(test)}</li>"

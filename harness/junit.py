@@ -75,8 +75,8 @@ def _resource_details(resources: dict[str, Any]) -> str:
     lines = [f"left behind: serverImageNo {n}: {why}"
              for n, why in sorted(resources["left_behind"].items())]
     lines += [f"unknown: {line}" for line in resources.get("unknown_creates", [])]
-    lines += [f"possibly created: serverImageNo {n}: {why}"
-              for n, why in sorted(resources.get("possibly_created", {}).items())]
+    lines += [f"possibly created: {why}"
+              for _, why in sorted(resources.get("possibly_created", {}).items())]
     lines += [f"not deleted: serverImageNo {n}: {why}"
               for n, why in sorted(resources.get("not_deleted", {}).items())]
     return "\n".join(lines)

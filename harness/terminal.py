@@ -63,8 +63,8 @@ def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None
         write(f"{len(unknown)} accepted create(s) whose images are unknown:", red=True)
         for line in unknown:
             write(f"  {line}", red=True)
-    for number, why in sorted(resources.get("possibly_created", {}).items()):
-        write(f"POSSIBLY CREATED, check by hand: serverImageNo {number}: {why}", red=True)
+    for _, why in sorted(resources.get("possibly_created", {}).items()):
+        write(f"POSSIBLY CREATED, check by hand: {why}", red=True)
     for number, why in sorted(resources.get("not_deleted", {}).items()):
         write(f"NOT DELETED (not proven the run's): serverImageNo {number}: {why}", red=True)
 
