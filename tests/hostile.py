@@ -94,7 +94,7 @@ class Liar(Watched):
     `mode`: "older" adds an image that existed before the run to the list; "colleague"
     swaps the new image's number for that of an image a colleague has just made under the
     same name (the answer looks perfect; the listing tells the truth); "inventory" swaps it
-    for a number that existed before the run.
+    for a number that existed before the run; "no-number" leaves serverImageNo out.
     """
 
     def __init__(self, scenario: Scenario | None = None, *, mode: str) -> None:
@@ -118,6 +118,8 @@ class Liar(Watched):
             inner["totalRows"] = len(images)
         elif self.mode == "inventory":
             images[0] = older
+        elif self.mode == "no-number":
+            images[0] = {k: v for k, v in images[0].items() if k != "serverImageNo"}
         else:
             theirs = self.colleague_makes("colleague-image")
             self.theirs.append(theirs.number)

@@ -157,9 +157,10 @@ def test_a_lie_naming_a_colleagues_fresh_image_is_refused_and_ours_found_by_name
     assert run.log.verdict == "failed"
 
 
-def test_a_create_answer_naming_an_inventory_image_recovers_ours_by_name(
-        stack: ExitStack, tmp_path: Path) -> None:
-    simulator = Liar(mode="inventory")
+@pytest.mark.parametrize("mode", ["inventory", "no-number"])
+def test_a_create_answer_without_our_number_recovers_ours_by_name(
+        stack: ExitStack, tmp_path: Path, mode: str) -> None:
+    simulator = Liar(mode=mode)
     run = Run(simulator, stack, tmp_path)
     run.session.exercise(valid_probes(run.session.account, "format-given"), "t",
                          max_examples=4)
