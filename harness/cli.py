@@ -33,7 +33,7 @@ from harness.oracle import Outcome, judge
 from harness.requestcheck import RequestReport, assumed_account, check_request
 from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
-from harness.signing import Credentials
+from harness.signing import Credentials, KeyRing
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, KINDS
 from harness.sim.server import SimulatorServer
@@ -215,11 +215,11 @@ def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
         raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all {len(skipped)} of"
                           " its entries go to other URLs; capture the client's call to the"
                           " action")
-    keys: dict[str, str] = {}
+    keys = KeyRing()
     scenario = _scenario(scenario_file) if scenario_file else None
     for creds in (scenario.credentials if scenario else None, Credentials.from_env()):
         if creds is not None:
-            keys[creds.access_key] = creds.secret_key
+            keys.add(creds)
     account = scenario.account if scenario else assumed_account
     reports = [check_request(r, account, secret_for=keys) for r in found]
     bad = sum(not r.ok for r in reports)

@@ -26,7 +26,7 @@ from harness.har import Exchange, dump_entry, dump_har
 from harness.redaction import Redactor
 from harness.requestcheck import ClientRequest, RequestReport, check_request
 from harness.scenario import Scenario, default_scenario
-from harness.signing import Credentials
+from harness.signing import Credentials, KeyRing
 from harness.sim.core import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.sim.render import SimResponse
@@ -124,7 +124,9 @@ class ClientConformance:
     def reports(self) -> list[RequestReport]:
         """The check of every request to the action, against the scenario's account."""
         creds = self.scenario.credentials
-        keys = {creds.access_key: creds.secret_key} if creds else {}
+        keys = KeyRing()
+        if creds is not None:
+            keys.add(creds)
         return [check_request(r, self.scenario.account, secret_for=keys)
                 for r in self.requests]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.rules import REQUEST_RULES, RULES, rule_sort_key
+from harness.scrub import SECRETS
 from harness.summary import Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
@@ -266,5 +267,5 @@ def write_html(summary: dict[str, Any], path: Path,
                comparison: Comparison | None = None) -> Path:
     """Write report.html."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(summary, comparison), encoding="utf-8")
+    path.write_text(SECRETS.text(render_html(summary, comparison)), encoding="utf-8")
     return path

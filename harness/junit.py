@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.rules import rule_sort_key
+from harness.scrub import SECRETS
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -96,5 +97,5 @@ def _details(summary: dict[str, Any], rule: str, check: str) -> str:
 def write_junit(summary: dict[str, Any], path: Path) -> Path:
     """Write junit.xml for the summary."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(summary), encoding="utf-8")
+    path.write_text(SECRETS.text(junit_xml(summary)), encoding="utf-8")
     return path

@@ -33,6 +33,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.ownership import Attempt, Owned
+from harness.scrub import SECRETS
 
 __all__ = ["Ledger", "LedgerState", "RunRecord", "RunState"]
 
@@ -87,12 +88,13 @@ class Ledger:
         self._lock = threading.Lock()
 
     def _append(self, record: dict[str, object]) -> None:
-        line = (json.dumps({**record, "at": time.time()}, ensure_ascii=False) + "\n").encode()
+        line = SECRETS.text(json.dumps({**record, "at": time.time()}, ensure_ascii=False))
+        data = (line + "\n").encode()
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line)
+                os.write(fd, data)
             finally:
                 os.close(fd)
 

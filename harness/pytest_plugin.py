@@ -40,7 +40,9 @@ from harness.runsetup import (
     recorder_for,
     start_target,
 )
+from harness.scrub import SECRETS
 from harness.session import ConformanceSession
+from harness.signing import Credentials
 from harness.sim.faults import FAULT_NAMES
 from harness.terminal import write_summary
 
@@ -128,8 +130,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     " NCLOUD_HARNESS_YES=1)")
 
 
+def _know_the_keys() -> None:
+    """Mask the key pair of the environment in everything this process writes, from the start."""
+    try:
+        credentials = Credentials.from_env()
+    except HarnessError:
+        return  # the target says so, by name, when it starts
+    if credentials is not None:
+        SECRETS.key(credentials.access_key)
+        SECRETS.key(credentials.secret_key)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Pytest's own junit file, scrubbed: its failures quote what services sent."""
+    path = getattr(config.option, "xmlpath", None)
+    if not path or not Path(path).is_file():
+        return
+    text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+    clean = SECRETS.text(text)
+    if clean != text:
+        Path(path).write_text(clean, encoding="utf-8", errors="surrogateescape")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Markers per rule, Hypothesis profiles, and the run's state."""
+    _know_the_keys()
     for rule in RULES:
         config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
     register_profiles()

@@ -17,14 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import unquote_plus
 
 from harness.har import Exchange
+from harness.scrub import MASK, SECRETS, Scrubber
 from harness.signing import Credentials
 
 __all__ = ["MASK", "SECRET_HEADERS", "Redactor"]
 
-MASK = "REDACTED"
 SECRET_HEADERS = frozenset({
     "x-ncp-iam-access-key", "x-ncp-apigw-signature-v1", "x-ncp-apigw-signature-v2",
     "x-ncp-apigw-timestamp", "x-ncp-apigw-api-key", "authorization", "proxy-authorization",
@@ -42,7 +42,14 @@ class Redactor:
     credentials: Credentials | None = None
     params: frozenset[str] = frozenset()
     headers: frozenset[str] = frozenset()
-    _values: set[str] = field(default_factory=set)
+    _keys: Scrubber = field(default_factory=Scrubber)
+    _values: Scrubber = field(default_factory=Scrubber)
+    """The secret header values of the entries not yet written (forgotten after each)."""
+
+    def __post_init__(self) -> None:
+        if self.credentials is not None:
+            self._keys.key(self.credentials.access_key)
+            self._keys.key(self.credentials.secret_key)
 
     @classmethod
     def of(cls, credentials: Credentials | None, params: Iterable[str] = (),
@@ -64,7 +71,7 @@ class Redactor:
         for name, value in items:
             if self.secret_header(name):
                 if value and name.lower() != "x-ncp-apigw-timestamp":
-                    self._values.add(value)
+                    self._values.key(value)
                 out.append((name, MASK))
             else:
                 out.append((name, value))
@@ -93,18 +100,13 @@ class Redactor:
             response_headers=self._mask_headers(ex.response_headers))
 
     def scrub(self, text: str) -> str:
-        """Serialized text with every known secret value masked (layer 3)."""
-        values = set(self._values)
-        if self.credentials is not None:
-            values |= {self.credentials.access_key, self.credentials.secret_key}
-        for value in sorted(values, key=len, reverse=True):
-            if len(value) < 4:
-                continue  # too short to be a secret; masking it would mangle the file
-            for form in {value, quote(value, safe=""), quote_plus(value, safe=""),
-                         value.replace("/", "\\/")}:
-                text = text.replace(form, MASK)
-        return text
+        """Serialized text with every known secret value masked (layer 3).
+
+        The key pair, the secret header values of the entries being written, and whatever
+        this process has signed with or sent (`harness.scrub.SECRETS`).
+        """
+        return self._values.text(self._keys.text(SECRETS.text(text)))
 
     def forget_signatures(self) -> None:
         """Drop the signatures collected so far (after the entries holding them are written)."""
-        self._values.clear()
+        self._values.forget()

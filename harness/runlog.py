@@ -22,6 +22,7 @@ from harness.checks import Answer, CheckResult, checks_run
 from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
 from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
+from harness.scrub import SECRETS
 from harness.strategies.probe import Probe
 from harness.wire import small_int
 
@@ -364,6 +365,6 @@ class RunLog:
         """Write summary.json (summary-<worker>.json under xdist) into `directory`."""
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / (f"summary-{worker}.json" if worker else "summary.json")
-        path.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False),
+        path.write_text(SECRETS.text(json.dumps(self.summary(), indent=2, ensure_ascii=False)),
                         encoding="utf-8")
         return path

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "AuthResult",
     "Credentials",
+    "KeyRing",
     "sign",
     "signature",
     "signed_uri",
@@ -52,25 +53,74 @@ _ENV_ACCESS = ("NCLOUD_ACCESS_KEY", "NCLOUD_ACCESS_KEY_ID")
 _ENV_SECRET = ("NCLOUD_SECRET_KEY", "NCLOUD_SECRET_ACCESS_KEY")
 
 
+def _not_printable_ascii(value: str) -> int | None:
+    """The 1-based position of the first character that is not printable ASCII, or None."""
+    return next((i + 1 for i, ch in enumerate(value) if not " " <= ch <= "~"), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """An access key and its secret; neither shows in repr, str or any message."""
+    """An access key and its secret; neither shows in repr, str, a traceback or any message.
+
+    Both must be printable ASCII, checked on creation: a key that is not would fail later,
+    deep in signing, where a traceback could print it. No function takes a key by itself
+    as an argument (tracebacks print arguments): they take the whole pair.
+    """
 
     access_key: str = field(repr=False)
     secret_key: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for what, at in (("the access key", _not_printable_ascii(self.access_key)),
+                         ("the secret key", _not_printable_ascii(self.secret_key))):
+            if at is not None:
+                raise ConfigError(f"{what} holds a character that is not printable ASCII"
+                                  f" (character {at}); keys are printable ASCII: copy the key"
+                                  " again, without quotes or line breaks")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials | None:
         """Keys from NCLOUD_ACCESS_KEY/NCLOUD_SECRET_KEY (or the SDKs' other names), or None."""
         env = os.environ if environ is None else environ
-        access = next((env[n] for n in _ENV_ACCESS if env.get(n)), None)
-        secret = next((env[n] for n in _ENV_SECRET if env.get(n)), None)
+        access = next((n for n in _ENV_ACCESS if env.get(n)), None)
+        secret = next((n for n in _ENV_SECRET if env.get(n)), None)
         if access is None and secret is None:
             return None
         if access is None or secret is None:
             missing = _ENV_ACCESS[0] if access is None else _ENV_SECRET[0]
             raise ConfigError(f"{missing} is not set while its partner is; set both or neither")
-        return cls(access, secret)
+        try:
+            return cls(env[access], env[secret])
+        except ConfigError as exc:  # name the variable, never its value
+            raise ConfigError(str(exc).replace("the access key", access)
+                              .replace("the secret key", secret)) from None
+
+    def digest(self, message: bytes) -> bytes:
+        """HMAC-SHA256 of `message` with the secret key (the key never leaves this object)."""
+        return hmac.new(self.secret_key.encode("ascii"), message, hashlib.sha256).digest()
+
+
+class KeyRing(Mapping[str, str]):
+    """Access key -> secret key, for verifying signatures; its repr shows neither."""
+
+    def __init__(self, pairs: Mapping[str, str] | None = None) -> None:
+        self._pairs = dict(pairs or {})
+
+    def add(self, credentials: Credentials) -> None:
+        """Accept this key pair's signatures too."""
+        self._pairs[credentials.access_key] = credentials.secret_key
+
+    def __getitem__(self, access_key: str) -> str:
+        return self._pairs[access_key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __repr__(self) -> str:
+        return f"KeyRing({len(self._pairs)} key pair(s))"
 
 
 def signed_uri(url_or_path: str) -> str:
@@ -85,11 +135,10 @@ def string_to_sign(method: str, uri: str, timestamp: str, access_key: str) -> st
     return f"{method.upper()} {uri}\n{timestamp}\n{access_key}"
 
 
-def signature(secret_key: str, method: str, uri: str, timestamp: str, access_key: str) -> str:
+def signature(credentials: Credentials, method: str, uri: str, timestamp: str) -> str:
     """Base64 of HMAC-SHA256 over the string to sign."""
-    message = string_to_sign(method, uri, timestamp, access_key).encode("utf-8")
-    digest = hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    message = string_to_sign(method, uri, timestamp, credentials.access_key)
+    return base64.b64encode(credentials.digest(message.encode("utf-8"))).decode("ascii")
 
 
 def sign(
@@ -105,8 +154,7 @@ def sign(
         raise ConfigError(f"header={header!r} is not a signature header; expected one of"
                           f" {', '.join(SIGNATURE_HEADERS)}")
     stamp = str(int(time.time() * 1000) if timestamp_ms is None else timestamp_ms)
-    sig = signature(credentials.secret_key, method, signed_uri(url_or_path), stamp,
-                    credentials.access_key)
+    sig = signature(credentials, method, signed_uri(url_or_path), stamp)
     return {TIMESTAMP_HEADER: stamp, ACCESS_KEY_HEADER: credentials.access_key, header: sig}
 
 
@@ -118,6 +166,19 @@ class AuthResult:
     reason: str = ""
     problem: str = ""
     """`missing`, `timestamp`, `stale`, `unknown_key` or `mismatch`; empty when ok."""
+
+
+def _pair(secret_for: Callable[[str], str | None] | Mapping[str, str],
+          access: str) -> Credentials | None:
+    """The key pair of `access`, or None when it is unknown (or no client could sign with it)."""
+    lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
+    secret = lookup(access)
+    if secret is None:
+        return None
+    try:
+        return Credentials(access, secret)
+    except ConfigError:
+        return None
 
 
 def verify(
@@ -148,11 +209,10 @@ def verify(
         return AuthResult(ok=False, reason=f"{TIMESTAMP_HEADER} is more than"
                           f" {max_skew_ms // 60000} minutes away from the gateway's clock",
                           problem="stale")
-    lookup = secret_for.get if isinstance(secret_for, Mapping) else secret_for
-    secret = lookup(access)
-    if secret is None:
+    pair = _pair(secret_for, access)
+    if pair is None:
         return AuthResult(ok=False, reason="unknown access key", problem="unknown_key")
-    expected = signature(secret, method, signed_uri(url_or_path), stamp, access)
+    expected = signature(pair, method, signed_uri(url_or_path), stamp)
     if not hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace")):
         return AuthResult(ok=False, reason="signature does not match the request as sent",
                           problem="mismatch")

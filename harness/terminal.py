@@ -8,13 +8,18 @@ from typing import Any
 
 from harness.rules import rule_sort_key
 from harness.runlog import RunLog
+from harness.scrub import SECRETS
 from harness.summary import verdict_line
 
 __all__ = ["write_summary"]
 
 
-def write_summary(write: Callable[..., None], log: RunLog, report_dir: Path | None) -> None:
-    """Write the run's summary, line by line (`write` takes pytest's markup keywords)."""
+def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None) -> None:
+    """Write the run's summary, line by line (`out` takes pytest's markup keywords)."""
+
+    def write(line: str, **markup: bool) -> None:
+        out(SECRETS.text(line), **markup)
+
     summary = log.summary()
     run = summary["run"]
     write(f"target {run['target']} ({run['endpoint']}), profile {run['profile']},"

@@ -28,6 +28,7 @@ from harness.errors import ConfigError, TargetError, TargetTimeout
 from harness.har import Exchange
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
+from harness.scrub import SECRETS
 from harness.sharing import RateLimit
 from harness.signing import SIGNATURE_V2, Credentials, sign
 from harness.sim.core import Simulator
@@ -100,6 +101,9 @@ class HttpTarget:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self.session = requests.Session()
+        if self.credentials is not None:  # whatever a service echoes, it is masked
+            SECRETS.key(self.credentials.access_key)
+            SECRETS.key(self.credentials.secret_key)
         host = urlsplit(self.base_url).hostname or ""
         if host.endswith(".invalid") or host in ("localhost", "127.0.0.1", "::1"):
             self.session.trust_env = False  # no proxy lookups for local targets
@@ -204,8 +208,12 @@ class HttpTarget:
         except requests.RequestException as exc:
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
                               " target running and NCLOUD_API_GW right?") from None
-        answer = Answer(response.status_code, dict(response.headers), response.content)
-        self._record(prepared, body, signing, started, answer=answer, reason=response.reason)
+        # Scrubbed on arrival: no check, report, recording or message sees an echoed secret.
+        answer = Answer(response.status_code,
+                        {k: SECRETS.text(v) for k, v in response.headers.items()},
+                        SECRETS.data(response.content))
+        self._record(prepared, body, signing, started, answer=answer,
+                     reason=SECRETS.text(response.reason or ""))
         return answer
 
     def _record(self, prepared: requests.PreparedRequest, body: bytes, signing: Signing,
@@ -229,12 +237,14 @@ class HttpTarget:
         if signing == "none" or self.credentials is None:
             return {}
         if signing == "stale":
-            return sign(method, target, self.credentials, header=self.signature_header,
-                        timestamp_ms=int(time.time() * 1000) - 6 * 60 * 1000)
-        headers = sign(method, target, self.credentials, header=self.signature_header)
+            headers = sign(method, target, self.credentials, header=self.signature_header,
+                           timestamp_ms=int(time.time() * 1000) - 6 * 60 * 1000)
+        else:
+            headers = sign(method, target, self.credentials, header=self.signature_header)
         if signing == "wrong":
             sig = headers[self.signature_header]
             headers[self.signature_header] = ("A" if sig[0] != "A" else "B") + sig[1:]
+        SECRETS.signature(headers[self.signature_header])  # before it leaves
         return headers
 
     def close(self) -> None:

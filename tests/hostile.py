@@ -14,6 +14,7 @@ import json
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from harness.model import ACTION
 from harness.scenario import Scenario
@@ -158,3 +159,62 @@ class TimesOutAtTheGateway(Watched):
         super().create(method, target, headers, body)
         return SimResponse(504, {"Content-Type": "application/json"},
                            b'{"error":{"errorCode":"510","message":"Endpoint Timeout"}}')
+
+
+class Echo(Watched):
+    """A gateway that writes back what it was sent: keys and signatures, in every form.
+
+    It knows the secret key too (it is the simulator's), so it echoes that as well. Create
+    answers carry the secrets in returnMessage and the image name, plain, percent-encoded
+    and JSON-escaped; every fifth create gets a body that is not UTF-8 with the secrets in
+    it; every seventh an unreadable HTML page quoting the headers; 401s quote them in their
+    message; list answers carry them in a header.
+    """
+
+    def __init__(self, scenario: Scenario | None = None) -> None:
+        super().__init__(scenario)
+        self.heard: set[str] = set()
+        self._creates = 0
+
+    def _secrets(self, headers: Mapping[str, str]) -> list[str]:
+        sent = [v for k, v in headers.items() if k.lower().startswith("x-ncp-")
+                and not k.lower().endswith("timestamp")]
+        creds = self.scenario.credentials
+        with self._seen_lock:
+            self.heard.update(sent)
+        return [*sent, *((creds.secret_key,) if creds else ())]
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        answer = super().handle(method, target, headers, body)
+        echoed = " ".join(self._secrets(headers))
+        if answer.status == 401:
+            data = {"error": {"errorCode": "200", "message": f"Authentication Failed: {echoed}",
+                              "details": quote(echoed, safe="")}}
+            return SimResponse(401, answer.headers, json.dumps(data).encode())
+        return SimResponse(answer.status, {**answer.headers, "X-Echo": quote(echoed)},
+                           answer.body)
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        answer = super().create(method, target, headers, body)
+        secrets = self._secrets(headers)
+        echoed = " ".join(secrets)
+        self._creates += 1
+        if self._creates % 5 == 0:
+            return SimResponse(200, {"Content-Type": "application/json"},
+                               b"\xff\xfe{" + echoed.encode() + b"}")
+        if self._creates % 7 == 0:
+            return SimResponse(200, {"Content-Type": "text/html"},
+                               f"<html><pre>{echoed}</pre>".encode())
+        data = _json(answer)
+        if data is None:
+            return answer
+        inner = data.get(f"{ACTION}Response") or data.get("responseError")
+        if isinstance(inner, dict):
+            inner["returnMessage"] = f"{echoed} {quote(echoed, safe='')}"
+            for image in inner.get("serverImageList") or []:
+                image["serverImageName"] = secrets[0]
+                image["serverImageDescription"] = json.dumps(secrets)
+        return SimResponse(answer.status, answer.headers,
+                           json.dumps(data).replace("/", "\\/").encode())

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
-from harness.signing import Credentials, verify
+from harness.signing import Credentials, KeyRing, verify
 from harness.sim.actions import ACTIONS, Context
 from harness.sim.faults import Fault, fault_named, with_fault
 from harness.sim.render import Format, SimResponse, gateway_error, server_error
@@ -49,11 +49,11 @@ class Simulator:
                                  gone_after_looks=self.scenario.image_gone_after_looks,
                                  existing=tuple(sorted(self.scenario.account.image_names)))
         self._clock = clock
-        keys: dict[str, str] = {}
+        keys = KeyRing()
         for creds in (self.scenario.credentials,
                       Credentials.from_env(os.environ if environ is None else environ)):
             if creds is not None:
-                keys[creds.access_key] = creds.secret_key
+                keys.add(creds)
         self._keys = keys
         self._count = 0
         self._count_lock = threading.Lock()

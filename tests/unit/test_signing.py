@@ -46,7 +46,7 @@ VECTORS = [
 
 @pytest.mark.parametrize(("method", "uri", "expected"), VECTORS)
 def test_golden_vectors(method: str, uri: str, expected: str) -> None:
-    assert signature(SECRET, method, uri, str(STAMP), ACCESS) == expected
+    assert signature(Credentials(ACCESS, SECRET), method, uri, str(STAMP)) == expected
 
 
 @pytest.mark.parametrize(("method", "uri", "expected"), VECTORS)

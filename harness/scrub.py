@@ -1,0 +1,84 @@
+r"""Every secret this process has used, masked out of whatever text or bytes it keeps or shows.
+
+The transport registers the key pair it signs with, and every signature it sends (spoiled
+ones included), before the request leaves; every answer is scrubbed as it arrives, before
+a check, a report, a recording, the ledger or a message sees it. Reports, junit files, the
+ledger and the terminal scrub again as they write. A key is masked plain, percent-encoded
+(either case), form-encoded and JSON-escaped (`\/`). A signature is found by its shape
+(43 base-64 characters and `=`, in those encodings too) and looked up among those sent, so
+scrubbing costs the same after the hundred-thousandth request as after the first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import quote, quote_plus, unquote
+
+__all__ = ["MASK", "SECRETS", "Scrubber"]
+
+MASK = "REDACTED"
+_SIGNATURE = re.compile(r"(?:[A-Za-z0-9+/ ]|%2[BbFf]|\\/){43}(?:=|%3[Dd])")
+_MIN_KEY = 4
+"""Shorter values are not masked: too short to be a key, masking them mangles text."""
+
+
+def _forms(value: str) -> set[str]:
+    quoted = quote(value, safe="")
+    return {value, quoted, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted),
+            quote_plus(value, safe=""), value.replace("/", "\\/")}
+
+
+class Scrubber:
+    """The secret values one process knows, and the masking of any text against them."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, None] = {}
+        self._forms: list[str] = []
+        self._signatures: set[str] = set()
+        self._lock = threading.Lock()
+
+    def key(self, value: str) -> None:
+        """Know an access key or a secret key (masked wherever it appears)."""
+        if len(value) < _MIN_KEY or value in self._keys:
+            return
+        with self._lock:
+            self._keys[value] = None
+            self._forms = sorted({f for k in self._keys for f in _forms(k)}, key=len,
+                                 reverse=True)
+
+    def signature(self, value: str) -> None:
+        """Know a signature the run sent (wherever a service echoes it, it is masked)."""
+        with self._lock:
+            self._signatures.add(value)
+
+    def text(self, text: str) -> str:
+        """`text` with every known key and signature masked."""
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        if self._signatures and ("=" in text or "%3" in text):
+            text = _SIGNATURE.sub(self._signature_or_not, text)
+        return text
+
+    def data(self, data: bytes) -> bytes:
+        """Bytes (a body, maybe not UTF-8) with every known key and signature masked."""
+        text = data.decode("latin-1")
+        scrubbed = self.text(text)
+        return data if scrubbed == text else scrubbed.encode("latin-1", "replace")
+
+    def _signature_or_not(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        plain = unquote(found.replace("\\/", "/")).replace(" ", "+")
+        return MASK if plain in self._signatures else found
+
+    def forget(self) -> None:
+        """Forget everything (tests only: one process runs many of them)."""
+        with self._lock:
+            self._keys.clear()
+            self._forms = []
+            self._signatures.clear()
+
+
+SECRETS = Scrubber()
+"""The process's scrubber: the transport fills it, every output uses it."""

@@ -1,0 +1,83 @@
+"""No key or signature reaches any output, whatever the endpoint sends back (issue 15, item 2).
+
+A gateway that echoes every key and signature it receives (tests/hostile.py `Echo`: in
+messages, image names, headers, 401 bodies, bodies that are not UTF-8 and pages that are
+not JSON) is recorded and reported by a live run; every byte the run wrote (cassette,
+summary, report, both junit files, ledger) and printed is searched for each secret in
+every form it was echoed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from harness.scenario import default_scenario
+from harness.signing import Credentials
+from harness.sim.server import running
+from tests.hostile import Echo
+
+SENTINEL = Credentials("SENTINEL-ACCESS-4e1f0a", "SENTINEL-SECRET-77c2d9")
+
+
+def _env(url: str, access: str = SENTINEL.access_key,
+         secret: str = SENTINEL.secret_key) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("NCLOUD_", "HYPOTHESIS", "PYTEST_"))}
+    return {**base, "NCLOUD_API_GW": url, "NCLOUD_ACCESS_KEY": access,
+            "NCLOUD_SECRET_KEY": secret}
+
+
+def _forms(secret: str) -> set[bytes]:
+    return {secret.encode(), quote(secret, safe="").encode(), secret.replace("/", "\\/").encode(),
+            base64.b64encode(secret.encode())}
+
+
+@pytest.mark.slow
+def test_an_echoing_endpoint_gets_no_secret_into_any_output(tmp_path: Path) -> None:
+    echo = Echo(replace(default_scenario(), credentials=SENTINEL))
+    with running(echo) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "record", "--target", "live", "--quiet",
+             "--out", str(tmp_path / "cassette"), "--report-dir", str(tmp_path / "reports"),
+             "--seed", "3", "--max-examples", "3", "-k",
+             "auth or neighbour or covering or (valid and (base or format))"],
+            env=_env(server.url), capture_output=True, text=True, timeout=300, check=False)
+    signatures = {v for v in echo.heard if v.endswith("=")}
+    assert len(signatures) > 20
+    written = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    names = {p.name for p in written}
+    assert {"summary.json", "report.html", "junit.xml", "junit-tests.xml",
+            "ledger.jsonl", "session.har"} <= names
+    assert any(b"\\ufffd" in data or b'"encoding": "base64"' in data
+               for data in written.values())  # the non-UTF-8 bodies were kept, redacted
+    everything = b"".join(written.values()) + (result.stdout + result.stderr).encode()
+    assert b"REDACTED" in everything
+    for secret in {SENTINEL.access_key, SENTINEL.secret_key, *signatures}:
+        for form in _forms(secret):
+            assert form not in everything, (secret[:8], form[:12])
+
+
+def test_a_key_that_is_not_printable_ascii_is_refused_by_name_never_shown(
+        tmp_path: Path) -> None:
+    bad = "SENTINEL-SECRET-\udcff-7f"  # a non-UTF-8 byte, as Python reads it from the env
+    env = {k: v for k, v in _env("http://127.0.0.1:9").items() if k != "NCLOUD_SECRET_KEY"}
+    environb = {k.encode(): v.encode() for k, v in env.items()}
+    environb[b"NCLOUD_SECRET_KEY"] = bad.encode("utf-8", "surrogateescape")
+    result = subprocess.run([sys.executable, "-m", "harness", "run", "--target", "live",
+                             "--report-dir", str(tmp_path)], env=environb,  # type: ignore[arg-type]
+                            capture_output=True, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output.decode("utf-8", "replace")
+    assert b"NCLOUD_SECRET_KEY holds a character that is not printable ASCII (character 17)" \
+        in output
+    assert b"SENTINEL-SECRET" not in output
+    assert not list(tmp_path.glob("junit*.xml")) or all(
+        b"SENTINEL-SECRET" not in p.read_bytes() for p in tmp_path.glob("*"))
