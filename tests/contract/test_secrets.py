@@ -72,7 +72,7 @@ def test_a_key_that_is_not_printable_ascii_is_refused_by_name_never_shown(
     environb = {k.encode(): v.encode() for k, v in env.items()}
     environb[b"NCLOUD_SECRET_KEY"] = bad.encode("utf-8", "surrogateescape")
     result = subprocess.run([sys.executable, "-m", "harness", "run", "--target", "live",
-                             "--report-dir", str(tmp_path)], env=environb,  # type: ignore[arg-type]
+                             "--report-dir", str(tmp_path)], env=environb,
                             capture_output=True, timeout=120, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 2, output.decode("utf-8", "replace")
