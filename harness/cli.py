@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 
@@ -30,9 +30,11 @@ from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
 from harness.ledger import Ledger
 from harness.oracle import Outcome, judge
+from harness.plain import block, one_line
 from harness.requestcheck import RequestReport, assumed_account, check_request
 from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
+from harness.scrub import SECRETS
 from harness.signing import Credentials, KeyRing
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, KINDS
@@ -51,6 +53,13 @@ EXIT_CONTRACT = 1
 EXIT_USAGE = 2
 
 
+def _say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool = False) -> None:
+    """Print for a person: service and file text as plain lines, no escapes, no secret."""
+    text = sep.join(str(part) for part in parts)
+    print("\n".join(SECRETS.text(one_line(line)) for line in text.split("\n")),
+          file=file, flush=flush)
+
+
 def _scenario(path: str | None) -> Scenario:
     return load_scenario(path) if path else default_scenario()
 
@@ -66,11 +75,11 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
                            for c in verdict.open_cases],
         }, indent=2, ensure_ascii=False))
     else:
-        print(verdict.outcome.value)
+        _say(verdict.outcome.value)
         for b in verdict.breaches:
-            print(f"  {b.rule:9} {b.path}: {b.message}")
+            _say(f"  {b.rule:9} {b.path}: {b.message}")
         for c in verdict.open_cases:
-            print(f"  {c.case:9} {c.path}: {c.message}")
+            _say(f"  {c.case:9} {c.path}: {c.message}")
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
@@ -110,20 +119,20 @@ def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
 
 def _print_report(current: dict[str, Any], comparison: Comparison | None, page: Path) -> None:
     run = current["run"]
-    print(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
+    _say(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
           f" {current['verdict'].upper()}, {len(current['violations'])} violation(s),"
           f" {len(current['findings'])} finding(s)")
     if comparison is not None:
-        print(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
+        _say(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
               f" {len(comparison.fixed)}, persisting {len(comparison.persisting)}")
         for word, items in (("NEW", comparison.new), ("FIXED", comparison.fixed),
                             ("PERSISTS", comparison.persisting)):
             for v in items:
                 where = f" at {v['path']}" if v.get("path") else ""
-                print(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
-        print("trend (violations per run, oldest first): " + " | ".join(
+                _say(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
+        _say("trend (violations per run, oldest first): " + " | ".join(
             f"{str(t['started'])[:16]} {t['violations']}" for t in comparison.trend))
-    print(f"report: {page}")
+    _say(f"report: {page}")
 
 
 def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
@@ -132,7 +141,7 @@ def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
     ledger = Ledger(ledger_path)
     state = ledger.state()
     if not state.owes:
-        print(f"{ledger_path}: nothing left to delete")
+        _say(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
     report = CleanupReport()
     owing = [run for run in state.runs if run.owes]
@@ -157,24 +166,24 @@ def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
 
 def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: bool) -> None:
     if dry_run:
-        print(f"dry run: would delete {len(report.would_delete)} image(s)"
+        _say(f"dry run: would delete {len(report.would_delete)} image(s)"
               + (f": {', '.join(report.would_delete)}" if report.would_delete else ""))
     else:
-        print(f"deleted {len(report.deleted)} image(s) of"
+        _say(f"deleted {len(report.deleted)} image(s) of"
               f" {len(report.deleted) + len(report.leaked)}")
     for number in report.recovered:
-        print(f"found by name: serverImageNo {number} (its create answer never arrived or"
+        _say(f"found by name: serverImageNo {number} (its create answer never arrived or"
               " named no image)")
     for number, why in sorted(report.leaked.items()):
-        print(f"left behind: serverImageNo {number}: {why}")
+        _say(f"left behind: serverImageNo {number}: {why}")
     for number, why in sorted(report.refused.items()):
-        print(f"refused: serverImageNo {number}: {why}; not deleted")
+        _say(f"refused: serverImageNo {number}: {why}; not deleted")
     for _, why in sorted(report.possibly.items()):
-        print(f"possibly created, check by hand: {why}")
+        _say(f"possibly created, check by hand: {why}")
     for line in report.unknown:
-        print(f"accepted create whose image is unknown: {line}")
+        _say(f"accepted create whose image is unknown: {line}")
     for line in unprovable:
-        print(f"not acted on: {line}")
+        _say(f"not acted on: {line}")
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
@@ -189,17 +198,17 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int
         verdict = judge(probe.params, account)
         answer = target.send(probe)
         result = check_answer(probe, verdict, answer, account)
-        print(f"oracle: {verdict}")
-        print(f"answer: {answer.status} {answer.header('Content-Type')}")
-        print(answer.body.decode("utf-8", "replace")[:2000])
+        _say(f"oracle: {verdict}")
+        _say(f"answer: {answer.status} {answer.header('Content-Type')}")
+        print(SECRETS.text(block(answer.body.decode("utf-8", "replace")[:2000])))
         for violation in result.violations:
-            print(f"VIOLATION {violation}")
+            _say(f"VIOLATION {violation}")
         for finding in result.findings:
-            print(f"finding [{', '.join(finding.cases)}] {finding.message}")
+            _say(f"finding [{', '.join(finding.cases)}] {finding.message}")
         if result.ok:
-            print("checks: the answer keeps the contract")
+            _say("checks: the answer keeps the contract")
         if target_name == "live" and answer.status == 200 and result.body is not None:
-            print("note: this request created an image on the live account; delete it with"
+            _say("note: this request created an image on the live account; delete it with"
                   " deleteServerImage", file=sys.stderr)
         return EXIT_CONTRACT if result.violations else EXIT_OK
 
@@ -229,8 +238,8 @@ def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
                          indent=2, ensure_ascii=False))
     else:
         for report in reports:
-            print("\n".join(report.lines()))
-        print(f"{len(reports)} request(s) to {ACTION_PATH} checked, {bad} break the contract;"
+            _say("\n".join(report.lines()))
+        _say(f"{len(reports)} request(s) to {ACTION_PATH} checked, {bad} break the contract;"
               f" {len(skipped)} other entr{'y' if len(skipped) == 1 else 'ies'} skipped")
     return EXIT_CONTRACT if bad else EXIT_OK
 
@@ -254,10 +263,10 @@ def _fuzz_parser(args: argparse.Namespace) -> int:
                                    else (args.response_format,))
 
     def heard(failure: ParserFailure, fed: int) -> None:
-        print(f"  found after {fed} bodies: {failure.kind} ({failure.format}) {failure.where}",
+        _say(f"  found after {fed} bodies: {failure.kind} ({failure.format}) {failure.where}",
               file=sys.stderr)
 
-    print(f"fuzz-parser: feeding {args.parser} legal {' and '.join(formats)} bodies...",
+    _say(f"fuzz-parser: feeding {args.parser} legal {' and '.join(formats)} bodies...",
           file=sys.stderr)
     report = fuzz_parser(parse, formats=formats, max_examples=args.max_examples,
                          seed=args.seed, progress=heard)
@@ -268,10 +277,10 @@ def _fuzz_parser(args: argparse.Namespace) -> int:
                                        for f in report.failures]},
                          indent=2, ensure_ascii=False))
     else:
-        print(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
+        _say(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
               " kind(s) of failure, each with a minimal body")
         for failure in report.failures:
-            print("\n".join(failure.lines()))
+            _say("\n".join(failure.lines()))
     return EXIT_OK if report.ok else EXIT_CONTRACT
 
 
@@ -286,9 +295,9 @@ def exposure_warning(address: str) -> str | None:
 def _list_faults() -> int:
     width = max(len(f.name) for f in FAULTS)
     for kind in KINDS:
-        print(f"{kind}:")
+        _say(f"{kind}:")
         for fault in (f for f in FAULTS if f.kind == kind):
-            print(f"  {fault.name:{width}}  {fault.blames:9} {fault.does}")
+            _say(f"  {fault.name:{width}}  {fault.blames:9} {fault.does}")
     return EXIT_OK
 
 
@@ -300,16 +309,16 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
         raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
     warning = exposure_warning(str(server.server_address[0]))
     if warning:
-        print(f"ncp-harness: warning: {warning}", file=sys.stderr)
+        _say(f"ncp-harness: warning: {warning}", file=sys.stderr)
 
     def stop(signum: int, frame: object) -> None:
         del signum, frame
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
-    print(server.url, flush=True)
+    _say(server.url, flush=True)
     bug = f" with the fault {fault}" if fault else ""
-    print(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
+    _say(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
           file=sys.stderr, flush=True)
     try:
         server.serve_forever()
@@ -318,7 +327,7 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
     finally:
         server.server_close()
         signal.signal(signal.SIGTERM, previous)
-    print("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
+    _say("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
     return EXIT_OK
 
 
@@ -347,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose,
                           fault=args.fault)
     except HarnessError as exc:
-        print(f"ncp-harness: error: {exc}", file=sys.stderr)
+        _say(f"ncp-harness: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     parser.print_help()
     return EXIT_OK

@@ -92,10 +92,10 @@ def _trend(trend: tuple[dict[str, Any], ...]) -> str:
         colour = "#b42318" if run["verdict"] == "failed" else "#1f7a4d"
         parts.append(f'<rect x="{x:.1f}" y="{height - bar:.1f}" width="{step * 0.7:.1f}"'
                      f' height="{max(bar, 1):.1f}" fill="{colour}"><title>'
-                     f'{_e(run["started"])}: {run["violations"]} violation(s),'
-                     f' {run["sent"]} sent</title></rect>'
+                     f'{_e(run["started"])}: {_e(run["violations"])} violation(s),'
+                     f' {_e(run["sent"])} sent</title></rect>'
                      f'<text x="{x + step * 0.35:.1f}" y="{height - bar - 4:.1f}" font-size="11"'
-                     f' text-anchor="middle">{run["violations"]}</text>'
+                     f' text-anchor="middle">{_e(run["violations"])}</text>'
                      f'<text x="{x + step * 0.35:.1f}" y="{height + 14}" font-size="10"'
                      f' text-anchor="middle">{_e(str(run["started"])[:10])}</text>')
     parts.append("</svg>")
@@ -121,14 +121,14 @@ def _matrix(summary: dict[str, Any]) -> str:
         cells = []
         for key in ("sent", "accepted", "rejected", "unspecified", "server_error"):
             n = c.get(key, 0)
-            cells.append(f'<td class="n{" zero" if not n else ""}"><a href="{link}">{n}</a></td>'
-                         if n else '<td class="n zero">0</td>')
+            cells.append(f'<td class="n{" zero" if not n else ""}"><a href="{_e(link)}">{_e(n)}'
+                         '</a></td>' if n else '<td class="n zero">0</td>')
         cells.append(f'<td class="n{"" if judged.get(rule) else " zero"}">'
-                     f'{judged.get(rule, 0)}</td>')
+                     f'{_e(judged.get(rule, 0))}</td>')
         bad = violations.get(rule, 0)
         cells.append(f'<td class="n{" bad" if bad else " zero"}">'
-                     + (f'<a href="#violations">{bad}</a>' if bad else "0") + "</td>")
-        rows.append(f"<tr><td><b>{rule}</b></td><td>{_e(table[rule].text)}</td>"
+                     + (f'<a href="#violations">{_e(bad)}</a>' if bad else "0") + "</td>")
+        rows.append(f"<tr><td><b>{_e(rule)}</b></td><td>{_e(table[rule].text)}</td>"
                     + "".join(cells) + "</tr>")
     rows.append("</table>")
     return "".join(rows)
@@ -155,7 +155,7 @@ def _findings(summary: dict[str, Any]) -> str:
     parts = []
     for f in summary["findings"]:
         says = "".join(f"<li>{_e(s)}</li>" for s in f.get("seed_says") or f["cases"])
-        seen = "".join(f"<li>{n} &times; {_e(what)}</li>" for what, n in
+        seen = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in
                        sorted(f["observed"].items(), key=lambda kv: -kv[1]))
         tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
         parts.append(f"<div class='card finding'>{tags}"
@@ -184,7 +184,7 @@ def _comparison(comparison: Comparison) -> str:
         rows = "".join(f"<tr><td>{_e(v.get('rule') or '-')}</td><td>{_e(v['check'])}</td>"
                        f"<td>{_e(v.get('path') or '-')}</td><td>{_e(v['message'])}</td></tr>"
                        for v in items)
-        return (f"<p><b>{title}</b>: {len(items)}</p><table><tr><th>rule</th><th>check</th>"
+        return (f"<p><b>{_e(title)}</b>: {len(items)}</p><table><tr><th>rule</th><th>check</th>"
                 f"<th>where</th><th>message</th></tr>{rows}</table>")
     return (f"<p class=meta>against {_e(comparison.previous)}</p>"
             + table("New", comparison.new) + table("Fixed", comparison.fixed)
@@ -195,7 +195,7 @@ def _comparison(comparison: Comparison) -> str:
 
 def _unknown(resources: dict[str, Any]) -> str:
     count = resources.get("unknown") or 0
-    return f", accepted creates whose images are unknown {count}" if count else ""
+    return f", accepted creates whose images are unknown {_e(count)}" if count else ""
 
 
 def _accounting(summary: dict[str, Any]) -> str:
@@ -231,8 +231,9 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
                              for c in summary.get("contradictions", []))
     replay = summary.get("replay")
     replay_html = "" if not replay else (
-        f"<h2>Cassette</h2><p>{_e(replay['cassette'])}: {replay['rechecked']} recorded"
-        f" exchanges re-checked; {replay['not_recorded']} generated requests had no"
+        f"<h2>Cassette</h2><p>{_e(replay.get('cassette'))}: {_e(replay.get('rechecked'))}"
+        f" recorded exchanges re-checked; {_e(replay.get('not_recorded'))} generated requests"
+        " had no"
         " recording (counted, not failed).</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -244,12 +245,12 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
 {_e(run['profile'])}, seed <b>{_e(run['seed'])}</b>, started {_e(run['started'])},
 {run['duration_s']:.1f} s; ncp-harness {_e(run['versions'].get('ncp-harness', '?'))},
 Python {_e(run['versions'].get('python', '?'))}</p>
-<p>{counts.get('sent', 0)} requests: {counts.get('accepted', 0)} answered 200,
-{counts.get('rejected', 0)} answered 4xx, {counts.get('server_error', 0)} answered 5xx;
-the oracle said accept {counts.get('oracle_accept', 0)}, reject
-{counts.get('oracle_reject', 0)}, unspecified {counts.get('oracle_unspecified', 0)}.
-Images created {resources['created']}, deleted {resources['deleted']}, left behind
-{resources['leaked']}{_unknown(resources)}.</p>
+<p>{_e(counts.get('sent', 0))} requests: {_e(counts.get('accepted', 0))} answered 200,
+{_e(counts.get('rejected', 0))} answered 4xx, {_e(counts.get('server_error', 0))} answered
+5xx; the oracle said accept {_e(counts.get('oracle_accept', 0))}, reject
+{_e(counts.get('oracle_reject', 0))}, unspecified {_e(counts.get('oracle_unspecified', 0))}.
+Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, left behind
+{_e(resources['leaked'])}{_unknown(resources)}.</p>
 {_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2>Rules</h2>{_matrix(summary)}

@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.rules import rule_sort_key
 from harness.scrub import SECRETS
+from harness.xmlcodec import xml_safe
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -53,7 +54,7 @@ def junit_xml(summary: dict[str, Any]) -> str:
         case = ET.SubElement(suite, "testcase", classname="budget", name=test, time="0")
         ET.SubElement(case, "skipped", message="budget spent: --max-creates held back its"
                       " create requests")
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+    return xml_safe(ET.tostring(suites, encoding="unicode", xml_declaration=True))
 
 
 def _unaccounted(resources: dict[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
 from harness.junit import write_junit
+from harness.plain import one_line
 from harness.profiles import PROFILES, register_profiles
 from harness.progress import Progress
 from harness.replay import FixtureTarget
@@ -174,7 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
             if not hasattr(config, "workerinput"):  # the xdist controller, or no xdist
                 Recorder.prepare(Path(record))
     except HarnessError as exc:
-        raise pytest.UsageError(f"ncp-harness: {exc}") from None
+        raise pytest.UsageError(SECRETS.text(f"ncp-harness: {one_line(exc)}")) from None
 
 
 def cassette_files(config: pytest.Config) -> list[str]:
@@ -302,7 +303,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             session = new_session(config, target, account, target_name, seed, state.cassette,
                                   tag)
         except HarnessError as exc:
-            pytest.exit(f"ncp-harness: error: {exc}", returncode=2)
+            pytest.exit(SECRETS.text(f"ncp-harness: error: {one_line(exc)}"), returncode=2)
         state.log = session.log
         if state.progress is not None:
             session.log.listener = state.progress.refresh

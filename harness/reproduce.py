@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
-
+from harness.plain import shell_word
 from harness.signing import SIGNATURE_V2
 from harness.strategies.probe import Probe
 
@@ -31,15 +30,15 @@ def reproduction(probe: Probe, *, run_target: str, endpoint: str, path: str,
         curl = f"curl -sS {_quote_url(base, path)} {signing}"
     else:
         curl = (f"curl -sS -X POST {_quote_url(base, path)} --data-raw"
-                f" {shlex.quote(probe.wire)} {signing}")
+                f" {shell_word(probe.wire)} {signing}")
     note = ("# TS, ACCESS, SIG: see README 'Run it as an HTTP server'"
             + (" (start `ncp-harness serve --port 8080` first)"
                if run_target == "simulator" else ""))
-    return (shlex.join(command), curl, note)
+    return (" ".join(shell_word(part) for part in command), curl, note)
 
 
 def _quote_url(base: str, path: str) -> str:
     """The URL for a shell; a `$VARIABLE` base stays expandable."""
     if base.startswith("$"):
-        return f'"{base}"{shlex.quote(path)}'
-    return shlex.quote(base + path)
+        return f'"{base}"{shell_word(path)}'
+    return shell_word(base + path)

@@ -21,6 +21,7 @@ from harness._version import __version__
 from harness.checks import Answer, CheckResult, checks_run
 from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
+from harness.plain import one_line
 from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
 from harness.scrub import SECRETS
 from harness.strategies.probe import Probe
@@ -59,7 +60,7 @@ class Failure:
             "  reproduce:",
             *(f"    {line}" for line in self.reproduction),
         ]
-        return "\n".join(lines)
+        return "\n".join(one_line(line) for line in lines)  # service text: no escapes
 
     def as_dict(self) -> dict[str, Any]:
         """The failure as summary.json records it."""
@@ -95,7 +96,7 @@ class HarnessFault:
         if self.probe is not None:
             lines += [f"  probe:    {self.probe.label} ({self.probe.method})",
                       f"  request:  {_short(self.probe.wire)}"]
-        return "\n".join(lines)
+        return "\n".join(one_line(line) for line in lines)
 
     def as_dict(self) -> dict[str, Any]:
         """The fault as summary.json records it."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness.plain import one_line
 from harness.rules import rule_sort_key
 from harness.runlog import RunLog
 from harness.scrub import SECRETS
@@ -18,7 +19,7 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
     """Write the run's summary, line by line (`out` takes pytest's markup keywords)."""
 
     def write(line: str, **markup: bool) -> None:
-        out(SECRETS.text(line), **markup)
+        out(SECRETS.text(one_line(line)), **markup)  # service text: no escapes, one line
 
     summary = log.summary()
     run = summary["run"]

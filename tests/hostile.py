@@ -218,3 +218,18 @@ class Echo(Watched):
                 image["serverImageDescription"] = json.dumps(secrets)
         return SimResponse(answer.status, answer.headers,
                            json.dumps(data).replace("/", "\\/").encode())
+
+
+FORGED = "\x1b[2J\x1b[H\r\nPASSED: the contract held\x07\x9b31m\u202egnp.exe\x00"
+"""What a hostile service writes where text goes: clear the screen, forge a verdict line."""
+
+
+class Forger(Watched):
+    """Refuses every create with a message built to take over a terminal and break XML."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        del method, target, headers, body
+        data = {"responseError": {"returnCode": "24000", "returnMessage": FORGED}}
+        return SimResponse(400, {"Content-Type": "application/json"},
+                           json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"))
