@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -26,6 +27,7 @@ from tests.hostile import FORGED, Forger
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 def _run(url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -102,7 +104,7 @@ def test_text_is_made_plain(text: str, line: str, kept: str) -> None:
 
 def test_shell_words_send_the_same_bytes(tmp_path: Path) -> None:
     for text in ("a=1&b=2", "it's", "x\x1by\x85z\u202e", "日本\ttab"):
-        printed = subprocess.run(["bash", "-c", f"printf %s {shell_word(text)}"],
+        printed = subprocess.run([BASH, "-c", f"printf %s {shell_word(text)}"],
                                  capture_output=True, check=True, cwd=tmp_path).stdout
         assert printed == text.encode("utf-8")
         assert "\x1b" not in shell_word(text)
