@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from jsonschema.exceptions import ValidationError
 
+from harness.depth import TooDeep, json_document
 from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
 from harness.spec import fast_validator, resolve, validator
@@ -67,7 +68,10 @@ def _decode(raw: bytes) -> tuple[Literal["json", "xml"], dict[str, Any]]:
         return "xml", from_xml(raw)
     if head in (b"{", b"["):
         try:
-            data = json.loads(raw)
+            data = json_document(raw)
+        except TooDeep as exc:
+            raise UnreadableBody(f"JSON body {exc}; it begins {raw[:80]!r}",
+                                 head=raw[:80]) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise UnreadableBody(f"JSON body does not parse ({exc}); it begins {raw[:80]!r}",
                                  head=raw[:80]) from None

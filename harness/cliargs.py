@@ -232,8 +232,12 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="send nothing; print every request the run would send")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                        help="per-request timeout; a request that takes longer fails, the run"
-                        " goes on (default: %(default)s)")
+                        help="the most one request may take, its whole answer included; a"
+                        " request that takes longer fails, the run goes on (default:"
+                        " %(default)s)")
+    parser.add_argument("--max-body", type=float, default=16.0, metavar="MIB",
+                        help="the longest answer read, in MiB after decompression; a longer"
+                        " one stops the run with exit 2 (default: %(default)s)")
     parser.add_argument("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
                         help="how long cleanup waits for images still INIT (default: 120)")
     parser.add_argument("--yes", action="store_true",
@@ -296,6 +300,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
         pytest_args += ["-m", args.markers]
     if args.yes:
         pytest_args.append("--yes")
+    pytest_args += ["--max-body", str(args.max_body)]
     pytest_args += ["--request-timeout", str(args.timeout), "--cleanup-wait",
                     str(args.cleanup_wait)]
     if args.max_creates is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AnswerTooLarge",
     "CassetteError",
     "ConfigError",
     "ContractViolation",
@@ -67,6 +68,10 @@ class TargetError(HarnessError):
 
 class TargetTimeout(TargetError):
     """One request got no answer in time; it fails that request, not the run."""
+
+
+class AnswerTooLarge(TargetError):
+    """An answer longer than --max-body (after decompression): not read, the run stops."""
 
 
 class NotRecorded(TargetError):

@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from harness._version import __version__
+from harness.depth import TooDeep, json_document
 from harness.errors import CassetteError
 
 __all__ = [
@@ -202,7 +203,9 @@ def read_har_document(text: str, file: str, validator: Draft202012Validator, *,
     if not text.strip():
         raise CassetteError(file, "", "the file is empty", kind=kind)
     try:
-        document = json.loads(text)
+        document = json_document(text)
+    except TooDeep as exc:
+        raise CassetteError(file, "", str(exc), kind=kind) from None
     except json.JSONDecodeError as exc:
         raise CassetteError(file, f"line {exc.lineno} column {exc.colno}",
                             f"not JSON ({exc.msg}){hint}", kind=kind) from None

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.depth import TooDeep, json_document
 from harness.errors import ConfigError
 from harness.ownership import Attempt, Owned
 from harness.scrub import SECRETS
@@ -151,9 +152,12 @@ class Ledger:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json_document(line)
                 _ = (record["event"], record["endpoint"])
-            except (json.JSONDecodeError, KeyError, TypeError, IndexError, RecursionError):
+            except TooDeep as exc:  # whole, so not torn by a crash: someone wrote it so
+                raise ConfigError(f"--ledger {self.path}: line {number} is not a ledger"
+                                  f" record: {exc}") from None
+            except (json.JSONDecodeError, KeyError, TypeError, IndexError):
                 if number == len(lines):
                     break  # the write a crash interrupted
                 raise ConfigError(f"--ledger {self.path}: line {number} is not a ledger record:"

@@ -109,7 +109,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     " proves its own here, as it goes (default: REPORT_DIR/ledger.jsonl, else"
                     " reports/ledger.jsonl)")
     group.addoption("--request-timeout", type=float, default=30.0, metavar="SECONDS",
-                    help="give up on one request after this long; it fails, the run goes on")
+                    help="the most one request may take, its whole answer included; it"
+                    " fails, the run goes on")
+    group.addoption("--max-body", type=float, default=16.0, metavar="MIB",
+                    help="the longest answer read, in MiB after decompression (default: 16);"
+                    " a longer one stops the run with exit 2")
     group.addoption("--max-creates", type=int, default=None, metavar="N",
                     help="send at most N requests expected to create an image (default:"
                     f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target);"

@@ -8,6 +8,7 @@ deletion of what the run created. The pytest hooks themselves live in `pytest_pl
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import tempfile
 import time
@@ -125,6 +126,15 @@ def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
     }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
 
 
+def _positive(config: pytest.Config, option: str, unit: str) -> float:
+    """A number option that must be finite and above zero; ConfigError names it."""
+    value = float(config.getoption(option))
+    if not math.isfinite(value) or value <= 0:
+        shown = "--timeout" if option == "--request-timeout" else option
+        raise ConfigError(f"{shown} {value:g}: give a positive number of {unit}")
+    return value
+
+
 def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
                  cassette: Cassette | None) -> HttpTarget:
     """The target the options name, configured (timeout, rate) and closed by `stack`."""
@@ -149,7 +159,8 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
             raise HarnessError(f"{target.endpoint} is not a loopback address and this run"
                                " creates real server images there; pass --yes (or set"
                                " NCLOUD_HARNESS_YES=1) to consent")
-    target.timeout = config.getoption("--request-timeout")
+    target.timeout = _positive(config, "--request-timeout", "SECONDS")
+    target.max_body = int(_positive(config, "--max-body", "MIB") * 2**20)
     rate = config.getoption("--rate") or (
         LIVE_RATE if target_name == "live" and not _loopback(target.endpoint) else None)
     if rate:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from harness.account import GIB, Account, Snapshot
+from harness.depth import TooDeep, json_document, toml_document
 from harness.errors import ConfigError
 from harness.limits import VOLUME_TYPES, LimitsProfile, VolumeTypeLimits
 from harness.rules import OPEN_CASES
@@ -79,7 +80,9 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ConfigError(f"--scenario {path}: cannot be read ({exc.strerror})") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        data = json_document(text) if path.suffix.lower() == ".json" else toml_document(text)
+    except TooDeep as exc:
+        raise ConfigError(f"--scenario {path}: {exc}") from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
         raise ConfigError(f"--scenario {path}: not valid {kind}: {exc}") from None

@@ -18,7 +18,11 @@ from urllib.parse import quote, quote_plus, unquote
 __all__ = ["MASK", "SECRETS", "Scrubber"]
 
 MASK = "REDACTED"
-_SIGNATURE = re.compile(r"(?:[A-Za-z0-9+/ ]|%2[BbFf]|\\/){43}(?:=|%3[Dd])")
+_END = re.compile(r"=|%3[Dd]")
+"""Where a signature ends: only the text just before one of these is looked at."""
+_BODY = re.compile(r"(?:[A-Za-z0-9+/ ]|%2[BbFf]|\\/){43}\Z")
+_REACH = 43 * 3
+"""The most characters 43 base-64 characters take, percent-encoded."""
 _MIN_KEY = 4
 """Shorter values are not masked: too short to be a key, masking them mangles text."""
 
@@ -58,19 +62,27 @@ class Scrubber:
             if form in text:
                 text = text.replace(form, MASK)
         if self._signatures and ("=" in text or "%3" in text):
-            text = _SIGNATURE.sub(self._signature_or_not, text)
+            text = self._mask_signatures(text)
         return text
+
+    def _mask_signatures(self, text: str) -> str:
+        """Each signature sent, wherever it ends at an `=` (plain or encoded), masked."""
+        pieces, kept = [], 0
+        for end in _END.finditer(text):
+            found = _BODY.search(text, max(kept, end.start() - _REACH), end.start())
+            if found is None:
+                continue
+            plain = unquote(text[found.start():end.end()].replace("\\/", "/")).replace(" ", "+")
+            if plain in self._signatures:
+                pieces += [text[kept:found.start()], MASK]
+                kept = end.end()
+        return "".join([*pieces, text[kept:]]) if pieces else text
 
     def data(self, data: bytes) -> bytes:
         """Bytes (a body, maybe not UTF-8) with every known key and signature masked."""
         text = data.decode("latin-1")
         scrubbed = self.text(text)
         return data if scrubbed == text else scrubbed.encode("latin-1", "replace")
-
-    def _signature_or_not(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        plain = unquote(found.replace("\\/", "/")).replace(" ", "+")
-        return MASK if plain in self._signatures else found
 
     def forget(self) -> None:
         """Forget everything (tests only: one process runs many of them)."""

@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from harness.depth import TooDeep, json_document
 from harness.errors import ConfigError
 from harness.runlog import SUMMARY_SCHEMA_VERSION
 
@@ -61,9 +62,11 @@ def load_summary(path: Path | str) -> dict[str, Any]:
     """One summary.json, checked against the schema; ConfigError names the file and the fault."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_document(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except TooDeep as exc:
+        raise ConfigError(f"{path}: not a summary.json: {exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a summary.json ({exc})") from None
     version = data.get("schema_version") if isinstance(data, dict) else None

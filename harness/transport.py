@@ -22,9 +22,11 @@ from typing import ClassVar, Literal
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 
+from harness.bounded import DEFAULT_MAX_BODY, Expired, deadline, read_body
 from harness.checks import Answer, is_transient
-from harness.errors import ConfigError, TargetError, TargetTimeout
+from harness.errors import AnswerTooLarge, ConfigError, TargetError, TargetTimeout
 from harness.har import Exchange
 from harness.model import ACTION, Params
 from harness.scenario import Scenario, default_scenario
@@ -86,6 +88,8 @@ class HttpTarget:
     name: str = "live"
     timeout: float = 30.0
     signature_header: str = SIGNATURE_V2
+    max_body: int = DEFAULT_MAX_BODY
+    """Bytes of one answer, decoded, read at most (--max-body); longer is AnswerTooLarge."""
     max_retries: int = 4
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 30.0
@@ -192,26 +196,38 @@ class HttpTarget:
                          headers={**self.session.headers, **headers}, data=body or None)
         prepared.url = url  # exactly as signed: no re-quoting by requests
         started = datetime.now(UTC)
+        what = f"{action} on {self.endpoint}"
         try:
-            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout:
+            with deadline(self.timeout) as left:  # the whole request, body included
+                response = self.session.send(prepared, timeout=self.timeout,
+                                             allow_redirects=False, stream=True)
+                try:
+                    content = read_body(response.raw, cap=self.max_body, left=left, what=what)
+                finally:
+                    response.close()
+        except (Expired, requests.Timeout, urllib3.exceptions.TimeoutError):
             self._record(prepared, body, signing, started, error="timeout")
-            raise TargetTimeout(f"{action} on {self.endpoint} did not answer within"
-                                f" {self.timeout:g} s") from None
-        except requests.ConnectionError as exc:
+            raise TargetTimeout(f"{what} did not answer within {self.timeout:g} s") from None
+        except TargetTimeout:
+            self._record(prepared, body, signing, started, error="timeout")
+            raise
+        except AnswerTooLarge:
+            self._record(prepared, body, signing, started, error="too large")
+            raise
+        except (requests.ConnectionError, urllib3.exceptions.ProtocolError) as exc:
             if _dropped(exc):
                 self._record(prepared, body, signing, started, error="dropped")
-                raise TargetTimeout(f"{action} on {self.endpoint}: the connection was closed"
-                                    " before an answer") from None
+                raise TargetTimeout(f"{what}: the connection was closed before a whole"
+                                    " answer") from None
             raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
                               " target running and NCLOUD_API_GW right?") from None
-        except requests.RequestException as exc:
-            raise TargetError(f"cannot reach {self.endpoint} ({type(exc).__name__}); is the"
-                              " target running and NCLOUD_API_GW right?") from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            raise TargetError(f"{what} failed ({type(exc).__name__}); is the target running"
+                              " and NCLOUD_API_GW right?") from None
         # Scrubbed on arrival: no check, report, recording or message sees an echoed secret.
         answer = Answer(response.status_code,
                         {k: SECRETS.text(v) for k, v in response.headers.items()},
-                        SECRETS.data(response.content))
+                        SECRETS.data(content))
         self._record(prepared, body, signing, started, answer=answer,
                      reason=SECRETS.text(response.reason or ""))
         return answer

@@ -17,6 +17,7 @@ from typing import Any
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from harness.depth import TooDeep, check_element_depth
 from harness.errors import UnreadableBody
 
 __all__ = ["XML_INVALID", "from_xml", "item_name", "to_xml", "xml_safe"]
@@ -50,6 +51,11 @@ def from_xml(body: bytes) -> dict[str, Any]:
     except ET.ParseError as exc:
         raise UnreadableBody(f"XML body is not well formed ({exc}); it begins"
                              f" {body[:80]!r}", head=body[:80]) from None
+    try:
+        check_element_depth(root)
+    except TooDeep as exc:
+        raise UnreadableBody(f"XML body {exc}; it begins {body[:80]!r}",
+                             head=body[:80]) from None
     return {_local(root.tag): _value(root)}
 
 

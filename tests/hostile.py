@@ -11,7 +11,9 @@ real. They record what the run asked of them (every request target) for the asse
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -233,3 +235,50 @@ class Forger(Watched):
         data = {"responseError": {"returnCode": "24000", "returnMessage": FORGED}}
         return SimResponse(400, {"Content-Type": "application/json"},
                            json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+class RawServer:
+    """A loopback TCP server (127.0.0.1) that answers each connection with a script.
+
+    The script is a list of (bytes, seconds to wait after them); `sent` counts the bytes
+    that reached the socket before the client hung up, so a test can tell the client
+    stopped reading without measuring any time.
+    """
+
+    def __init__(self, script: list[tuple[bytes, float]]) -> None:
+        self.script = script
+        self.sent = 0
+        self.finished = threading.Event()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.close()
+        self._thread.join(timeout=30)
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self._server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)  # the request; whatever it is
+            try:
+                for data, wait in self.script:
+                    conn.sendall(data)
+                    self.sent += len(data)
+                    if wait:
+                        time.sleep(wait)
+            except OSError:
+                pass  # the client hung up: what we wanted to see
+        self.finished.set()
+
+
+def dribble(head: bytes, body: bytes, *, every: float) -> list[tuple[bytes, float]]:
+    """A script that sends `head` at once, then `body` a byte at a time."""
+    return [(head, 0.0), *((body[i:i + 1], every) for i in range(len(body)))]

@@ -24,7 +24,7 @@ from harness.discovery import discover
 from harness.errors import TargetError
 from harness.ledger import Ledger
 from harness.oracle import Outcome, Verdict
-from harness.runlog import RunLog
+from harness.runlog import Failure, RunLog
 from harness.runsetup import clean
 from harness.scenario import default_scenario
 from harness.session import ConformanceSession
@@ -283,18 +283,36 @@ def test_the_budget_bounds_every_image_made_even_those_no_one_meant(
 
 
 def test_an_exception_while_judging_is_a_harness_error_never_a_pass(
-        stack: ExitStack, tmp_path: Path) -> None:
-    simulator = Deep()
+        stack: ExitStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        del args
+        raise RuntimeError("a bug in the harness's checks")
+
+    simulator = Watched()
     run = Run(simulator, stack, tmp_path)
+    monkeypatch.setattr("harness.session.check_answer", broken)
     fault = run.session.exercise(valid_probes(run.session.account, "base-only"), "t")
     assert fault is not None
-    assert "RecursionError" in fault.render()
+    assert "RuntimeError: a bug in the harness's checks" in fault.render()
     assert run.log.verdict == "error"
-    assert run.log.summary()["harness_errors"][0]["error"].startswith("RecursionError")
+    assert run.log.summary()["harness_errors"][0]["error"].startswith("RuntimeError")
     creates = [s for s in simulator.seen if "createServerImageFromSnapshot" in s]
     assert len(creates) == 1  # stopped at once, not shrunk
     run.teardown()
-    assert run.log.unknown  # and the image its unreadable answer may have made is accounted
+    assert run.log.deleted == run.log.created != []  # its image was still accounted for
+
+
+def test_an_answer_nested_too_deep_is_refused_as_a_violation(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Deep()
+    run = Run(simulator, stack, tmp_path)
+    failure = run.session.exercise(valid_probes(run.session.account, "base-only"), "t")
+    assert isinstance(failure, Failure)
+    assert (failure.violation.rule, failure.violation.check) == ("SEED-S1", "response_schema")
+    assert "nested deeper than 64 levels; not read" in failure.violation.message
+    assert run.log.verdict == "failed"
+    run.teardown()
+    assert run.log.unknown  # a success nobody could read: the image it may have made
 
 
 class _Repeating(Watched):

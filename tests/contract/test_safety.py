@@ -20,7 +20,7 @@ from harness.scenario import default_scenario
 from harness.sim import Simulator
 from harness.sim.server import running
 from harness.sim.state import Image
-from tests.hostile import Deep, Watched
+from tests.hostile import Watched
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
@@ -198,13 +198,24 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
     assert all("regionCode=SGN" in call for call in calls)
 
 
+BROKEN_CHECKS = """
+import sys
+import harness.checks, harness.session
+def broken(*args):
+    raise RuntimeError("a bug in the harness's checks")
+harness.session.check_answer = broken
+from harness.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_a_harness_error_is_never_a_pass(tmp_path: Path) -> None:
-    simulator = Deep()  # every create answered with JSON 100,000 levels deep
-    with running(simulator) as server:
+    with running() as server:
         result = subprocess.run(
-            [sys.executable, "-m", "harness", "run", "--target", "live", "--quiet",
+            [sys.executable, "-c", BROKEN_CHECKS, "run", "--target", "live", "--quiet",
              "--report-dir", str(tmp_path), "-k", "valid and base", "--max-examples", "3"],
             env=_env(server.url), capture_output=True, text=True, timeout=300, check=False)
+        left = server.simulator.images.created_count
     assert result.returncode == 2, result.stdout[-3000:]
     assert "PASSED" not in result.stdout
     assert "HARNESS ERROR in " in result.stdout
@@ -212,10 +223,11 @@ def test_a_harness_error_is_never_a_pass(tmp_path: Path) -> None:
     assert summary["verdict"] == "error"
     errors = summary["harness_errors"]
     assert len(errors) == 5
-    assert all(e["error"].startswith("RecursionError") for e in errors)
+    assert all(e["error"].startswith("RuntimeError") for e in errors)
     assert "ERROR: the harness failed in 5 test(s)" in result.stdout
-    # one create per test (stopped at once, never shrunk); the image each may have made
-    assert summary["resources"]["unknown"] == 5
+    # one create per test (stopped at once, never shrunk), each still deleted
+    assert summary["resources"]["created"] == summary["resources"]["deleted"] == 5
+    assert left == 0
     junit = (tmp_path / "junit.xml").read_text()
     assert 'type="harness_error"' in junit
-    assert "RecursionError" in (tmp_path / "report.html").read_text()
+    assert "a bug in the harness" in (tmp_path / "report.html").read_text()

@@ -1,0 +1,117 @@
+"""No endpoint or file can hold a run, fill its memory or end it in a traceback.
+
+(Issue 15, item 1.) Whole-request timeouts, a cap on answers after decompression, paging
+that ends, nesting that is refused.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tracemalloc
+import zlib
+from pathlib import Path
+
+import pytest
+
+from harness.bounded import DEFAULT_MAX_BODY
+from harness.errors import AnswerTooLarge, TargetTimeout
+from harness.scenario import default_scenario
+from harness.transport import HttpTarget
+from tests.hostile import RawServer, dribble
+
+CREDS = default_scenario().credentials
+JSON_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n")
+
+
+def _target(url: str, **kwargs: float) -> HttpTarget:
+    target = HttpTarget(url, CREDS, max_retries=0)
+    for name, value in kwargs.items():
+        setattr(target, name, value)
+    return target
+
+
+def test_a_body_dribbled_a_byte_at_a_time_is_cut_at_the_timeout() -> None:
+    body = b'{"getRegionListResponse": {"regionList": []}}' * 10
+    with RawServer(dribble(JSON_HEAD % len(body), body, every=0.05)) as server:
+        target = _target(server.url, timeout=0.5)
+        with pytest.raises(TargetTimeout, match=r"getRegionList on .* did not"):
+            target.call("getRegionList")
+        target.close()
+        server.finished.wait(60)
+    assert server.sent < len(body)  # it stopped reading long before the end
+
+
+def test_headers_dribbled_a_byte_at_a_time_are_cut_at_the_timeout() -> None:
+    head = JSON_HEAD % 2 + b"{}"
+    with RawServer([(head[i:i + 1], 0.05) for i in range(len(head))]) as server:
+        target = _target(server.url, timeout=0.5)
+        with pytest.raises(TargetTimeout, match=r"did not answer within 0\.5 s"):
+            target.call("getRegionList")
+        target.close()
+        server.finished.wait(60)
+    assert server.sent < len(head)
+
+
+def test_a_body_past_the_cap_is_refused_before_it_is_all_read() -> None:
+    body = b" " * (64 * 2**20)
+    with RawServer([(JSON_HEAD % len(body), 0.0), (body, 0.0)]) as server:
+        target = _target(server.url, max_body=2**20)
+        with pytest.raises(AnswerTooLarge, match=r"more than 1,048,576 bytes .*--max-body"):
+            target.call("getRegionList")
+        target.close()
+        server.finished.wait(60)
+    assert server.sent < len(body) + 200
+
+
+def _gzip_bomb(size: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    zeros = b"\0" * 2**20
+    return b"".join([*(packer.compress(zeros) for _ in range(size // 2**20)), packer.flush()])
+
+
+def test_a_compressed_bomb_costs_the_cap_not_what_it_expands_to() -> None:
+    bomb = _gzip_bomb(512 * 2**20)  # half a GiB, about half a MB on the wire
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(bomb))
+    with RawServer([(head + bomb, 0.0)]) as server:
+        target = _target(server.url)
+        tracemalloc.start()
+        try:
+            with pytest.raises(AnswerTooLarge):
+                target.call("getRegionList")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        target.close()
+    assert len(bomb) < 2**20
+    assert peak < 4 * DEFAULT_MAX_BODY  # the cap and a slice, not 512 MiB
+
+
+DEEP_JSON = '{"log": ' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "}"
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("deep.har", ("check-traffic", "{file}")),
+    ("cassette/deep.har", ("run", "--target", "fixtures", "--cassette", "{dir}")),
+    ("ledger.jsonl", ("cleanup", "--ledger", "{file}")),
+    ("report/summary.json", ("report", "--report-dir", "{dir}")),
+    ("scenario.json", ("judge", "--scenario", "{file}", "serverImageName=abc")),
+    ("scenario.toml", ("judge", "--scenario", "{file}", "serverImageName=abc")),
+])
+def test_an_input_file_nested_too_deep_is_refused_with_exit_2(
+        tmp_path: Path, name: str, args: tuple[str, ...]) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name.endswith(".toml"):
+        path.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    else:
+        path.write_text(DEEP_JSON.replace("\n", " ") + "\n", encoding="utf-8")
+    argv = [a.format(file=path, dir=path.parent) for a in args]
+    result = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True,
+                            text=True, timeout=120, check=False, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "RecursionError" not in result.stdout + result.stderr
+    assert str(path.name) in result.stdout + result.stderr
