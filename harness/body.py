@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Literal
 
 from jsonschema.exceptions import ValidationError
@@ -29,6 +30,8 @@ BodyKind = Literal["success", "error", "gateway_error", "unknown"]
 _INT = re.compile(r"-?[0-9]+", re.ASCII)
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
 _BOOLS = {"true": True, "false": False}
+MAX_PROBLEMS = 50
+"""Schema faults kept per answer; past this, one line says there were more."""
 
 
 @dataclass(frozen=True)
@@ -131,11 +134,21 @@ def _coerce_text(text: str, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - o
 
 
 def _problems(data: dict[str, Any], schema_name: str, kind: BodyKind) -> list[Violation]:
+    """The schema faults of one answer, at most MAX_PROBLEMS of them (and a line for the rest).
+
+    An answer listing 50,000 broken images must not keep 50,000 violations.
+    """
     if fast_validator(schema_name).is_valid(data):
         return []
     check = validator(schema_name)
-    errors = sorted(check.iter_errors(data), key=_error_order)
-    return [_violation(error, kind) for error in errors]
+    found = list(islice(check.iter_errors(data), MAX_PROBLEMS + 1))
+    errors = sorted(found[:MAX_PROBLEMS], key=_error_order)
+    problems = [_violation(error, kind) for error in errors]
+    if len(found) > MAX_PROBLEMS:
+        problems.append(Violation(
+            rule=problems[0].rule, check="response_schema", path="(body)",
+            message=f"more schema faults than the {MAX_PROBLEMS} listed; not all are shown"))
+    return problems
 
 
 def _error_order(error: ValidationError) -> tuple[str, str]:
@@ -158,9 +171,16 @@ def _violation(error: ValidationError, kind: BodyKind) -> Violation:
             break
     if rule is None:
         rule = _rule_from_path(path, kind)
-    return Violation(rule=rule, check="response_schema", path=path,
-                     message=error.message, expected=error.validator_value,
-                     actual=error.instance if not isinstance(error.instance, dict) else None)
+    message = error.message if len(error.message) <= 300 else error.message[:300] + "..."
+    return Violation(rule=rule, check="response_schema", path=path, message=message,
+                     expected=_small(error.validator_value), actual=_small(error.instance))
+
+
+def _small(value: Any) -> Any:
+    """A value a report can show whole; None for objects and long lists (50,000 images)."""
+    if isinstance(value, dict) or (isinstance(value, list) and len(value) > 20):
+        return None
+    return value
 
 
 def _rule_from_path(path: str, kind: BodyKind) -> str:

@@ -16,9 +16,10 @@ from typing import Any
 
 from harness.account import Account, Snapshot
 from harness.errors import TargetError
-from harness.imagelist import every_image, list_answer
+from harness.imagelist import every_image
 from harness.limits import DEFAULT_LIMITS, VOLUME_TYPES, VolumeTypeLimits
 from harness.model import Params
+from harness.paging import every_row, list_answer
 from harness.transport import HttpTarget
 
 __all__ = ["discover"]
@@ -36,26 +37,34 @@ def _code(value: Any) -> str:
 
 
 def _snapshots(target: HttpTarget, region: Params) -> tuple[Snapshot, ...]:
+    pages = every_row(target, "getBlockStorageSnapshotInstanceList",
+                      "blockStorageSnapshotInstanceList",
+                      lambda row: str(row.get("blockStorageSnapshotInstanceNo")),
+                      params=region, page_size=PAGE_SIZE)
+    if not pages.complete:
+        raise TargetError(f"the snapshots of {target.endpoint} could not all be listed:"
+                          f" {pages.problem}")
     found: list[Snapshot] = []
-    page = 1
-    while True:
-        rows = _rows(target, "getBlockStorageSnapshotInstanceList",
-                     "blockStorageSnapshotInstanceList",
-                     (*region, ("pageNo", str(page)), ("pageSize", str(PAGE_SIZE))))
-        for row in rows:
-            volume = _code(row.get("blockStorageVolumeType")) or "CB1"
-            found.append(Snapshot(
-                instance_no=str(row.get("blockStorageSnapshotInstanceNo")),
-                size_bytes=int(row.get("blockStorageSnapshotVolumeSize") or 0),
-                bootable=bool(row.get("isBootable")),
-                hypervisor=_code(row.get("hypervisorType")) or "KVM",
-                status=_code(row.get("blockStorageSnapshotInstanceStatus")) or "CREAT",
-                volume_type=volume if volume in VOLUME_TYPES else "CB1",
-                name=str(row.get("blockStorageSnapshotName") or ""),
-            ))
-        if len(rows) < PAGE_SIZE:
-            return tuple(found)
-        page += 1
+    for row in pages.rows:
+        volume = _code(row.get("blockStorageVolumeType")) or "CB1"
+        found.append(Snapshot(
+            instance_no=str(row.get("blockStorageSnapshotInstanceNo")),
+            size_bytes=_size(row.get("blockStorageSnapshotVolumeSize")),
+            bootable=row.get("isBootable") is True,
+            hypervisor=_code(row.get("hypervisorType")) or "KVM",
+            status=_code(row.get("blockStorageSnapshotInstanceStatus")) or "CREAT",
+            volume_type=volume if volume in VOLUME_TYPES else "CB1",
+            name=str(row.get("blockStorageSnapshotName") or ""),
+        ))
+    return tuple(found)
+
+
+def _size(value: Any) -> int:
+    """A byte count as listed (a number, or digits in a string); 0 when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, 0)
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
 
 
 def _limits(target: HttpTarget, region: Params) -> Any:

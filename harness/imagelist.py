@@ -1,33 +1,25 @@
 """getServerImageList in a region: every page, by number, or by name, read as `ImageRow`s.
 
-Also the one way to call any neighbour list action (`list_answer`): its success body, or
-a TargetError that names the action, the endpoint and what came back.
-
-Paging follows the getServerImageList reference (api.ncloud-docs.com, ja, updated
-2026-09-17): `pageNo` counts from 1 (0 and 1 both give the first page), `pageSize` is 1 to
-1000, `serverImageNoList.N` and `serverImageName` filter. Paging stops at `totalRows`, at
-an empty page, at a page that brings no number not seen before, and at `MAX_PAGES`. A
-call that fails, or an answer that cannot be read, ends the listing with `complete`
-False and the reason: a caller that needs the whole list (the inventory) must refuse.
+Following the getServerImageList reference (api.ncloud-docs.com, ja, updated 2026-09-17):
+`pageSize` is 1 to 1000, `serverImageNoList.N` and `serverImageName` filter. Paging and
+its stops are `harness.paging`'s. A call that fails, or an answer that cannot be read,
+ends the listing with `complete` False and the reason: a caller that needs the whole list
+(the inventory) must refuse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from harness.body import parse_body
-from harness.errors import TargetError, UnreadableBody
 from harness.model import Params
 from harness.ownership import ImageRow, rows_of
+from harness.paging import MAX_PAGES, every_row
 from harness.transport import HttpTarget
 
-__all__ = ["MAX_PAGES", "PAGE_SIZE", "Listing", "by_name", "by_numbers", "every_image",
-           "list_answer"]
+__all__ = ["PAGE_SIZE", "Listing", "by_name", "by_numbers", "every_image"]
 
 ACTION = "getServerImageList"
 PAGE_SIZE = 1000
-MAX_PAGES = 1000
 _BATCH = 100
 """Numbers asked for in one call (`serverImageNoList.1` .. `.100`)."""
 
@@ -49,54 +41,14 @@ def _region(region: str | None) -> Params:
     return (("regionCode", region),) if region else ()
 
 
-def list_answer(target: HttpTarget, action: str, params: Params = ()) -> dict[str, Any]:
-    """A list action's success body (JSON asked); TargetError naming the action otherwise."""
-    answer = target.call(action, (*params, ("responseFormatType", "json")))
-    try:
-        body = parse_body(answer.body, action=action)
-    except UnreadableBody as exc:
-        raise TargetError(f"{action} on {target.endpoint} answered {answer.status} with an"
-                          f" unreadable body: {exc.violations[0].message[:200]}") from None
-    if answer.status != 200 or body.kind != "success" or not isinstance(body.inner, dict):
-        detail = body.inner if isinstance(body.inner, dict) else {}
-        message = str(detail.get("returnMessage") or detail.get("message") or body.root)
-        hint = " (check the keys)" if answer.status in (401, 403) else ""
-        raise TargetError(f"{action} on {target.endpoint} answered {answer.status}:"
-                          f" {message[:200]}{hint}")
-    return body.inner
-
-
-def _page(target: HttpTarget, params: Params) -> tuple[list[ImageRow], int | None]:
-    """One page: its rows and totalRows; TargetError when the answer is not a readable 200."""
-    inner = list_answer(target, ACTION, params)
-    total = inner.get("totalRows")
-    return rows_of(inner.get("serverImageList")), total if isinstance(total, int) else None
-
-
 def every_image(target: HttpTarget, region: str | None, filters: Params = (), *,
                 page_size: int = PAGE_SIZE, max_pages: int = MAX_PAGES) -> Listing:
     """Every image the filters select, page after page, until the list is exhausted."""
-    listing = Listing()
-    seen: set[str] = set()
-    for page in range(1, max_pages + 1):
-        try:
-            rows, total = _page(target, (*_region(region), *filters, ("pageNo", str(page)),
-                                         ("pageSize", str(page_size))))
-        except TargetError as exc:
-            return Listing(listing.rows, complete=False, problem=str(exc))
-        fresh = [row for row in rows if row.number not in seen]
-        seen.update(row.number for row in fresh)
-        listing.rows.extend(fresh)
-        short = total is not None and len(seen) < total
-        if rows and not fresh and short:
-            return Listing(listing.rows, complete=False,
-                           problem=f"{ACTION} page {page} repeated earlier rows: {len(seen)} of"
-                           f" the {total} images it counts were listed")
-        if not rows or not fresh or len(rows) < page_size or (
-                total is not None and not short):
-            return listing
-    return Listing(listing.rows, complete=False,
-                   problem=f"{ACTION} still had rows after {max_pages} pages of {page_size}")
+    pages = every_row(target, ACTION, "serverImageList",
+                      lambda row: str(row.get("serverImageNo")),
+                      params=(*_region(region), *filters), page_size=page_size,
+                      max_pages=max_pages)
+    return Listing(rows_of(pages.rows), pages.complete, pages.problem)
 
 
 def by_numbers(target: HttpTarget, region: str | None, numbers: list[str]) -> Listing:

@@ -8,6 +8,7 @@ scenario ships in the package (`harness/scenarios/default.toml`) and is document
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 POLICIES = ("accept", "reject")
+_MAX_DELAY = 3600.0
+_MAX_DIGITS = 20
 
 
 @dataclass(frozen=True)
@@ -145,12 +148,12 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         verify_signatures=top.get("verify_signatures", bool, True),
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
         image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 0),
-        max_body_bytes=_non_negative(top, "max_body_bytes", 1_048_576),
-        first_image_no=_non_negative(top, "first_image_no", 2_000_001),
+        max_body_bytes=_positive(top, "max_body_bytes", 1_048_576),
+        first_image_no=_positive(top, "first_image_no", 2_000_001),
         throttle_every=_non_negative(top, "throttle_every", 0),
-        retry_after_seconds=top.get("retry_after_seconds", int, None),
+        retry_after_seconds=_non_negative(top, "retry_after_seconds", None),
         unavailable_every=_non_negative(top, "unavailable_every", 0),
-        delay_seconds=float(top.get("delay_seconds", (int, float), 0.0)),
+        delay_seconds=_seconds(top, "delay_seconds"),
         drop_every=_non_negative(top, "drop_every", 0),
         source=source,
     )
@@ -158,10 +161,25 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
     return scenario
 
 
-def _non_negative(fields: _Fields, key: str, default: int) -> int:
-    value: int = fields.get(key, int, default)
-    if value < 0:
+def _non_negative(fields: _Fields, key: str, default: Any) -> Any:
+    value = fields.get(key, int, default)
+    if value is not None and value < 0:
         raise fields.fail(key, f"expected 0 or more, got {value!r}")
+    return value
+
+
+def _positive(fields: _Fields, key: str, default: int) -> int:
+    value: int = fields.get(key, int, default)
+    if value < 1:
+        raise fields.fail(key, f"expected 1 or more, got {value!r}")
+    return value
+
+
+def _seconds(fields: _Fields, key: str) -> float:
+    """A delay: a finite number of seconds, 0 or more, at most an hour."""
+    value = float(fields.get(key, (int, float), 0.0))
+    if not math.isfinite(value) or not 0 <= value <= _MAX_DELAY:
+        raise fields.fail(key, f"expected 0 to {_MAX_DELAY} seconds, got {value!r}")
     return value
 
 
@@ -171,8 +189,8 @@ def _snapshot(item: Any, index: int, source: str) -> Snapshot:
         raise ConfigError(f"scenario {source}: snapshots[{index}]: expected a table, got {item!r}")
     f = _Fields(item, where, source)
     number = f.get("instance_no", str, required=True)
-    if not number.isdigit():
-        raise f.fail("instance_no", f"expected digits, got {number!r}")
+    if not (number.isascii() and number.isdigit() and len(number) <= _MAX_DIGITS):
+        raise f.fail("instance_no", f"expected 1 to {_MAX_DIGITS} ASCII digits, got {number!r}")
     size_gb = f.get("size_gb", int)
     size_bytes = f.get("size_bytes", int)
     if (size_gb is None) == (size_bytes is None):
@@ -214,8 +232,8 @@ def _limits(data: Mapping[str, Any], source: str) -> LimitsProfile:
     if unknown:
         raise f.fail(f"volume_types.{unknown[0]}",
                      f"is not a volume type; expected one of {', '.join(VOLUME_TYPES)}")
-    profile = LimitsProfile(MappingProxyType(types), f.get("max_entries", int, 21),
-                            f.get("max_order", int, 20))
+    profile = LimitsProfile(MappingProxyType(types), _positive(f, "max_entries", 21),
+                            _positive(f, "max_order", 20))
     f.done()
     return profile
 
@@ -224,8 +242,11 @@ def _credentials(data: Mapping[str, Any] | None, source: str) -> Credentials | N
     if data is None:
         return None
     f = _Fields(data, "credentials.", source)
-    creds = Credentials(f.get("access_key", str, required=True),
-                        f.get("secret_key", str, required=True))
+    try:
+        creds = Credentials(f.get("access_key", str, required=True),
+                            f.get("secret_key", str, required=True))
+    except ConfigError as exc:  # the key itself is never quoted
+        raise f.fail("access_key" if "access" in str(exc) else "secret_key", str(exc)) from None
     f.done()
     return creds
 

@@ -117,6 +117,7 @@ class HttpTarget:
         """The base URL as reports may show it (scheme, host, port; never credentials)."""
         parts = urlsplit(self.base_url)
         host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
         port = f":{parts.port}" if parts.port else ""
         return f"{parts.scheme}://{host}{port}{parts.path}"
 

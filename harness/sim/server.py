@@ -7,6 +7,7 @@ most the scenario's body limit before answering 413.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from harness.sim.render import GATEWAY_CODES, SimResponse, gateway_error
 __all__ = ["SimulatorServer", "running"]
 
 _CHUNK_LINE_LIMIT = 1024
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -37,11 +39,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
-        """HTTP-level errors (bad request line, URI too long) in the gateway's JSON shape."""
+        """HTTP-level errors (bad request line, URI too long) in the gateway's JSON shape.
+
+        A request line too broken to name its HTTP version leaves the handler thinking it
+        speaks HTTP/0.9, which has no headers: the answer goes out as HTTP/1.1 regardless.
+        """
         del explain
         self.close_connection = True
+        if getattr(self, "request_version", "HTTP/0.9") in ("HTTP/0.9", None):
+            self.request_version = "HTTP/1.1"
+        self.command = getattr(self, "command", None) or "GET"
         self._send(gateway_error(code if code in GATEWAY_CODES else 400,
                                  message or "the request could not be read"))
+
+    def parse_request(self) -> bool:
+        """The stdlib's parse, and a method that is an HTTP token (RFC 9110), else a 400."""
+        if not super().parse_request():
+            return False
+        if not _TOKEN.fullmatch(self.command or ""):
+            self.send_error(400, "Bad request line: the method is not an HTTP token")
+            return False
+        return True
 
     def version_string(self) -> str:
         return self.server_version
@@ -117,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         del size
         if self.server.verbose:
-            path = self.path.partition("?")[0]
+            path = str(getattr(self, "path", "") or "-").partition("?")[0]
             self.log_message('"%s %s" %s', self.command, path, code)
 
 
@@ -132,6 +150,9 @@ class SimulatorServer(ThreadingHTTPServer):
         self.verbose = verbose
         self._requests = 0
         self._drop_lock = threading.Lock()
+        if ":" in host:  # an IPv6 address: ::1, or [::1] as a URL writes it
+            self.address_family = socket.AF_INET6
+            host = host.strip("[]")
         super().__init__((host, port), _Handler)
 
     def should_drop(self) -> bool:

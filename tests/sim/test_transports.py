@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -175,3 +176,56 @@ def test_serve_warns_when_not_on_loopback(address: str, warns: bool) -> None:
     assert (warning is not None) is warns
     if warning:
         assert "reachable from the network" in warning
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_serve_on_ipv6_and_a_run_against_it(tmp_path: Path) -> None:
+    creds = default_scenario().credentials
+    assert creds is not None
+    process = subprocess.Popen([sys.executable, "-m", "harness", "serve", "--host", "::1",
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT,
+                               env={k: v for k, v in os.environ.items()
+                                    if not k.startswith("NCLOUD_")})
+    assert process.stdout is not None
+    try:
+        url = process.stdout.readline().strip()
+        assert re.fullmatch(r"http://\[::1\]:\d+", url), url
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPO"))}
+        env.update(NCLOUD_API_GW=url, NCLOUD_ACCESS_KEY=creds.access_key,
+                   NCLOUD_SECRET_KEY=creds.secret_key)
+        result = subprocess.run([sys.executable, "-m", "harness", "run", "--target", "live",
+                                 "--quiet", "-k", "covering or neighbour", "--report-dir",
+                                 str(tmp_path)], env=env, capture_output=True, text=True,
+                                timeout=300, check=False)
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"target live ({url})" in result.stdout  # the endpoint keeps its brackets
+    assert "not a loopback address" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("line", [b"GARBAGE\r\n\r\n", b"GET /x HTTP/1.1 extra\r\n\r\n",
+                                  b"GET /vserver/v2/getRegionList HTTP/9.9\r\n\r\n",
+                                  b"\xff\xfe\x00 / HTTP/1.1\r\n\r\n"])
+def test_a_malformed_request_line_gets_the_gateways_400(line: bytes) -> None:
+    with running() as server, socket.create_connection(
+            ("127.0.0.1", server.server_address[1])) as conn:
+        conn.sendall(line)
+        conn.settimeout(30)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert parse_body(body).kind == "gateway_error"
