@@ -6,17 +6,26 @@ that ends, nesting that is refused.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 import tracemalloc
 import zlib
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from harness.body import MAX_PROBLEMS, parse_body
 from harness.bounded import DEFAULT_MAX_BODY
 from harness.errors import AnswerTooLarge, TargetTimeout
+from harness.imagelist import every_image
+from harness.paging import MAX_PAGES
 from harness.scenario import default_scenario
+from harness.sim import SimResponse, Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.transport import HttpTarget
 from tests.hostile import RawServer, dribble
 
@@ -115,3 +124,39 @@ def test_an_input_file_nested_too_deep_is_refused_with_exit_2(
     assert "Traceback" not in result.stdout + result.stderr
     assert "RecursionError" not in result.stdout + result.stderr
     assert str(path.name) in result.stdout + result.stderr
+
+
+def test_an_answer_listing_ten_thousand_broken_images_keeps_fifty_faults() -> None:
+    image = {"serverImageNo": "1", "serverImageName": 7, "blockStorageMappingList": "none"}
+    body = json.dumps({"createServerImageFromSnapshotResponse": {
+        "requestId": "x", "returnCode": "0", "returnMessage": "success", "totalRows": 10_000,
+        "serverImageList": [dict(image, serverImageNo=str(n)) for n in range(10_000)]}})
+    parsed = parse_body(body.encode())
+    assert len(parsed.problems) == MAX_PROBLEMS + 1
+    assert parsed.problems[-1].message.startswith("more schema faults than the 50 listed")
+    assert all(p.actual is None or not isinstance(p.actual, list) for p in parsed.problems)
+
+
+class _Endless(Simulator):
+    """getServerImageList pages never run out: every page holds new images, no totalRows."""
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        if "/getServerImageList" not in target:
+            return super().handle(method, target, headers, body)
+        page = int(re.search(r"pageNo=(\d+)", target).group(1))  # type: ignore[union-attr]
+        rows = [{"serverImageNo": str(page * 10 + i), "serverImageName": f"i{page}x{i}"}
+                for i in range(10)]
+        data = {"getServerImageListResponse": {"returnCode": "0", "serverImageList": rows}}
+        return SimResponse(200, {"Content-Type": "application/json"}, json.dumps(data).encode())
+
+
+def test_pages_that_never_run_out_stop_at_the_cap() -> None:
+    scenario = replace(default_scenario(), verify_signatures=False)
+    with simulated(DEFAULT_BASE_URL, _Endless(scenario)):
+        target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials)
+        listing = every_image(target, "KR", page_size=10, max_pages=7)
+    assert MAX_PAGES == 1000  # the documented cap; 7 here to keep the test short
+    assert not listing.complete
+    assert len(listing.rows) == 70
+    assert "still had rows after 7 pages of 10" in listing.problem
