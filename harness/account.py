@@ -49,6 +49,8 @@ class Account:
     """The region the snapshot inventory belongs to (None: the default, the first region)."""
     inventory: frozenset[str] = frozenset()
     """Numbers of the images in the home region before the run (every page of the list)."""
+    size_unit: str = ""
+    """How getBlockStorageVolumeTypeList gave sizes: bytes, GB (learned), or '' (not asked)."""
 
     @property
     def request_regions(self) -> tuple[str | None, ...]:

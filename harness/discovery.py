@@ -10,17 +10,16 @@ generated without it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from types import MappingProxyType
 from typing import Any
 
 from harness.account import Account, Snapshot
 from harness.errors import TargetError
 from harness.imagelist import every_image
-from harness.limits import DEFAULT_LIMITS, VOLUME_TYPES, VolumeTypeLimits
+from harness.limits import VOLUME_TYPES
 from harness.model import Params
 from harness.paging import every_row, list_answer
 from harness.transport import HttpTarget
+from harness.volumetypes import Learned, learn, size_of
 
 __all__ = ["discover"]
 
@@ -49,7 +48,7 @@ def _snapshots(target: HttpTarget, region: Params) -> tuple[Snapshot, ...]:
         volume = _code(row.get("blockStorageVolumeType")) or "CB1"
         found.append(Snapshot(
             instance_no=str(row.get("blockStorageSnapshotInstanceNo")),
-            size_bytes=_size(row.get("blockStorageSnapshotVolumeSize")),
+            size_bytes=size_of(row.get("blockStorageSnapshotVolumeSize")) or 0,
             bootable=row.get("isBootable") is True,
             hypervisor=_code(row.get("hypervisorType")) or "KVM",
             status=_code(row.get("blockStorageSnapshotInstanceStatus")) or "CREAT",
@@ -59,23 +58,9 @@ def _snapshots(target: HttpTarget, region: Params) -> tuple[Snapshot, ...]:
     return tuple(found)
 
 
-def _size(value: Any) -> int:
-    """A byte count as listed (a number, or digits in a string); 0 when it is neither."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return max(value, 0)
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
-
-
-def _limits(target: HttpTarget, region: Params) -> Any:
-    types = dict(DEFAULT_LIMITS.volume_types)
-    for row in _rows(target, "getBlockStorageVolumeTypeList", "blockStorageVolumeTypeList",
-                     region):
-        code = _code(row.get("blockStorageVolumeType"))
-        low, high = row.get("minVolumeSize"), row.get("maxVolumeSize")
-        if code in types and isinstance(low, int) and isinstance(high, int) and 0 < low <= high:
-            types[code] = VolumeTypeLimits(low, high, types[code].step_gb)
-    return replace(DEFAULT_LIMITS, volume_types=MappingProxyType(types))
+def _limits(target: HttpTarget, region: Params) -> Learned:
+    return learn(_rows(target, "getBlockStorageVolumeTypeList", "blockStorageVolumeTypeList",
+                       region))
 
 
 def discover(target: HttpTarget, *, region: str | None = None) -> Account:
@@ -90,7 +75,9 @@ def discover(target: HttpTarget, *, region: str | None = None) -> Account:
     if not images.complete:
         raise TargetError(f"the images of {target.endpoint} could not all be listed, so the"
                           f" run could not tell its own images from others: {images.problem}")
+    learned = _limits(target, scoped)
     return Account(snapshots=_snapshots(target, scoped), regions=regions or ("KR",),
-                   limits=_limits(target, scoped),
+                   limits=learned.limits,
                    image_names=frozenset(row.name for row in images.rows), home_region=region,
-                   inventory=frozenset(row.number for row in images.rows))
+                   inventory=frozenset(row.number for row in images.rows),
+                   size_unit=learned.unit)

@@ -156,6 +156,8 @@ class RunLog:
     """Images found by name after a lost or unreadable create answer."""
     name_tag: str = ""
     """The tag in the names of the images this run created (find them by it)."""
+    size_unit: str = ""
+    """The unit getBlockStorageVolumeTypeList gave sizes in (harness.volumetypes)."""
     harness_faults: list[HarnessFault] = field(default_factory=list)
     budget_skipped: list[str] = field(default_factory=list)
     """Tests that ended before their end because the create budget was spent."""
@@ -323,6 +325,7 @@ class RunLog:
                 "duration_s": round(time.time() - self.started, 3),
                 "first_violation_s": self.first_violation_s,
                 "name_tag": self.name_tag,
+                "volume_size_unit": self.size_unit,
                 "versions": {"ncp-harness": __version__, "python": platform.python_version()},
             },
             "verdict": self.verdict,

@@ -49,6 +49,7 @@ class Scenario:
     verify_signatures: bool = True
     image_ready_after_looks: int = 0
     image_gone_after_looks: int = 0
+    volume_size_unit: str = "bytes"
     max_body_bytes: int = 1_048_576
     first_image_no: int = 2_000_001
     throttle_every: int = 0
@@ -148,6 +149,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         verify_signatures=top.get("verify_signatures", bool, True),
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
         image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 0),
+        volume_size_unit=_one_of(top, "volume_size_unit", ("bytes", "GB"), "bytes"),
         max_body_bytes=_positive(top, "max_body_bytes", 1_048_576),
         first_image_no=_positive(top, "first_image_no", 2_000_001),
         throttle_every=_non_negative(top, "throttle_every", 0),
@@ -165,6 +167,13 @@ def _non_negative(fields: _Fields, key: str, default: Any) -> Any:
     value = fields.get(key, int, default)
     if value is not None and value < 0:
         raise fields.fail(key, f"expected 0 or more, got {value!r}")
+    return value
+
+
+def _one_of(fields: _Fields, key: str, choices: tuple[str, ...], default: str) -> str:
+    value: str = fields.get(key, str, default)
+    if value not in choices:
+        raise fields.fail(key, f"expected one of {', '.join(choices)}, got {value!r}")
     return value
 
 

@@ -87,6 +87,7 @@ class ConformanceSession:
     def __post_init__(self) -> None:
         self.names = NameBook(self.first_letters, self.name_tag)
         self.log.name_tag = self.name_tag
+        self.log.size_unit = self.account.size_unit
         if self.max_creates is not None and self.log.budget is None:
             self.log.budget = {"max_creates": self.max_creates,
                                "reserve": reserve_of(self.max_creates),

@@ -123,27 +123,35 @@ def _server_image() -> dict[str, Any]:
 
 
 def _mapping() -> dict[str, Any]:
+    source = "BlockStorageMapping (api.ncloud-docs.com, en/ko/ja, updated 2026-09-17)"
+    absent = {"type": "string", "maxLength": 0,
+              "description": "An absent value as NCP writes it: \"\" (ncp-api.md section 9)"}
     return {
         "type": "object",
-        "required": ["order", "blockStorageSize", "blockStorageVolumeType", "iops",
-                     "throughput", "isEncryptedVolume"],
-        "x-assumed": "blockStorageSnapshotInstanceNo and blockStorageSnapshotName are left out"
-        " of a new empty storage's mapping, which has no snapshot; the echo checks demand"
-        " them wherever the request named a snapshot",
+        "required": ["order", "blockStorageSize", "blockStorageVolumeType", "isEncryptedVolume"],
+        "x-source": source + ": order, blockStorageSize, blockStorageVolumeType and"
+        " isEncryptedVolume Required; the snapshot number and name, blockStorageName, iops"
+        " and throughput Optional",
         "properties": {
             "order": {"type": "integer", "minimum": 0, "maximum": 20, "x-seed-rule": "SEED-S4"},
             "blockStorageSnapshotInstanceNo": {
                 "anyOf": [{"type": "integer", "minimum": 0},
-                          {"type": "string", "pattern": "^[0-9]+$"}],
+                          {"type": "string", "pattern": "^[0-9]+$"}, absent],
                 "x-seed-rule": "SEED-S4",
                 "x-contradiction": "a string in the docs, a bare number in the seed's example,"
-                " int32 in the Go SDK (ncp-api.md section 8); both are accepted"},
+                " int32 in the Go SDK (ncp-api.md section 8); both are accepted, and \"\""
+                " where there is no snapshot (a new empty storage)"},
             "blockStorageSnapshotName": {"type": "string", "x-seed-rule": "SEED-S4"},
+            "blockStorageSnapshotInstanceName": {
+                "type": "string", "x-source": source + " (ja and ko spell the name so)"},
+            "blockStorageName": {"type": "string", "x-source": source},
             "blockStorageSize": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4",
                                  "description": "Bytes: 10737418240 for a 10 GB request."},
             "blockStorageVolumeType": _code(rule="SEED-S4"),
-            "iops": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4"},
-            "throughput": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4"},
+            "iops": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4",
+                     "x-source": source + ": Optional"},
+            "throughput": {"type": "integer", "minimum": 0, "x-seed-rule": "SEED-S4",
+                           "x-source": source + ": Optional"},
             "isEncryptedVolume": {"type": "boolean", "x-seed-rule": "SEED-S4"},
         },
         "x-seed-rule": "SEED-S4",
@@ -170,17 +178,35 @@ def _snapshot_row() -> dict[str, Any]:
 
 
 def _volume_type_row() -> dict[str, Any]:
-    size = {"type": "integer", "minimum": 0, "description": "GB.", "x-seed-rule": "SEED-R7"}
+    source = ("BlockStorageVolumeType (api.ncloud-docs.com, en/ko/ja, updated 2026-09-17;"
+              " docs/reference.md)")
+    size = {"type": "integer", "minimum": 0, "x-source": source,
+            "description": "Long: bytes in the reference's example (10737418240 = 10 GB);"
+            " some gateways give GB. The unit is learned (harness.volumetypes)."}
+    count = {"type": "integer", "minimum": 0, "x-source": source}
+    flag = {"type": "boolean", "x-source": source}
     return {
         "type": "object",
-        "x-source": NEIGHBOURS_SOURCE + "; field names of the Go SDK",
-        "required": ["blockStorageVolumeType"],
+        "x-source": source,
+        "required": ["blockStorageVolumeType", "hypervisorType", "minVolumeSize",
+                     "maxVolumeSize", "minIops", "maxIops", "minThroughput", "maxThroughput",
+                     "zoneCodeList"],
+        "anyOf": [{"required": [name]} for name in
+                  ("isBaseStorageAvailable", "isBasicStorageAvailable", "isAvailableBase")],
         "properties": {
             "blockStorageVolumeType": _code(rule="SEED-R8"),
-            "hypervisorType": _code(["XEN", "KVM"], rule="SEED-R11"),
+            "hypervisorType": _code(rule="SEED-R11"),
             "minVolumeSize": size, "maxVolumeSize": size,
             "minBaseVolumeSize": size, "maxBaseVolumeSize": size,
-            "isAvailableBase": {"type": "boolean"},
+            "minBasicVolumeSize": size, "maxBasicVolumeSize": size,
+            "minIops": count, "maxIops": count, "minThroughput": count, "maxThroughput": count,
+            "zoneCodeList": {"type": "array", "items": {"type": "string",
+                                                        "xml": {"name": "zoneCode"}},
+                             "xml": {"name": "zoneCodeList", "nodeType": "element"},
+                             "x-source": source,
+                             "x-assumed": "XML child element zoneCode"},
+            "isBaseStorageAvailable": flag, "isBasicStorageAvailable": flag,
+            "isAvailableBase": flag,
         },
     }
 

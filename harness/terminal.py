@@ -38,6 +38,9 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
           + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
     if run.get("name_tag"):
         write(f"image names of this run carry the tag {run['name_tag']!r}")
+    if run.get("volume_size_unit"):
+        write(f"getBlockStorageVolumeTypeList gave volume sizes in {run['volume_size_unit']}"
+              " (learned; requests give GB)")
     _resource_lines(summary, write)
     for fault in summary.get("harness_errors", []):
         write(f"HARNESS ERROR in {fault['test']}: {fault['error']} (not a pass; the run's"

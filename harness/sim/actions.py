@@ -29,6 +29,8 @@ __all__ = ["ACTIONS", "Context"]
 
 _REGION_NAMES = {"KR": "Korea", "SGN": "Singapore", "JPN": "Japan", "USWN": "US West",
                  "DEN": "Germany"}
+_PERFORMANCE = {"CB": (4000, 250), "FB": (16000, 1000)}
+"""Largest IOPS and throughput the simulator lists per volume family (its own figures)."""
 OPEN_CASE_CODE = "24100"
 NOT_FOUND_CODE = "24200"
 BAD_PARAMETER_CODE = "24300"
@@ -181,15 +183,25 @@ def get_block_storage_snapshot_instance_list(ctx: Context) -> SimResponse:
 
 
 def get_block_storage_volume_type_list(ctx: Context) -> SimResponse:
-    """Per-type size limits of the scenario's limits profile (SEED-R7, R8)."""
+    """Per-type size limits of the scenario's limits profile (SEED-R7, R8).
+
+    Shaped as the BlockStorageVolumeType reference (en, 2026-09-17) lists the fields, sizes
+    in bytes as its example gives them (or GB, with the scenario's `volume_size_unit`).
+    The IOPS and throughput figures are the simulator's own; the reference gives none.
+    """
+    unit = GIB if ctx.scenario.volume_size_unit == "bytes" else 1
     rows = []
     for code, limits in ctx.scenario.account.limits.volume_types.items():
+        iops, throughput = _PERFORMANCE.get(code[:2], (3000, 125))
         rows.append({
             "blockStorageVolumeType": {"code": code, "codeName": code},
             "hypervisorType": {"code": "KVM", "codeName": "KVM"},
-            "minVolumeSize": limits.min_gb, "maxVolumeSize": limits.max_gb,
-            "minBaseVolumeSize": limits.min_gb, "maxBaseVolumeSize": limits.max_gb,
-            "isAvailableBase": True,
+            "minBaseVolumeSize": limits.min_gb * unit, "maxBaseVolumeSize": 2000 * unit,
+            "minVolumeSize": limits.min_gb * unit, "maxVolumeSize": limits.max_gb * unit,
+            "minIops": 100, "maxIops": iops, "minThroughput": 50, "maxThroughput": throughput,
+            "zoneCodeList": [f"{ctx.scenario.account.regions[0]}-1",
+                             f"{ctx.scenario.account.regions[0]}-2"],
+            "isBaseStorageAvailable": code.startswith("CB"),
         })
     return success("getBlockStorageVolumeTypeList", "blockStorageVolumeTypeList", rows, ctx.fmt)
 

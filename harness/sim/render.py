@@ -93,6 +93,9 @@ def _mapping(mapping: StoredMapping) -> dict[str, Any]:
         no = mapping.snapshot_no
         row["blockStorageSnapshotInstanceNo"] = int(no) if no.isdigit() else no
         row["blockStorageSnapshotName"] = mapping.snapshot_name or ""
+    else:  # a new empty storage: NCP writes an absent string as "" (ncp-api.md section 9)
+        row["blockStorageSnapshotInstanceNo"] = ""
+        row["blockStorageSnapshotName"] = ""
     row.update({
         "blockStorageSize": mapping.size_bytes,
         "blockStorageVolumeType": _code(

@@ -65,9 +65,11 @@ def test_unreachable_target_is_a_target_error() -> None:
         target.call("getRegionList")
 
 
-def test_discovery_learns_the_scenarios_account() -> None:
-    with simulator_target() as target:
-        assert discover(target) == replace(sample_account(), inventory=frozenset({"1900001"}))
+@pytest.mark.parametrize("unit", ["bytes", "GB"])
+def test_discovery_learns_the_scenarios_account(unit: str) -> None:
+    with simulator_target(replace(default_scenario(), volume_size_unit=unit)) as target:
+        assert discover(target) == replace(sample_account(), inventory=frozenset({"1900001"}),
+                                           size_unit=unit)
 
 
 def test_discovery_with_wrong_keys_says_so() -> None:

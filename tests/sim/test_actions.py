@@ -61,7 +61,7 @@ def test_the_image_reflects_the_request() -> None:
     assert mappings[0]["blockStorageSnapshotInstanceNo"] == 1000001
     assert mappings[0]["blockStorageSize"] == 10 * GIB  # the snapshot's own size
     assert mappings[0]["blockStorageVolumeType"]["code"] == "CB1"
-    assert "blockStorageSnapshotInstanceNo" not in mappings[1]  # a new, empty storage
+    assert mappings[1]["blockStorageSnapshotInstanceNo"] == ""  # a new, empty storage: "" as NCP
     assert (mappings[1]["blockStorageSize"], mappings[1]["blockStorageVolumeType"]["code"]) == (
         100 * GIB, "FB2")
     assert mappings[2]["blockStorageSnapshotInstanceNo"] == 1000002
@@ -233,12 +233,19 @@ def test_snapshot_list_filters(filters: Params, numbers: list[str]) -> None:
         assert odd[0]["blockStorageSnapshotVolumeSize"] == 15 * GIB + 1
 
 
-def test_volume_types_reflect_the_limits_profile() -> None:
-    body = parsed(signed_call(Simulator(), "GET", "getBlockStorageVolumeTypeList",
-                              (("responseFormatType", "json"),)), "getBlockStorageVolumeTypeList")
-    rows = body.inner["blockStorageVolumeTypeList"]
-    assert {r["blockStorageVolumeType"]["code"] for r in rows} == {"CB1", "CB2", "FB1", "FB2"}
-    assert {(r["minVolumeSize"], r["maxVolumeSize"]) for r in rows} == {(10, 16380)}
+@pytest.mark.parametrize(("unit", "factor"), [("bytes", GIB), ("GB", 1)])
+def test_volume_types_reflect_the_limits_profile(unit: str, factor: int) -> None:
+    simulator = Simulator(replace(default_scenario(), volume_size_unit=unit))
+    for fmt in ("json", "xml"):
+        body = parsed(signed_call(simulator, "GET", "getBlockStorageVolumeTypeList",
+                                  (("responseFormatType", fmt),)), "getBlockStorageVolumeTypeList")
+        assert body.problems == ()
+        rows = body.inner["blockStorageVolumeTypeList"]
+        assert {r["blockStorageVolumeType"]["code"] for r in rows} == {"CB1", "CB2", "FB1", "FB2"}
+        assert {(r["minVolumeSize"], r["maxVolumeSize"]) for r in rows} == {
+            (10 * factor, 16380 * factor)}  # bytes, as the reference's example gives them
+        assert all(isinstance(r["isBaseStorageAvailable"], bool) for r in rows)
+        assert all(len(r["zoneCodeList"]) == 2 for r in rows)
 
 
 # --- the gateway ------------------------------------------------------------------------
@@ -340,7 +347,7 @@ def test_limits_come_from_the_scenario() -> None:
                               (("responseFormatType", "json"),)),
                   "getBlockStorageVolumeTypeList").inner["blockStorageVolumeTypeList"]
     fb2 = next(r for r in rows if r["blockStorageVolumeType"]["code"] == "FB2")
-    assert (fb2["minVolumeSize"], fb2["maxVolumeSize"]) == (20, 50)
+    assert (fb2["minVolumeSize"], fb2["maxVolumeSize"]) == (20 * GIB, 50 * GIB)
 
 
 def test_snapshots_and_existing_names_come_from_the_scenario() -> None:

@@ -73,8 +73,8 @@ def test_xml_text_is_coerced_to_schema_types() -> None:
     (lambda d: d[ROOT]["serverImageList"][0]["blockStorageMappingList"][0].update(
         blockStorageSize="10 GB"),
      f"{ROOT}.serverImageList[0].blockStorageMappingList[0].blockStorageSize", "SEED-S4"),
-    (lambda d: d[ROOT]["serverImageList"][0]["blockStorageMappingList"][0].pop("iops"),
-     f"{ROOT}.serverImageList[0].blockStorageMappingList[0]", "SEED-S4"),
+    (lambda d: d[ROOT]["serverImageList"][0]["blockStorageMappingList"][0].pop(
+        "isEncryptedVolume"), f"{ROOT}.serverImageList[0].blockStorageMappingList[0]", "SEED-S4"),
 ])
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_schema_faults_cite_the_seed_rule(mutate: Any, path: str, rule: str, fmt: str) -> None:
@@ -159,3 +159,17 @@ def test_unreadable_bodies_quote_their_first_bytes(body: bytes, quoted: str) -> 
         parse_body(body)
     assert quoted in str(caught.value)
     assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda m: (m.pop("iops"), m.pop("throughput")),  # Optional on the BlockStorageMapping page
+    lambda m: m.update(blockStorageSnapshotInstanceNo="", blockStorageSnapshotName=""),
+    lambda m: m.update(blockStorageSnapshotInstanceName="snap", blockStorageName="disk"),
+    lambda m: m.update(blockStorageSnapshotInstanceNo=111114697),
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_mappings_as_the_reference_allows_them_keep_the_contract(mutate: Any, fmt: str) -> None:
+    data = seed_data()
+    mutate(data[ROOT]["serverImageList"][0]["blockStorageMappingList"][0])
+    body = json.dumps(data) if fmt == "json" else to_xml(data)
+    assert parse_body(body).problems == ()

@@ -1,0 +1,72 @@
+"""getBlockStorageVolumeTypeList rows into the limits profile, learning the unit of the sizes.
+
+The BlockStorageVolumeType reference (api.ncloud-docs.com, en and ko, updated 2026-09-17)
+types `minVolumeSize` and `maxVolumeSize` as Long, and the getBlockStorageVolumeTypeList
+example gives bytes (10737418240 for 10 GB; ../shared/reference/ncp-api.md section 9),
+while requests give `blockStorageSize` in GB (SEED-R7). Older gateways, and this project's
+simulator before it followed the reference, answered GB. So the unit is learned: a size
+that is not a plausible number of GB (more than `PLAUSIBLE_GB`, a petabyte) is bytes.
+The "usable as base" flag and the base sizes are spelled three ways across the pages and
+the SDKs (`BASE_FLAGS`, `BASE_MIN`, `BASE_MAX`); every spelling is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
+
+from harness.account import GIB
+from harness.limits import DEFAULT_LIMITS, LimitsProfile, VolumeTypeLimits
+
+__all__ = ["BASE_FLAGS", "BASE_MAX", "BASE_MIN", "PLAUSIBLE_GB", "Learned", "learn", "size_of"]
+
+PLAUSIBLE_GB = 1_000_000
+BASE_FLAGS = ("isBaseStorageAvailable", "isBasicStorageAvailable", "isAvailableBase")
+"""en and ko field tables; ja and gov syntax blocks; the ncloud SDKs' model."""
+BASE_MIN = ("minBaseVolumeSize", "minBasicVolumeSize")
+BASE_MAX = ("maxBaseVolumeSize", "maxBasicVolumeSize")
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The limits a volume-type list gives, and the unit its sizes came in."""
+
+    limits: LimitsProfile
+    unit: str
+    """'bytes', 'GB', 'bytes and GB', or 'none' (no usable row: the default limits)."""
+
+
+def size_of(value: Any) -> int | None:
+    """A size as listed: a whole number (or digits in a string, as XML has it), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    text = str(value) if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else None
+
+
+def _code(value: Any) -> str:
+    return str(value.get("code") or "") if isinstance(value, dict) else str(value or "")
+
+
+def learn(rows: list[Any]) -> Learned:
+    """The limits profile of the listed volume types (others keep the defaults)."""
+    types = dict(DEFAULT_LIMITS.volume_types)
+    units: set[str] = set()
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        code = _code(row.get("blockStorageVolumeType"))
+        low, high = size_of(row.get("minVolumeSize")), size_of(row.get("maxVolumeSize"))
+        if code not in types or low is None or high is None:
+            continue
+        in_bytes = high > PLAUSIBLE_GB
+        if in_bytes:
+            low, high = -(-low // GIB), high // GIB  # whole GB inside the listed range
+        if 0 < low <= high:
+            types[code] = VolumeTypeLimits(low, high, types[code].step_gb)
+            units.add("bytes" if in_bytes else "GB")
+    unit = " and ".join(sorted(units)) if units else "none"
+    return Learned(replace(DEFAULT_LIMITS, volume_types=MappingProxyType(types)), unit)
