@@ -27,6 +27,7 @@ from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
 from harness.oracle import Outcome, Verdict
 from harness.reading import read
+from harness.reference import differences
 from harness.rulebook import storages
 from harness.strategies.probe import Probe
 from harness.xmlcodec import xml_safe
@@ -42,6 +43,7 @@ __all__ = [
     "check_auth_failure",
     "checks_run",
     "is_transient",
+    "reference_findings",
     "xml_comparable",
 ]
 
@@ -140,6 +142,7 @@ def check_answer(probe: Probe, verdict: Verdict, answer: Answer,
     if answer.status in TOO_LARGE and verdict.outcome is Outcome.REJECT:
         return CheckResult()  # refused by the gateway before the Server API saw it
     body = _parse(answer, out)
+    findings.extend(reference_findings(body, answer.status))
     if verdict.outcome is Outcome.UNSPECIFIED:
         what = "accepted it" if answer.status == 200 else f"answered {answer.status}"
         message = (body.inner.get("returnMessage", "") if body is not None
@@ -269,6 +272,13 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
                               f"snapshot of order {order} is not the one sent",
                               path=f"{at}.blockStorageSnapshotInstanceNo",
                               expected=storage.snapshot_no, actual=got_snap))
+
+
+def reference_findings(body: ParsedBody | None, status: int) -> list[Finding]:
+    """Codes the answer holds that the reference does not list: findings, with the source."""
+    if body is None or body.kind != "success":
+        return []
+    return [Finding((d.note.id,), status, d.message) for d in differences(body.data)]
 
 
 def checks_run(probe: Probe, verdict: Verdict | None) -> list[tuple[str, str]]:

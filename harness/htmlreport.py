@@ -158,8 +158,10 @@ def _findings(summary: dict[str, Any]) -> str:
         seen = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in
                        sorted(f["observed"].items(), key=lambda kv: -kv[1]))
         tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
+        lead = ("The service differs from the reference:" if all(
+            str(c).startswith("REF-") for c in f["cases"]) else "The seed is silent:")
         parts.append(f"<div class='card finding'>{tags}"
-                     f"<div>The seed is silent:</div><ul>{says}</ul><div>The service:</div>"
+                     f"<div>{lead}</div><ul>{says}</ul><div>The service:</div>"
                      f"<ul>{seen}</ul><div>example:</div><pre>{_e(f['example'] or '')}</pre>"
                      "</div>")
     return "".join(parts)
@@ -255,7 +257,8 @@ Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, l
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2>Rules</h2>{_matrix(summary)}
 <h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
-<h2>Findings: where the seed is silent ({len(summary['findings'])})</h2>{_findings(summary)}
+<h2>Findings: where the seed is silent or the service differs from the reference
+({len(summary['findings'])})</h2>{_findings(summary)}
 <h2>Where the seed contradicts itself</h2><ul>{contradictions}</ul>
 <h2>What was exercised</h2><div class=charts>{charts}</div>
 {replay_html}

@@ -22,6 +22,7 @@ from harness.checks import Answer, CheckResult, checks_run
 from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
 from harness.plain import one_line
+from harness.reference import NOTES
 from harness.rules import CONTRADICTIONS, LIST_PREFIX, OPEN_CASES
 from harness.scrub import SECRETS
 from harness.strategies.probe import Probe
@@ -103,6 +104,15 @@ class HarnessFault:
         return {"test": self.test, "error": self.error,
                 "label": self.probe.label if self.probe else None,
                 "request": self.probe.wire[:2000] if self.probe else None}
+
+
+def _says(case: str) -> str:
+    """What the seed (an open case) or the reference (a REF- note, with its source) says."""
+    if case in OPEN_CASES:
+        return f"{case}: {OPEN_CASES[case].text}"
+    if case in NOTES:
+        return f"{case}: {NOTES[case].text} ({NOTES[case].source})"
+    return case
 
 
 def _size_bucket(value: str) -> str:
@@ -342,8 +352,7 @@ class RunLog:
             "violations": [f.as_dict() for f in self.failures],
             "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
                           "example": e["example"],
-                          "seed_says": [f"{c}: {OPEN_CASES[c].text}" if c in OPEN_CASES
-                                        else c for c in e["cases"]]}
+                          "seed_says": [_says(c) for c in e["cases"]]}
                          for e in self.findings.values()],
             "resources": {"created": len(self.created), "deleted": len(self.deleted),
                           "leaked": len(self.left_behind), "left_behind": self.left_behind,

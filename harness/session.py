@@ -20,9 +20,16 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from harness.account import Account, NamesInUse
-from harness.body import parse_body
+from harness.body import ParsedBody, parse_body
 from harness.cassette import Cassette
-from harness.checks import AUTH_FAULTS, Answer, CheckResult, check_answer, check_auth_failure
+from harness.checks import (
+    AUTH_FAULTS,
+    Answer,
+    CheckResult,
+    check_answer,
+    check_auth_failure,
+    reference_findings,
+)
 from harness.covering import COVER_ITEMS, covering_set
 from harness.custody import Custody
 from harness.errors import ContractViolation, NotRecorded, UnreadableBody, Violation
@@ -295,6 +302,7 @@ class ConformanceSession:
         if answer is None:
             return None
         violations: list[Violation] = []
+        body: ParsedBody | None = None
         try:
             body = parse_body(answer.body, action=action)
         except UnreadableBody as exc:
@@ -309,7 +317,8 @@ class ConformanceSession:
                                             f"{action} answered {body.format}, not {fmt}",
                                             expected=fmt, actual=body.format))
             violations.extend(body.problems)
-        self.log.record(probe, None, answer, CheckResult(tuple(violations)))
+        found = reference_findings(body, answer.status)
+        self.log.record(probe, None, answer, CheckResult(tuple(violations), tuple(found)))
         if not violations:
             return None
         failure = Failure(violations[0], probe, self.log.seed, test, ())

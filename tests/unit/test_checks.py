@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.checks import Answer, check_answer, check_auth_failure
+from harness.body import parse_body
+from harness.checks import Answer, check_answer, check_auth_failure, reference_findings
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import judge
 from harness.scenario import sample_account
@@ -16,6 +18,8 @@ from harness.sim import Simulator
 from harness.strategies.probe import Probe
 from harness.xmlcodec import to_xml
 from tests.helpers import signed_call
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 ACCOUNT = sample_account()
 ROOT = f"{ACTION}Response"
@@ -163,3 +167,18 @@ def test_violations_carry_expected_and_actual() -> None:
 def test_auth_failures(given: Answer, expected: list[tuple[str, str]]) -> None:
     result = check_auth_failure(given, "a request without a signature")
     assert [(v.rule, v.check) for v in result.violations] == expected
+
+
+def test_a_code_the_reference_does_not_list_is_a_finding_never_a_violation() -> None:
+    data = json.loads((FIXTURES / "seed_example_response.json").read_text())
+    image = data["createServerImageFromSnapshotResponse"]["serverImageList"][0]
+    image["hypervisorType"] = {"code": "RHV", "codeName": "RHV"}  # known (government site)
+    image["serverImageStatus"] = {"code": "TERMT", "codeName": "terminating"}  # known
+    image["serverImageType"] = {"code": "SHARED", "codeName": "shared"}  # not listed
+    image["blockStorageMappingList"][0]["blockStorageVolumeType"] = {"code": "SSD",
+                                                                     "codeName": "SSD"}
+    body = parse_body(json.dumps(data).encode())
+    assert body.problems == ()
+    found = reference_findings(body, 200)
+    assert [(f.cases, f.status) for f in found] == [(("REF-serverImageType",), 200)]
+    assert "'SHARED' is not a code the reference lists (NCP | SELF)" in found[0].message

@@ -1,0 +1,87 @@
+"""What NCP's published reference lists for the codes in the answers the harness reads.
+
+A code list the reference prints (`hypervisorType`: XEN | KVM) is not a closed contract:
+the government site adds RHV, an image being deleted shows TERMT, older accounts carry SSD
+and HDD volumes, lifecycle phases and image types grow. So a code outside the list is a
+*finding* ("the service differs from the reference"), never a violation; only a list the
+seed itself closes (SEED-R8's request codes) is closed, and that is the oracle's business.
+Each list names its page, language and date; docs/reference.md has them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["NOTES", "Difference", "Note", "differences"]
+
+_SERVER_IMAGE = "ServerImage (api.ncloud-docs.com, en, updated 2026-09-17)"
+_MAPPING = "BlockStorageMapping (api.ncloud-docs.com, en, updated 2026-09-17)"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One fact of the reference a finding can cite: its id, what it says, where."""
+
+    id: str
+    text: str
+    source: str
+    known: frozenset[str] = frozenset()
+
+
+def _codes(field: str, codes: str, source: str, extra: str = "") -> Note:
+    known = frozenset(codes.split(" | "))
+    text = f"{field} codes the reference lists: {codes}" + (f"; {extra}" if extra else "")
+    return Note(f"REF-{field}", text, source, known)
+
+
+_CODE_NOTES = (
+    _codes("serverImageType", "NCP | SELF", _SERVER_IMAGE),
+    _codes("serverImageLifeCyclePhase", "IN_SERVICE | FADE_OUT | RETIRED", _SERVER_IMAGE),
+    _codes("hypervisorType", "XEN | KVM | RHV", _SERVER_IMAGE,
+           "RHV on the government site (api-gov.ncloud-docs.com, 2026-10-22)"),
+    _codes("serverImageStatus", "INIT | CREAT | CREFL | TERMT", _SERVER_IMAGE,
+           "TERMT while an image is deleted (ncp-api.md section 9)"),
+    _codes("blockStorageVolumeType", "SSD | HDD | CB1 | CB2 | FB1 | FB2", _MAPPING,
+           "the page lists SSD | HDD | CB1 | FB1; the seed's SEED-R8 adds CB2 and FB2"),
+    _codes("blockStorageSnapshotInstanceStatus", "INIT | CREAT", "ncp-api.md section 5"),
+)
+NOTES: dict[str, Note] = {note.id: note for note in _CODE_NOTES}
+"""Finding id -> the reference's words and source (summary.json and the report show them)."""
+_BY_FIELD = {note.id.removeprefix("REF-"): note for note in _CODE_NOTES}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A place where an answer holds a value the reference does not list."""
+
+    note: Note
+    path: str
+    value: str
+
+    @property
+    def message(self) -> str:
+        """The difference in one sentence, with the reference's list."""
+        return (f"{self.path}: {self.value!r} is not a code the reference lists"
+                f" ({' | '.join(sorted(self.note.known))})")
+
+
+def differences(data: Any, *, at: str = "") -> list[Difference]:
+    """Every code in `data` (a parsed body) that the reference's list for its field lacks."""
+    found: list[Difference] = []
+    stack: list[tuple[str, Any]] = [(at, data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                note = _BY_FIELD.get(str(key))
+                if note is not None and isinstance(child, dict):
+                    code = child.get("code")
+                    if isinstance(code, str) and code and code not in note.known:
+                        found.append(Difference(note, where, code))
+                    continue
+                stack.append((where, child))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(value))
+    return sorted(found, key=lambda d: d.path)
