@@ -17,6 +17,7 @@ run. The checks:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "check_answer",
     "check_auth_failure",
     "checks_run",
+    "is_hiccup",
     "is_transient",
     "reference_findings",
     "xml_comparable",
@@ -310,13 +312,45 @@ def checks_run(probe: Probe, verdict: Verdict | None) -> list[tuple[str, str]]:
 TRANSIENT = frozenset({429, 503, 504})
 
 
+def _json_head(body: bytes) -> Any:
+    """The JSON value of a short body (an error), or None; pretty-printed bodies too."""
+    if len(body) > 4096:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def is_hiccup(answer: Answer) -> bool:
+    """NCP's "Please try your call again later": HTTP 500 with returnCode 1000.
+
+    A backend hiccup (terraform-provider-ncloud issue 298; docs/reference.md): retried for
+    reads, looked for by name for a create, counted, and never a violation.
+    """
+    if answer.status != 500:
+        return False
+    data = _json_head(answer.body)
+    error = data.get("responseError") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("returnCode")) == "1000"
+    text = answer.body[:512]
+    return b"<returnCode>1000</returnCode>" in text.replace(b" ", b"").replace(b"\n", b"")
+
+
 def is_transient(answer: Answer) -> bool:
-    """A gateway's throttling (429) or outage (503, 504) answer: no verdict on the contract."""
+    """A gateway's throttling (429) or outage (503, 504), or a backend hiccup (500/1000).
+
+    None of them is a verdict on the contract. Gateway bodies may be pretty-printed.
+    """
+    if is_hiccup(answer):
+        return True
     if answer.status not in TRANSIENT:
         return False
-    head = answer.body.lstrip()[:200]
-    return head.startswith(b'{"error"') or (answer.status == 429 and not head.startswith(
-        b'{"responseError"'))
+    data = _json_head(answer.body)
+    if isinstance(data, dict):
+        return "error" in data or (answer.status == 429 and "responseError" not in data)
+    return answer.status == 429
 
 
 def xml_comparable(text: str) -> str:

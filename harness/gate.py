@@ -140,9 +140,10 @@ class CreateGate:
         rows = (rows_of(body.inner.get("serverImageList")) if body is not None
                 and body.kind == "success" and isinstance(body.inner, dict) else None)
         self.names.in_use.update(row.name for row in rows or () if row.name)
-        # The gateway's own 503/504 ("Endpoint Error/Timeout"): the service's answer never
-        # came back, so the create may have run; teardown looks for it as for a lost answer.
-        lost = answer.status in (503, 504) and is_transient(answer)
+        # The gateway's own 503/504 ("Endpoint Error/Timeout") or a backend hiccup (500,
+        # returnCode 1000): the service's own answer never came back, so the create may have
+        # run; teardown looks for it as for a lost answer.
+        lost = answer.status in (500, 503, 504) and is_transient(answer)
         if not lost and not 200 <= answer.status < 300:
             self._refund()
         if attempt is None or self.custody is None:

@@ -201,6 +201,8 @@ def _worker_letters() -> str:
 def clean(session: ConformanceSession, wait: float) -> None:
     """Delete what the run proved it created; account for everything else (see cleanup)."""
     target, log, custody = session.target, session.log, session.custody
+    if target.hiccups:
+        log.totals["service_hiccups"] += target.hiccups
     if custody is None:
         return  # a replay or a dry run made nothing
     report = settle(target, custody.state(), custody.ledger, waiting=Waiting(wait))

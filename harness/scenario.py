@@ -55,6 +55,7 @@ class Scenario:
     throttle_every: int = 0
     retry_after_seconds: int | None = None
     unavailable_every: int = 0
+    hiccup_every: int = 0
     delay_seconds: float = 0.0
     drop_every: int = 0
     source: str = field(default="<built in>", compare=False)
@@ -155,6 +156,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         throttle_every=_non_negative(top, "throttle_every", 0),
         retry_after_seconds=_non_negative(top, "retry_after_seconds", None),
         unavailable_every=_non_negative(top, "unavailable_every", 0),
+        hiccup_every=_non_negative(top, "hiccup_every", 0),
         delay_seconds=_seconds(top, "delay_seconds"),
         drop_every=_non_negative(top, "drop_every", 0),
         source=source,

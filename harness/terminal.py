@@ -46,6 +46,10 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
         write(f"HARNESS ERROR in {fault['test']}: {fault['error']} (not a pass; the run's"
               " verdict is error)", red=True)
     _budget_lines(summary, write)
+    hiccups = summary["counts"].get("service_hiccups", 0)
+    if hiccups:
+        write(f"service hiccups: {hiccups} (HTTP 500, returnCode 1000, 'Please try your call"
+              " again later'): reads retried, creates looked for by name; never a violation")
     skipped = {k: v for k, v in summary["counts"].items() if k.startswith("skipped_")}
     if skipped:
         write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"

@@ -25,7 +25,7 @@ import requests
 import urllib3
 
 from harness.bounded import DEFAULT_MAX_BODY, Expired, deadline, read_body
-from harness.checks import Answer, is_transient
+from harness.checks import Answer, is_hiccup, is_transient
 from harness.errors import AnswerTooLarge, ConfigError, TargetError, TargetTimeout
 from harness.har import Exchange
 from harness.model import ACTION, Params
@@ -95,6 +95,8 @@ class HttpTarget:
     max_backoff_seconds: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     retries: int = 0
+    hiccups: int = 0
+    """Answers that were NCP's "Please try your call again later" (500, returnCode 1000)."""
     rate: RateLimit | None = None
     recorder: Callable[[Exchange], None] | None = None
     """Called with every exchange (a cassette recorder); it must redact before it stores."""
@@ -152,10 +154,12 @@ class HttpTarget:
         """Send one request, retrying what throttling and outages allow.
 
         A gateway 429 is retried (the request never reached the service), honouring
-        Retry-After, else with exponential backoff and jitter; a gateway 503/504 is retried
-        for every action but createServerImageFromSnapshot, which may have run: a create is
-        never resent blindly. A timeout or a dropped connection is a TargetTimeout (retried
-        for reads, never for a create); a target that cannot be reached is a TargetError.
+        Retry-After, else with exponential backoff and jitter; a gateway 503/504 and NCP's
+        backend hiccup (500, returnCode 1000) are retried for every action but
+        createServerImageFromSnapshot, which may have run: a create is never resent blindly
+        (teardown looks for its image by name). A timeout or a dropped connection is a
+        TargetTimeout (retried for reads, never for a create); a target that cannot be
+        reached is a TargetError.
         """
         for attempt in range(self.max_retries + 1):
             try:
@@ -166,8 +170,10 @@ class HttpTarget:
                 self.retries += 1
                 self.sleep(self.backoff_seconds)
                 continue
+            if is_hiccup(answer):
+                self.hiccups += 1
             throttled = answer.status == 429
-            down = answer.status in (503, 504) and action != ACTION and is_transient(answer)
+            down = action != ACTION and is_transient(answer)  # a create is never resent
             if not (throttled or down) or attempt == self.max_retries:
                 return answer
             self.retries += 1

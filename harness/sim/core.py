@@ -110,6 +110,9 @@ class Simulator:
             return gateway_error(429, "throttled by the scenario", headers)
         if scenario.unavailable_every and count % scenario.unavailable_every == 0:
             return gateway_error(503, "unavailable by the scenario", headers)
+        if scenario.hiccup_every and count % scenario.hiccup_every == 0:
+            return server_error("1000", "Please try your call again later.\nTemporary Error",
+                                "json", status=500)
         return None
 
 

@@ -90,8 +90,11 @@ def test_a_slow_answer_fails_that_request_not_the_run() -> None:
 
 
 @pytest.mark.slow
-def test_a_run_through_outages_exits_0_and_leaves_nothing(tmp_path: Path) -> None:
-    scenario = replace(default_scenario(), unavailable_every=7, retry_after_seconds=0)
+@pytest.mark.parametrize("knob", ["unavailable_every", "hiccup_every"])
+def test_a_run_through_outages_exits_0_and_leaves_nothing(tmp_path: Path, knob: str) -> None:
+    scenario = replace(default_scenario(), retry_after_seconds=0)
+    scenario = (replace(scenario, hiccup_every=7) if knob == "hiccup_every"
+                else replace(scenario, unavailable_every=7))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
     assert CREDS is not None
     with running(Simulator(scenario)) as server:
@@ -109,6 +112,10 @@ def test_a_run_through_outages_exits_0_and_leaves_nothing(tmp_path: Path) -> Non
     assert summary["counts"]["transient"] > 0
     assert summary["counts"]["retries"] > 0
     assert summary["resources"]["leaked"] == 0
+    assert summary["violations"] == []
+    if knob == "hiccup_every":  # NCP's "Please try your call again later", 500/1000
+        assert summary["counts"]["service_hiccups"] > 0
+        assert "service hiccups: " in result.stdout
 
 
 def test_dropped_connections_are_retried_for_reads_and_fail_only_that_create() -> None:

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from harness.body import parse_body
-from harness.checks import Answer, check_answer, check_auth_failure, reference_findings
+from harness.checks import (
+    Answer,
+    check_answer,
+    check_auth_failure,
+    is_hiccup,
+    is_transient,
+    reference_findings,
+)
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.oracle import judge
 from harness.scenario import sample_account
@@ -182,3 +189,21 @@ def test_a_code_the_reference_does_not_list_is_a_finding_never_a_violation() -> 
     found = reference_findings(body, 200)
     assert [(f.cases, f.status) for f in found] == [(("REF-serverImageType",), 200)]
     assert "'SHARED' is not a code the reference lists (NCP | SELF)" in found[0].message
+
+
+@pytest.mark.parametrize(("status", "body", "transient"), [
+    (500, b'{"responseError": {"returnCode": "1000", "returnMessage": "Please try your call'
+          b' again later.\\nTemporary Error"}}', True),  # terraform-provider-ncloud #298
+    (500, b'{\n  "responseError" : {\n    "returnCode" : "1000"\n  }\n}', True),
+    (500, b"<responseError><returnCode>1000</returnCode></responseError>", True),
+    (500, b'{"responseError": {"returnCode": "1001", "returnMessage": "x"}}', False),
+    (500, b"internal error", False),
+    (503, b'{"error":{"errorCode":"500","message":"Endpoint Error","details":""}}', True),
+    (503, b'{\n    "error": {\n        "errorCode": "500",\n        "message": "Endpoint'
+          b' Error"\n    }\n}', True),  # a pretty-printed gateway body
+    (503, b'{"responseError": {"returnCode": "9"}}', False),
+    (429, b"", True), (429, b'{"responseError": {}}', False), (400, b"{}", False),
+])
+def test_hiccups_and_outages_are_transient(status: int, body: bytes, transient: bool) -> None:
+    assert is_transient(Answer(status, {}, body)) is transient
+    assert is_hiccup(Answer(status, {}, body)) is (transient and status == 500)
