@@ -210,7 +210,7 @@ NEIGHBOURS: tuple[tuple[str, str, str, str], ...] = (
      "BlockStorageSnapshotInstanceListResult", "Discover usable snapshots."),
     ("getBlockStorageVolumeTypeList", "GetBlockStorageVolumeTypeListParams",
      "BlockStorageVolumeTypeListResult", "Per-type size limits."),
-    ("getServerImageList", "GetServerImageListParams", "ServerImageListResult",
+    ("getServerImageList", "GetServerImageListParams", "ListedServerImageListResult",
      "Watch created images."),
     ("getServerImageDetail", "GetServerImageDetailParams", "ServerImageListResult",
      "One image in detail."),

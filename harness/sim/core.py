@@ -47,6 +47,7 @@ class Simulator:
         self.images = ImageStore(first_no=self.scenario.first_image_no,
                                  ready_after_looks=self.scenario.image_ready_after_looks,
                                  gone_after_looks=self.scenario.image_gone_after_looks,
+                                 public=self.scenario.public_images,
                                  existing=tuple(sorted(self.scenario.account.image_names)))
         self._clock = clock
         keys = KeyRing()

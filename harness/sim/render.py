@@ -108,7 +108,11 @@ def _mapping(mapping: StoredMapping) -> dict[str, Any]:
 
 
 def image_body(image: Image) -> dict[str, Any]:
-    """One server image as SEED-S3 lists its fields, mappings sorted by order."""
+    """One server image as SEED-S3 lists its fields, mappings sorted by order.
+
+    One of NCP's older public images comes as the reference's older page shows it: no
+    lifecycle phase, platform category or mapping list.
+    """
     status_name, status_word = _STATUS_NAMES.get(image.status, (image.status, image.status))
     body: dict[str, Any] = {
         "serverImageNo": image.number,
@@ -117,9 +121,9 @@ def image_body(image: Image) -> dict[str, Any]:
     if image.description is not None:
         body["serverImageDescription"] = image.description
     body.update({
-        "serverImageType": _code("SELF", "SELF server image"),
+        "serverImageType": _code(image.image_type, f"{image.image_type} server image"),
         "serverImageLifeCyclePhase": _code("IN_SERVICE", "In Service"),
-        "hypervisorType": _code("KVM", "KVM"),
+        "hypervisorType": _code(image.hypervisor, image.hypervisor),
         "cpuArchitectureType": _code("X86_64", "x86 64bit"),
         "osCategoryType": _code("LINUX", "LINUX"),
         "osType": _code("UBUNTU", "UBUNTU"),
@@ -135,4 +139,8 @@ def image_body(image: Image) -> dict[str, Any]:
         "createDate": image.created.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "platformCategoryCode": "OS",
     })
+    if image.old_shape:
+        for key in ("serverImageLifeCyclePhase", "blockStorageMappingList",
+                    "platformCategoryCode"):
+            del body[key]
     return body

@@ -16,11 +16,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["EXISTING_FIRST_NO", "KST", "Image", "ImageStore", "StoredMapping"]
+__all__ = ["EXISTING_FIRST_NO", "KST", "PUBLIC_IMAGES", "Image", "ImageStore", "StoredMapping"]
 
 KST = timezone(timedelta(hours=9))
 EXISTING_FIRST_NO = 1_900_001
 """Numbers of the scenario's existing images, below those the simulator hands out."""
+PUBLIC_FIRST_NO = 100_001
+PUBLIC_IMAGES = (("ubuntu-22.04-base", "KVM", False), ("rocky-8.10-base", "KVM", False),
+                 ("centos-7.8-64", "XEN", True))
+"""NCP's own images an unfiltered getServerImageList lists on a real account, too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +53,18 @@ class Image:
     operation: str = "NULL"
     gone_after: int | None = None
     """Looks left before a deleted (terminating) image disappears."""
+    image_type: str = "SELF"
+    """SELF (the account's) or NCP (one of NCP's own public images)."""
+    hypervisor: str = "KVM"
+    old_shape: bool = False
+    """An older public image: listed without a mapping list, lifecycle phase or category."""
 
 
 class ImageStore:
     """The images of one simulated account."""
 
     def __init__(self, *, first_no: int, ready_after_looks: int, gone_after_looks: int = 0,
-                 existing: tuple[str, ...] = ()) -> None:
+                 existing: tuple[str, ...] = (), public: bool = False) -> None:
         self._lock = threading.Lock()
         self._next = first_no
         self._first = first_no
@@ -63,11 +72,18 @@ class ImageStore:
         self._gone_after = gone_after_looks
         self._images: dict[str, Image] = {}
         self._names: Counter[str] = Counter()
+        base = StoredMapping(0, None, None, 10 * 2**30, "CB1")
         for offset, name in enumerate(existing):
             number = str(EXISTING_FIRST_NO + offset)
-            base = StoredMapping(0, None, None, 10 * 2**30, "CB1")
             self._images[number] = Image(number, name, None, (base,), status="CREAT",
                                          preexisting=True)
+            self._names[name] += 1
+        for offset, (name, hypervisor, old) in enumerate(PUBLIC_IMAGES if public else ()):
+            number = str(PUBLIC_FIRST_NO + offset)
+            self._images[number] = Image(
+                number, name, None, () if old else (base,), status="CREAT", preexisting=True,
+                image_type="NCP", hypervisor=hypervisor, old_shape=old,
+                created=datetime(2021, 3, 2, 11, 0, tzinfo=KST))
             self._names[name] += 1
 
     @property
@@ -129,6 +145,8 @@ class ImageStore:
                 image = self._images.get(number)
                 if image is None:
                     return [], f"serverImageNo {number!r} does not exist"
+                if image.image_type != "SELF":
+                    return [], f"server image {number} is NCP's, not the account's"
                 if image.status != "CREAT" and image.looks < self._ready_after:
                     return [], f"server image {number} is still being created (INIT)"
             gone = [self._images[n] for n in dict.fromkeys(numbers)]
@@ -156,4 +174,4 @@ class ImageStore:
 def _snapshot_of(image: Image) -> Image:
     return Image(image.number, image.name, image.description, image.mappings, image.created,
                  image.looks, image.status, image.preexisting, image.operation,
-                 image.gone_after)
+                 image.gone_after, image.image_type, image.hypervisor, image.old_shape)

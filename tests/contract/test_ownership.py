@@ -32,6 +32,7 @@ from harness.sharing import SharedBudget
 from harness.sim import SimResponse, Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.sim.server import running
+from harness.sim.state import PUBLIC_IMAGES
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
 from harness.transport import HttpTarget
@@ -337,7 +338,7 @@ def test_the_inventory_is_every_page_or_the_run_does_not_start() -> None:
     with simulated(DEFAULT_BASE_URL, Simulator(scenario)):
         target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials, name="live")
         account = discover(target)
-    assert len(account.inventory) == 2345  # three pages of at most 1000
+    assert len(account.inventory) == 2345 + len(PUBLIC_IMAGES)  # three pages of at most 1000
     with simulated(DEFAULT_BASE_URL, _Repeating(scenario)):
         target = HttpTarget(DEFAULT_BASE_URL, scenario.credentials, name="live")
         with pytest.raises(TargetError, match=r"page 2 repeated earlier rows: 1000 of the 5000"):

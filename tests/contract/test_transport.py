@@ -15,6 +15,7 @@ from harness.model import BlockStorage, CreateImageRequest
 from harness.scenario import default_scenario, sample_account
 from harness.signing import Credentials
 from harness.sim.server import running
+from harness.sim.state import PUBLIC_IMAGES
 from harness.strategies.probe import Probe
 from harness.transport import _url_safe, live_target, simulator_target
 
@@ -68,8 +69,13 @@ def test_unreachable_target_is_a_target_error() -> None:
 @pytest.mark.parametrize("unit", ["bytes", "GB"])
 def test_discovery_learns_the_scenarios_account(unit: str) -> None:
     with simulator_target(replace(default_scenario(), volume_size_unit=unit)) as target:
-        assert discover(target) == replace(sample_account(), inventory=frozenset({"1900001"}),
-                                           size_unit=unit)
+        account = discover(target)
+    public = {number: name for number, (name, _, _) in
+              enumerate(PUBLIC_IMAGES, start=100_001)}  # NCP's own images are listed too
+    assert account == replace(
+        sample_account(), size_unit=unit,
+        inventory=frozenset({"1900001", *map(str, public)}),
+        image_names=frozenset({"existing-image", *public.values()}))
 
 
 def test_discovery_with_wrong_keys_says_so() -> None:

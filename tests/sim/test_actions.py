@@ -118,7 +118,8 @@ def _list(sim: Simulator, method: str = "GET", **extra: str) -> list[dict[str, A
     response = signed_call(sim, method, "getServerImageList",
                            (("responseFormatType", "json"), *extra.items()))
     rows: list[dict[str, Any]] = parsed(response, "getServerImageList").inner["serverImageList"]
-    return [r for r in rows if r["serverImageName"] not in default_scenario().account.image_names]
+    return [r for r in rows if r["serverImageName"] not in default_scenario().account.image_names
+            and r["serverImageType"]["code"] == "SELF"]  # the images the test made
 
 
 @pytest.mark.parametrize("looks", [0, 1, 3])
@@ -362,12 +363,29 @@ def test_snapshots_and_existing_names_come_from_the_scenario() -> None:
     assert parsed(taken).inner["returnMessage"].startswith("[U10]")
 
 
-def test_existing_images_are_listed_from_the_start() -> None:
-    response = signed_call(Simulator(), "GET", "getServerImageList",
-                           (("responseFormatType", "json"),))
-    rows = parsed(response, "getServerImageList").inner["serverImageList"]
-    assert [(r["serverImageName"], r["serverImageStatus"]["code"]) for r in rows] == [
-        ("existing-image", "CREAT")]
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_existing_and_public_images_are_listed_from_the_start(fmt: str) -> None:
+    simulator = Simulator()
+    response = signed_call(simulator, "GET", "getServerImageList",
+                           (("responseFormatType", fmt),))
+    body = parsed(response, "getServerImageList")
+    assert body.problems == ()  # an older public image holds what every page requires
+    rows = body.inner["serverImageList"]
+    assert sorted((r["serverImageName"], r["serverImageType"]["code"],
+                   r["hypervisorType"]["code"]) for r in rows) == [
+        ("centos-7.8-64", "NCP", "XEN"), ("existing-image", "SELF", "KVM"),
+        ("rocky-8.10-base", "NCP", "KVM"), ("ubuntu-22.04-base", "NCP", "KVM")]
+    old = next(r for r in rows if r["serverImageName"] == "centos-7.8-64")
+    assert "blockStorageMappingList" not in old
+    ncp = old["serverImageNo"]
+    refused = signed_call(simulator, "GET", "deleteServerImage",
+                          (("serverImageNoList.1", ncp), ("responseFormatType", "json")))
+    assert refused.status == 400  # NCP's own image is not the account's to delete
+    quiet = Simulator(replace(default_scenario(), public_images=False))
+    rows = parsed(signed_call(quiet, "GET", "getServerImageList",
+                              (("responseFormatType", "json"),)),
+                  "getServerImageList").inner["serverImageList"]
+    assert [r["serverImageName"] for r in rows] == ["existing-image"]
 
 
 def test_first_image_number_comes_from_the_scenario() -> None:
