@@ -48,7 +48,7 @@ class Scenario:
     policy: Mapping[str, str]
     verify_signatures: bool = True
     image_ready_after_looks: int = 0
-    image_gone_after_looks: int = 0
+    image_gone_after_looks: int = 2
     volume_size_unit: str = "bytes"
     public_images: bool = True
     max_body_bytes: int = 1_048_576
@@ -150,7 +150,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         policy=_policy(top.get("policy", dict, {}), source),
         verify_signatures=top.get("verify_signatures", bool, True),
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
-        image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 0),
+        image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 2),
         volume_size_unit=_one_of(top, "volume_size_unit", ("bytes", "GB"), "bytes"),
         public_images=top.get("public_images", bool, True),
         max_body_bytes=_positive(top, "max_body_bytes", 1_048_576),

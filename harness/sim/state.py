@@ -88,9 +88,10 @@ class ImageStore:
 
     @property
     def created_count(self) -> int:
-        """How many images this simulator created that still exist (terminating ones too)."""
+        """How many images this simulator created that are neither gone nor terminating."""
         with self._lock:
-            return sum(1 for image in self._images.values() if not image.preexisting)
+            return sum(1 for image in self._images.values()
+                       if not image.preexisting and image.gone_after is None)
 
     @property
     def ever_created(self) -> int:
@@ -99,9 +100,9 @@ class ImageStore:
             return self._next - self._first
 
     def numbers(self) -> set[str]:
-        """The numbers of every image that exists now (terminating ones too)."""
+        """The numbers of every image that exists now and is not terminating."""
         with self._lock:
-            return set(self._images)
+            return {n for n, image in self._images.items() if image.gone_after is None}
 
     def create(self, name: str, description: str | None,
                mappings: tuple[StoredMapping, ...], *, created: datetime | None = None,

@@ -151,6 +151,11 @@ def test_list_detail_and_delete(method: str, fmt: str) -> None:
     assert parsed(deleted, "deleteServerImage").format == fmt
     assert [r["serverImageNo"] for r in parsed(deleted, "deleteServerImage").inner[
         "serverImageList"]] == [first]
+    listed = {r["serverImageNo"]: r for r in _list(sim, method)}
+    assert listed[first]["serverImageOperation"]["code"] == "TERMT"  # terminating a while
+    assert listed[second]["serverImageOperation"]["code"] == "NULL"
+    for _ in range(2):  # image_gone_after_looks: 2 more answers, then it is gone
+        _list(sim, method)
     assert [r["serverImageNo"] for r in _list(sim, method)] == [second]
     gone = signed_call(sim, method, "getServerImageDetail", (("serverImageNo", first),))
     assert gone.status == 400
