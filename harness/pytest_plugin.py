@@ -29,6 +29,7 @@ from harness.junit import write_junit
 from harness.plain import one_line
 from harness.profiles import PROFILES, register_profiles
 from harness.progress import Progress
+from harness.recorded import RecordedRun
 from harness.replay import FixtureTarget
 from harness.rules import RULES
 from harness.runlog import HarnessFault, RunLog
@@ -51,6 +52,7 @@ __all__ = [
     "cassette_files",
     "ncp_conformance",
     "ncp_conformance_requests",
+    "ncp_recorded",
     "ncp_session",
     "pytest_addoption",
     "pytest_configure",
@@ -319,6 +321,14 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             yield session
         finally:
             clean(session, config.getoption("--cleanup-wait"))
+
+
+@pytest.fixture(scope="session")
+def ncp_recorded(ncp_session: ConformanceSession) -> RecordedRun:
+    """The recorded run (--cassette) judged or resent through the session."""
+    if ncp_session.cassette is None:
+        pytest.skip("no cassette: pass --cassette DIR (or --target fixtures)")
+    return RecordedRun(ncp_session, ncp_session.cassette)
 
 
 @pytest.hookimpl(trylast=True)  # after the session fixture's teardown (the cleanup)

@@ -34,13 +34,11 @@ from harness.covering import COVER_ITEMS, covering_set
 from harness.custody import Custody
 from harness.errors import ContractViolation, NotRecorded, UnreadableBody, Violation
 from harness.gate import CreateGate, reserve_of
-from harness.har import Exchange
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.names import NameBook
 from harness.oracle import Outcome, judge
 from harness.profiles import PROFILES
-from harness.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
 from harness.reproduce import reproduction
 from harness.rules import OPEN_CASES
 from harness.runlog import Failure, HarnessFault, RunLog
@@ -89,7 +87,6 @@ class ConformanceSession:
     gate: CreateGate = field(init=False)
     _current: Account | None = None
     _current_base: Account | None = None
-    _along: dict[str, Account] | None = None
 
     def __post_init__(self) -> None:
         self.names = NameBook(self.first_letters, self.name_tag)
@@ -324,67 +321,6 @@ class ConformanceSession:
         failure = Failure(violations[0], probe, self.log.seed, test, ())
         self.log.fail(failure)
         return failure
-
-    def recheck(self, name: str, test: str) -> Failure | None:
-        """Re-check every exchange of one cassette file against the contract as it is now."""
-        if self.cassette is None:
-            return None
-        then = self._accounts_then(self.cassette)
-        failure = None
-        for exchange in self.cassette.file(name).exchanges:
-            verdict, result = recheck(exchange, then[exchange.where])
-            probe = self._recorded_probe(exchange)
-            self.log.totals["rechecked"] += 1
-            if not exchange.error:
-                self.log.record(probe, verdict, answer_of(exchange), result)
-            if result.violations and failure is None:
-                failure = self._recorded_failure(result.violations[0], probe, exchange, test)
-        return failure
-
-    def resend_failures(self, name: str, test: str) -> Failure | None:
-        """Send again each create of one cassette file that breaks the contract, to see it fixed."""
-        if self.cassette is None:
-            return None
-        then = self._accounts_then(self.cassette)
-        failure = None
-        for exchange in self.cassette.file(name).exchanges:
-            if exchange.action != ACTION:
-                continue
-            if not recheck(exchange, then[exchange.where])[1].violations:
-                continue  # it keeps today's contract: nothing to see fixed
-            self.log.totals["recorded_failures"] += 1
-            if exchange.signing in AUTH_FAULTS:
-                again = self.auth(exchange.signing, test)  # type: ignore[arg-type]
-                self.log.totals["still_failing" if again else "fixed"] += 1
-                failure = failure or again
-                continue
-            sent, now = self.exchange(self._recorded_probe(exchange))
-            if now.transient:
-                continue
-            self.log.totals["still_failing" if now.violations else "fixed"] += 1
-            if now.violations and failure is None:
-                failure = self._recorded_failure(now.violations[0], sent, exchange, test)
-        return failure
-
-    def _accounts_then(self, cassette: Cassette) -> dict[str, Account]:
-        """The account as each recorded exchange met it, learned from the cassette itself."""
-        if self._along is None:
-            self._along = accounts_along(cassette, recorded_account(cassette))
-        return self._along
-
-    def _recorded_failure(self, violation: Violation, probe: Probe, exchange: Exchange,
-                          test: str) -> Failure:
-        failure = Failure(violation, probe, self.log.seed, test,
-                          (f"# recorded at {exchange.where}", *self.reproduction(probe)))
-        self.log.fail(failure)
-        return failure
-
-    @staticmethod
-    def _recorded_probe(exchange: Exchange) -> Probe:
-        if exchange.action == ACTION:
-            return probe_of(exchange)
-        return Probe((), "GET", exchange.label or f"recorded:{exchange.action}", ("SEED-S2",),
-                     raw=exchange.wire)
 
     def reproduction(self, probe: Probe) -> tuple[str, ...]:
         """An ncp-harness command and a curl line that resend the probe, with no secret."""

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from harness.errors import ConfigError
 from harness.pytest_plugin import cassette_files
+from harness.recorded import RecordedRun
 from harness.rules import OPEN_CASES
 from harness.runlog import Failure, HarnessFault
 from harness.session import ConformanceSession
@@ -152,17 +153,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("recorded", cassette_files(metafunc.config))
 
 
-def test_recorded_exchange_keeps_the_contract(ncp_session: ConformanceSession, recorded: str,
+def test_recorded_exchange_keeps_the_contract(ncp_recorded: RecordedRun, recorded: str,
                                               request: pytest.FixtureRequest) -> None:
     """Every exchange of one cassette file, re-checked offline against today's contract."""
-    failure = ncp_session.recheck(recorded, request.node.nodeid)
+    failure = ncp_recorded.recheck(recorded, request.node.nodeid)
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
 
 
-def test_recorded_failure_is_fixed(ncp_session: ConformanceSession, recorded: str,
-                                   request: pytest.FixtureRequest) -> None:
+def test_recorded_failure_is_fixed(ncp_session: ConformanceSession, ncp_recorded: RecordedRun,
+                                   recorded: str, request: pytest.FixtureRequest) -> None:
     """Each recorded create that breaks the contract, sent again: it fails while still broken."""
     mark = ncp_session.budget_mark()
     _verdict(ncp_session, request.node.nodeid, mark,
-             ncp_session.resend_failures(recorded, request.node.nodeid))
+             ncp_recorded.resend_failures(recorded, request.node.nodeid))
