@@ -17,13 +17,13 @@ run. The checks:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.account import GIB, Account
 from harness.body import ParsedBody, parse_body
+from harness.depth import json_document
 from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
 from harness.oracle import Outcome, Verdict
@@ -317,8 +317,8 @@ def _json_head(body: bytes) -> Any:
     if len(body) > 4096:
         return None
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
+        return json_document(body)
+    except ValueError:  # not JSON, or nested too deep (TooDeep is a ValueError)
         return None
 
 

@@ -168,7 +168,7 @@ def _delete(target: HttpTarget, image: Owned) -> tuple[bool, str]:
     try:
         inner = parse_body(answer.body, action="deleteServerImage").inner
         message = str(inner.get("returnMessage") or inner.get("message") or "")
-    except (UnreadableBody, RecursionError, AttributeError):
+    except (UnreadableBody, AttributeError):
         message = ""
     return False, f"deleteServerImage answered {answer.status} {message[:200]}".strip()
 
