@@ -28,7 +28,7 @@ from harness.cliargs import pytest_args as run_pytest_args
 from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
-from harness.ledger import Ledger
+from harness.ledger import Ledger, ledger_key
 from harness.oracle import Outcome, judge
 from harness.plain import block, one_line
 from harness.requestcheck import RequestReport, assumed_account, check_request
@@ -138,16 +138,18 @@ def _print_report(current: dict[str, Any], comparison: Comparison | None, page: 
 def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
     if not Path(ledger_path).exists():
         raise ConfigError(f"--ledger {ledger_path}: no such file")
-    ledger = Ledger(ledger_path)
-    state = ledger.state()
-    if not state.owes:
+    if not Ledger(ledger_path).state().owes:
         _say(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
     report = CleanupReport()
+    target = live_target()
+    # Read again with the seal of the key pair the run wrote it with: an edited line, or one
+    # written with other keys, proves nothing and is only listed.
+    ledger = Ledger(ledger_path, ledger_key(target.credentials))
+    state = ledger.state()
     owing = [run for run in state.runs if run.owes]
-    if owing:
-        target = live_target()
-        try:
+    with contextlib.closing(target):
+        if owing:
             foreign = sorted({run.record.endpoint for run in owing} - {target.endpoint})
             if foreign:
                 raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
@@ -155,8 +157,6 @@ def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
                                   " NCLOUD_API_GW to that endpoint and run again")
             for run in owing:
                 report.merge(settle(target, run, ledger, waiting=Waiting(wait), dry_run=dry_run))
-        finally:
-            target.close()
     _print_cleanup(report, state.unprovable, dry_run=dry_run)
     if dry_run:
         return EXIT_OK

@@ -16,13 +16,18 @@ Each run (each xdist worker) writes, in order:
 
 `state()` replays the lines into what is still owed: images created and not deleted, and
 creates whose answers never arrived or named nothing. `ncp-harness cleanup --ledger FILE`
-proves each again against the service (`harness.ownership`) before deleting anything. A
-ledger holds numbers, names, regions, times and the endpoint; never a key or a signature.
+proves each again against the service (`harness.ownership`) before deleting anything.
+Every line is sealed (an HMAC with a key derived from the run's key pair), so a line
+edited by hand, or written with other keys, proves nothing: cleanup lists it and acts on
+nothing it names. A ledger holds numbers, names, regions, times, the endpoint and seals;
+never a key or a signature.
 Lines written by ncp-harness before this format carry no proof and are only listed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -35,8 +40,9 @@ from harness.depth import TooDeep, json_document
 from harness.errors import ConfigError
 from harness.ownership import Attempt, Owned
 from harness.scrub import SECRETS
+from harness.signing import Credentials
 
-__all__ = ["Ledger", "LedgerState", "RunRecord", "RunState"]
+__all__ = ["Ledger", "LedgerState", "RunRecord", "RunState", "ledger_key"]
 
 
 @dataclass(frozen=True)
@@ -81,15 +87,35 @@ class LedgerState:
         return any(run.owes for run in self.runs) or bool(self.unprovable)
 
 
-class Ledger:
-    """An append-only record of a run's creates and deletions."""
+def ledger_key(credentials: Credentials | None) -> bytes | None:
+    """The key that seals a run's ledger lines: derived from the key pair, never the key."""
+    return credentials.digest(b"ncp-harness ledger seal") if credentials else None
 
-    def __init__(self, path: str | Path) -> None:
+
+def _seal(key: bytes, record: dict[str, Any]) -> str:
+    body = {k: v for k, v in record.items() if k != "seal"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()[:32]
+
+
+class Ledger:
+    """An append-only record of a run's creates and deletions.
+
+    With a key (`ledger_key` of the run's key pair) every line is sealed, and reading with
+    the key treats a line whose seal does not hold (edited by hand, or written with another
+    key pair) as proving nothing: it is listed, never acted on.
+    """
+
+    def __init__(self, path: str | Path, key: bytes | None = None) -> None:
         self.path = Path(path)
+        self.key = key
         self._lock = threading.Lock()
 
     def _append(self, record: dict[str, object]) -> None:
-        line = SECRETS.text(json.dumps({**record, "at": time.time()}, ensure_ascii=False))
+        record = {**record, "at": time.time()}
+        if self.key is not None:
+            record["seal"] = _seal(self.key, record)
+        line = SECRETS.text(json.dumps(record, ensure_ascii=False))
         data = (line + "\n").encode()
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +166,7 @@ class Ledger:
         self._append({"event": "deleted", "run": run.run, "endpoint": run.endpoint,
                       "serverImageNo": number, "how": how})
 
-    def _records(self) -> list[dict[str, Any]]:
+    def _records(self) -> list[tuple[int, dict[str, Any]]]:
         if not self.path.exists():
             return []
         try:
@@ -163,8 +189,27 @@ class Ledger:
                 raise ConfigError(f"--ledger {self.path}: line {number} is not a ledger record:"
                                   f" {line[:80]!r}") from None
             if isinstance(record, dict):
-                records.append(record)
+                records.append((number, record))
         return records
+
+    def _run_of(self, number: int, record: dict[str, Any], runs: dict[str, RunState],
+                legacy: _Legacy) -> str | None:
+        """The run an event line belongs to; None for a line that proves nothing (listed)."""
+        run_id = record.get("run")
+        if not isinstance(run_id, str):
+            legacy.take(record)
+            return None
+        if self.key is not None and not hmac.compare_digest(
+                str(record.get("seal", "")), _seal(self.key, record)):
+            legacy.unsealed(number)
+            return None
+        if record["event"] == "run":
+            runs[run_id] = RunState(_run_record(record))
+            return None
+        if run_id not in runs:
+            legacy.stray(record)
+            return None
+        return run_id
 
     def state(self) -> LedgerState:
         """What every run of the ledger still owes; a torn last line is skipped."""
@@ -174,18 +219,11 @@ class Ledger:
         closed: set[tuple[str, int]] = set()
         owned: dict[tuple[str, str], Owned] = {}
         legacy = _Legacy()
-        for record in self._records():
-            run_id = record.get("run")
-            if not isinstance(run_id, str):
-                legacy.take(record)
+        for number, record in self._records():
+            run_id = self._run_of(number, record, runs, legacy)
+            if run_id is None:
                 continue
             event = record["event"]
-            if event == "run":
-                runs[run_id] = RunState(_run_record(record))
-                continue
-            if run_id not in runs:
-                legacy.stray(record)
-                continue
             key = (run_id, _int(record.get("serial")))
             if event == "intent":
                 intents[key] = _attempt(record)
@@ -245,6 +283,7 @@ class _Legacy:
         self.intents: dict[tuple[str, str], None] = {}
         self.answered: set[tuple[str, str]] = set()
         self.strays = 0
+        self.unsealed_lines: list[int] = []
 
     def take(self, record: dict[str, Any]) -> None:
         endpoint, event = str(record["endpoint"]), record["event"]
@@ -265,6 +304,9 @@ class _Legacy:
         del record
         self.strays += 1
 
+    def unsealed(self, number: int) -> None:
+        self.unsealed_lines.append(number)
+
     def lines(self) -> list[str]:
         why = "recorded by an older ncp-harness without the proof (create time, region,"
         out = [f"serverImageNo {number} ({name!r}) on {endpoint}: {why} inventory); check it"
@@ -272,6 +314,12 @@ class _Legacy:
         out += [f"a create named {name!r} on {endpoint} whose answer never arrived: {why}"
                 " inventory); check by hand" for (endpoint, name) in self.intents
                 if (endpoint, name) not in self.answered]
+        if self.unsealed_lines:
+            shown = ", ".join(map(str, self.unsealed_lines[:10]))
+            extra = len(self.unsealed_lines) - 10
+            more = f" and {extra} more" if extra > 0 else ""
+            out.append(f"line(s) {shown}{more}: not sealed by a run holding this key pair (edited"
+                       " by hand, or written with other keys); nothing they name is deleted")
         if self.strays:
             out.append(f"{self.strays} line(s) name a run whose `run` line is missing (an edited"
                        " or truncated ledger); nothing they name is deleted")

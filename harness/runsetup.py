@@ -22,7 +22,7 @@ from harness.account import Account
 from harness.cassette import Cassette, Recorder
 from harness.cleanup import Waiting, settle
 from harness.errors import ConfigError, HarnessError, Violation
-from harness.ledger import Ledger
+from harness.ledger import Ledger, ledger_key
 from harness.names import derived_tag, random_tag
 from harness.redaction import Redactor
 from harness.replay import FixtureTarget
@@ -68,17 +68,15 @@ def _consented(config: pytest.Config, endpoint: str) -> bool:
             or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
 
 
-def _ledger(config: pytest.Config, target_name: str) -> Ledger | None:
-    """Where a live run writes its custody; the in-process simulator's images end with it."""
+def _ledger(config: pytest.Config, target: HttpTarget, target_name: str) -> Ledger | None:
+    """Where a live run writes its custody, sealed with its key pair (harness.ledger)."""
     if target_name != "live":
-        return None
+        return None  # the in-process simulator's images end with the run
     path = config.getoption("--ledger")
     report_dir = config.getoption("--report-dir")
-    if path:
-        return Ledger(path)
-    if report_dir:
-        return Ledger(Path(report_dir) / "ledger.jsonl")
-    return Ledger(Path("reports") / "ledger.jsonl")
+    where = (Path(path) if path else Path(report_dir) / "ledger.jsonl" if report_dir
+             else Path("reports") / "ledger.jsonl")
+    return Ledger(where, ledger_key(target.credentials))
 
 
 def profile_of(config: pytest.Config, cassette: Cassette | None) -> str:
@@ -181,7 +179,7 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
     log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
                  cassette=str(cassette.directory) if cassette else None)
     return ConformanceSession(
-        target, account, log, config.getoption("--scenario"), _ledger(config, target_name),
+        target, account, log, config.getoption("--scenario"), _ledger(config, target, target_name),
         max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
         deadline=time.monotonic() + max_time if max_time else None,
         budget=SharedBudget(_run_dir() / "budget.json", max_creates)

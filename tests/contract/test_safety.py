@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.ledger import Ledger, RunRecord
+from harness.ledger import Ledger, RunRecord, ledger_key
 from harness.ownership import Owned
 from harness.scenario import default_scenario
 from harness.sim import Simulator
@@ -116,7 +116,7 @@ def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals)
 
 
 def test_cleanup_refuses_a_ledger_from_another_endpoint(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "l.jsonl")
+    ledger = Ledger(tmp_path / "l.jsonl", ledger_key(CREDS))
     record = RunRecord("r1", "https://elsewhere.invalid", "KR")
     ledger.run(record)
     ledger.created(record, Owned("7", "img-7", "KR"))
@@ -153,7 +153,7 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
     simulator = Watched()
     path = tmp_path / "ledger.jsonl"
     with running(simulator) as server:
-        ledger = Ledger(path)
+        ledger = Ledger(path, ledger_key(CREDS))  # sealed, as a run with these keys writes it
         now = time.time()
         run = RunRecord("r1", server.url, "SGN", "t4g0", now - 60, frozenset({"1900001"}))
         ledger.run(run)
@@ -169,14 +169,21 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
                       Owned(redated.number, redated.name, "SGN", "2020-01-01T00:00:00+0900"),
                       Owned(older.number, older.name, "SGN", _date(older), now - 30)):
             ledger.created(run, image)
+        forged = simulator.colleague_makes("abct4g0005")  # a colleague's, made in the run
+        sealed = path.read_text(encoding="utf-8").splitlines()[-1]
         with path.open("a", encoding="utf-8") as handle:  # a line of the old format
             handle.write(json.dumps({"event": "created", "endpoint": server.url,
                                      "serverImageNo": renamed.number, "at": now}) + "\n")
+            # a hand-edited line naming the colleague's image, name and date right, seal not
+            edited = json.loads(sealed)
+            edited.update(serverImageNo=forged.number, name=forged.name,
+                          createDate=_date(forged))
+            handle.write(json.dumps(edited) + "\n")
         env = _env(server.url)
         dry = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger", str(path),
                               "--dry-run"], env=env, capture_output=True, text=True,
                              timeout=120, check=False)
-        assert simulator.images.ever_created == simulator.images.created_count == 4
+        assert simulator.images.ever_created == simulator.images.created_count == 5
         result = subprocess.run([sys.executable, "-m", "harness", "cleanup", "--ledger",
                                  str(path)], env=env, capture_output=True, text=True,
                                 timeout=120, check=False)
@@ -185,8 +192,8 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
     assert f"dry run: would delete 1 image(s): {ours.number}" in dry.stdout
     assert result.returncode == 1, result.stdout + result.stderr
     assert "deleted 1 image(s) of 1" in result.stdout
-    assert left - {"100001", "100002", "100003"} == {"1900001", renamed.number, redated.number,
-                                                    older.number}  # NCP's public images too
+    assert left - {"100001", "100002", "100003"} == {
+        "1900001", renamed.number, redated.number, older.number, forged.number}  # and NCP's
     out = result.stdout
     assert f"refused: serverImageNo {renamed.number}: listed as 'colleague-image'" in out
     assert "refused: serverImageNo 1900001: it existed before the run" in out
@@ -194,6 +201,7 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
     assert f"refused: serverImageNo {older.number}: created " in out
     assert "before the run's request was sent" in out
     assert "not acted on: serverImageNo" in out  # the old-format line, listed only
+    assert "line(s) 8: not sealed by a run holding this key pair" in out  # the edited one
     calls = [s for s in simulator.seen if "getServerImageList" in s or "deleteServerImage" in s]
     assert calls
     assert all("regionCode=SGN" in call for call in calls)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.ledger import Ledger, RunRecord
+from harness.ledger import Ledger, RunRecord, ledger_key
 from harness.ownership import Attempt, Owned
+from harness.signing import Credentials
 
 RUN = RunRecord("r1", "http://a", "KR", "t4g0", 1000.0, frozenset({"100"}))
 
@@ -84,3 +85,24 @@ def test_old_lines_and_lines_of_unknown_runs_are_listed_never_acted_on(tmp_path:
 
 def test_no_ledger_owes_nothing(tmp_path: Path) -> None:
     assert not Ledger(tmp_path / "none.jsonl").state().owes
+
+
+def test_a_sealed_ledger_acts_only_on_lines_its_key_pair_sealed(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    key = ledger_key(Credentials("access-0001", "secret-0001"))
+    ledger = Ledger(path, key)
+    ledger.run(RUN)
+    ledger.created(RUN, Owned("201", "abct4g0002", "KR"))
+    ledger.created(RUN, Owned("202", "abct4g0003", "KR"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    edited = json.loads(lines[2])
+    edited["serverImageNo"] = "999"  # by hand: the seal no longer holds
+    path.write_text("\n".join([*lines[:2], json.dumps(edited)]) + "\n", encoding="utf-8")
+    (run,) = Ledger(path, key).state().runs
+    assert [image.number for image in run.owned] == ["201"]
+    assert "line(s) 3: not sealed by a run holding this key pair" in "\n".join(
+        Ledger(path, key).state().unprovable)
+    other = Ledger(path, ledger_key(Credentials("access-0002", "secret-0002"))).state()
+    assert other.runs == []  # written with other keys: nothing is acted on
+    assert "line(s) 1, 2, 3" in "\n".join(other.unprovable)
+    assert "secret-0001" not in path.read_text(encoding="utf-8")
