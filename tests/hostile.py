@@ -40,14 +40,27 @@ class Watched(Simulator):
         super().__init__(scenario, **kwargs)  # type: ignore[arg-type]
         self.seen: list[str] = []
         self._seen_lock = threading.Lock()
+        self._busy = 0
+        self._quiet = threading.Condition(self._seen_lock)
 
     def handle(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes = b"") -> SimResponse:
         with self._seen_lock:
             self.seen.append(f"{method} {target} {body.decode('utf-8', 'replace')}")
-        if f"/{ACTION}" in target:
-            return self.create(method, target, headers, body)
-        return super().handle(method, target, headers, body)
+            self._busy += 1
+        try:
+            if f"/{ACTION}" in target:
+                return self.create(method, target, headers, body)
+            return super().handle(method, target, headers, body)
+        finally:
+            with self._quiet:
+                self._busy -= 1
+                self._quiet.notify_all()
+
+    def idle(self) -> None:
+        """Wait until no request is being handled (one the client gave up on included)."""
+        with self._quiet:
+            assert self._quiet.wait_for(lambda: self._busy == 0, timeout=300), "still busy"
 
     def create(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes) -> SimResponse:

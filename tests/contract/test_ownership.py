@@ -206,6 +206,7 @@ def test_lost_answers_are_found_by_unique_name_and_short_names_are_left_to_a_per
     for cls in ("base-only", "name-3-and-30"):
         run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=6)
     assert run.log.totals["timed_out"] > 0
+    simulator.idle()  # every create the client gave up on has finished on the server
     made = simulator.images.ever_created
     run.teardown()
     short = {n for n, why in run.log.possibly.items() if "too short" in why}
@@ -217,11 +218,12 @@ def test_lost_answers_are_found_by_unique_name_and_short_names_are_left_to_a_per
 
 def test_an_image_made_before_the_request_is_never_taken_for_the_runs(
         stack: ExitStack, tmp_path: Path) -> None:
-    simulator = Watched()
+    simulator = Watched(replace(default_scenario(), image_gone_after_looks=0))  # gone at once
     run = Run(simulator, stack, tmp_path, loopback=True)
     run.slow(0.3)
     run.valid("base-only", examples=3)
     run.slow(None)
+    simulator.idle()  # the creates the client gave up on have all finished
     lost = run.session.custody.lost if run.session.custody else []
     assert lost
     # Someone made an image under each lost name an hour before the request was sent, and
