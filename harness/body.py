@@ -3,8 +3,11 @@
 `parse_body` sniffs the format (content, not the Content-Type header, which the checks
 compare separately), parses XML with defusedxml, coerces XML text to the types the
 OpenAPI schema gives, and validates the result against that schema. A JSON body and its
-XML rendering give equal `data`. Schema mismatches come back as `Violation`s citing the
-`x-seed-rule` of the schema that failed; an unreadable body raises `UnreadableBody`.
+XML rendering give equal `data`. Each schema mismatch is judged by its source: breaking a
+constraint of the seed or one the reference marks Required is a `Violation` citing the
+`x-seed-rule` of the schema that failed; breaking an `x-lenient` constraint (an assumption,
+or a field the reference calls Optional) is a `Difference` citing its note in
+harness.reference. An unreadable body raises `UnreadableBody`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from jsonschema.exceptions import ValidationError
 from harness.depth import TooDeep, json_document
 from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
+from harness.reference import NOTES, Difference
 from harness.spec import fast_validator, resolve, validator
 from harness.specschemas import wrapper
 from harness.xmlcodec import from_xml
@@ -36,12 +40,13 @@ MAX_PROBLEMS = 50
 
 @dataclass(frozen=True)
 class ParsedBody:
-    """A parsed body: its format, what kind of answer it is, its data and its schema faults."""
+    """A parsed body: format, kind, data, schema faults, and where it differs from the reference."""
 
     format: Literal["json", "xml"]
     kind: BodyKind
     data: dict[str, Any]
     problems: tuple[Violation, ...]
+    differences: tuple[Difference, ...] = ()
 
     @property
     def root(self) -> str:
@@ -61,8 +66,12 @@ def parse_body(body: bytes | str, *, action: str = ACTION) -> ParsedBody:
     kind, schema_name = _classify(data, action)
     if fmt == "xml":
         data = _coerce(data, {"$ref": f"#/components/schemas/{schema_name}"})
+    if fast_validator(schema_name).is_valid(data):
+        return ParsedBody(fmt, kind, data, ())
     problems = tuple(_problems(data, schema_name, kind))
-    return ParsedBody(fmt, kind, data, problems)
+    broken = {p.path for p in problems}
+    return ParsedBody(fmt, kind, data, problems, tuple(
+        d for d in _differences(data, schema_name) if d.path not in broken))
 
 
 def _decode(raw: bytes) -> tuple[Literal["json", "xml"], dict[str, Any]]:
@@ -136,11 +145,12 @@ def _coerce_text(text: str, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - o
 def _problems(data: dict[str, Any], schema_name: str, kind: BodyKind) -> list[Violation]:
     """The schema faults of one answer, at most MAX_PROBLEMS of them (and a line for the rest).
 
-    An answer listing 50,000 broken images must not keep 50,000 violations.
+    An answer listing 50,000 broken images must not keep 50,000 violations. Judged by the
+    lenient schema: what only the strict one rejects is a difference (`_differences`).
     """
-    if fast_validator(schema_name).is_valid(data):
+    if fast_validator(schema_name, lenient=True).is_valid(data):
         return []
-    check = validator(schema_name)
+    check = validator(schema_name, lenient=True)
     found = list(islice(check.iter_errors(data), MAX_PROBLEMS + 1))
     errors = sorted(found[:MAX_PROBLEMS], key=_error_order)
     problems = [_violation(error, kind) for error in errors]
@@ -149,6 +159,20 @@ def _problems(data: dict[str, Any], schema_name: str, kind: BodyKind) -> list[Vi
             rule=problems[0].rule, check="response_schema", path="(body)",
             message=f"more schema faults than the {MAX_PROBLEMS} listed; not all are shown"))
     return problems
+
+
+def _differences(data: dict[str, Any], schema_name: str) -> list[Difference]:
+    """The breaches of `x-lenient` constraints: findings citing the reference's note."""
+    found: dict[tuple[str, str], Difference] = {}
+    for error in islice(validator(schema_name).iter_errors(data), MAX_PROBLEMS):
+        for part in (error, *(error.context or [])):
+            note = part.schema.get("x-lenient") if isinstance(part.schema, dict) else None
+            if isinstance(note, str) and note in NOTES:
+                path = _json_path(part)
+                found.setdefault((note, path), Difference(
+                    NOTES[note], path, f"{path}: {part.message[:200]} ({NOTES[note].text})"))
+                break
+    return sorted(found.values(), key=lambda d: (d.path, d.note.id))
 
 
 def _error_order(error: ValidationError) -> tuple[str, str]:

@@ -277,10 +277,15 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
 
 
 def reference_findings(body: ParsedBody | None, status: int) -> list[Finding]:
-    """Codes the answer holds that the reference does not list: findings, with the source."""
-    if body is None or body.kind != "success":
+    """Where the answer differs from the reference: findings, each citing its note.
+
+    Codes the reference does not list, and breaches of the schema's lenient constraints
+    (assumptions, fields the reference calls Optional; harness.body).
+    """
+    if body is None:
         return []
-    return [Finding((d.note.id,), status, d.message) for d in differences(body.data)]
+    found = [*body.differences, *(differences(body.data) if body.kind == "success" else ())]
+    return [Finding((d.note.id,), status, d.message) for d in found]
 
 
 def checks_run(probe: Probe, verdict: Verdict | None) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from harness.errors import SpecError
 __all__ = [
     "SPEC_FILENAME",
     "fast_validator",
-    "generation_view", "load_spec", "resolve", "spec_path", "validator"]
+    "generation_view", "lenient_spec", "load_spec", "resolve", "spec_path", "validator"]
 
 SPEC_FILENAME = "ncp-vserver-v2.yaml"
 _BASE_URI = "urn:ncp-harness:openapi"
@@ -72,10 +72,31 @@ def resolve(schema: dict[str, Any], spec: dict[str, Any] | None = None) -> dict[
     return schema
 
 
+def _without_lenient(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "x-lenient" in value:
+            return {"x-lenient-dropped": value["x-lenient"]}
+        return {k: _without_lenient(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lenient(v) for v in value]
+    return value
+
+
 @cache
-def validator(schema_name: str) -> Draft202012Validator:
-    """A JSON Schema validator for `#/components/schemas/<schema_name>`."""
-    doc = load_spec()
+def lenient_spec() -> dict[str, Any]:
+    """The description without its `x-lenient` constraints: what a violation is judged by.
+
+    A lenient node holds a constraint that rests on an assumption or on a field some
+    version of NCP's reference calls Optional (harness.reference.SHAPE_NOTES); breaking it
+    is a finding, so only the rest of the description can give a violation.
+    """
+    return _without_lenient(load_spec())  # type: ignore[no-any-return]
+
+
+@cache
+def validator(schema_name: str, *, lenient: bool = False) -> Draft202012Validator:
+    """A JSON Schema validator for `#/components/schemas/<schema_name>` (strict or lenient)."""
+    doc = lenient_spec() if lenient else load_spec()
     if schema_name not in doc["components"]["schemas"]:
         raise SpecError(f"no schema {schema_name!r} in the OpenAPI description")
     registry: Registry[Any] = Registry().with_resource(
@@ -88,10 +109,10 @@ def validator(schema_name: str) -> Draft202012Validator:
 
 
 @cache
-def fast_validator(schema_name: str) -> jsonschema_rs.Validator:
+def fast_validator(schema_name: str, *, lenient: bool = False) -> jsonschema_rs.Validator:
     """A compiled (Rust) validator for the same schema: a quick yes/no before the details."""
     validator(schema_name)  # the same checks and errors for an unknown name
-    registry = jsonschema_rs.Registry([(_BASE_URI, load_spec())])
+    registry = jsonschema_rs.Registry([(_BASE_URI, lenient_spec() if lenient else load_spec())])
     return jsonschema_rs.validator_for(
         {"$ref": f"{_BASE_URI}#/components/schemas/{schema_name}"},
         registry=registry, validate_formats=True)

@@ -212,9 +212,9 @@ NEIGHBOURS: tuple[tuple[str, str, str, str], ...] = (
      "BlockStorageVolumeTypeListResult", "Per-type size limits."),
     ("getServerImageList", "GetServerImageListParams", "ListedServerImageListResult",
      "Watch created images."),
-    ("getServerImageDetail", "GetServerImageDetailParams", "ServerImageListResult",
+    ("getServerImageDetail", "GetServerImageDetailParams", "ListedServerImageListResult",
      "One image in detail."),
-    ("deleteServerImage", "DeleteServerImageParams", "ServerImageListResult",
+    ("deleteServerImage", "DeleteServerImageParams", "ListedServerImageListResult",
      "Clean up created images."),
     ("getRegionList", "GetRegionListParams", "RegionListResult", "Valid regionCodes."),
 )

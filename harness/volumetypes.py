@@ -7,12 +7,15 @@ while requests give `blockStorageSize` in GB (SEED-R7). Older gateways, and this
 simulator before it followed the reference, answered GB. So the unit is learned: a size
 that is not a plausible number of GB (more than `PLAUSIBLE_GB`, a petabyte) is bytes.
 The "usable as base" flag and the base sizes are spelled three ways across the pages and
-the SDKs (`BASE_FLAGS`, `BASE_MIN`, `BASE_MAX`); every spelling is read.
+the SDKs (`BASE_FLAGS`, `BASE_MIN`, `BASE_MAX`); the schema accepts each, and the flag is
+read from whichever is present (`Learned.base_usable`, which preflight shows). It does not
+change the oracle: which request codes may serve as base is SEED-R8's to say.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +38,8 @@ class Learned:
     limits: LimitsProfile
     unit: str
     """'bytes', 'GB', 'bytes and GB', or 'none' (no usable row: the default limits)."""
+    base_usable: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    """Volume type code -> the "usable as base" flag, in whichever spelling the row had."""
 
 
 def size_of(value: Any) -> int | None:
@@ -55,18 +60,24 @@ def learn(rows: list[Any]) -> Learned:
     """The limits profile of the listed volume types (others keep the defaults)."""
     types = dict(DEFAULT_LIMITS.volume_types)
     units: set[str] = set()
+    base: dict[str, bool] = {}
     for row in rows:
         if not isinstance(row, dict):
             continue
         code = _code(row.get("blockStorageVolumeType"))
+        flag = next((row[k] for k in BASE_FLAGS if isinstance(row.get(k), bool)), None)
+        if code and flag is not None:
+            base[code] = flag
         low, high = size_of(row.get("minVolumeSize")), size_of(row.get("maxVolumeSize"))
-        if code not in types or low is None or high is None:
+        if low is None or high is None:
             continue
         in_bytes = high > PLAUSIBLE_GB
         if in_bytes:
             low, high = -(-low // GIB), high // GIB  # whole GB inside the listed range
         if 0 < low <= high:
-            types[code] = VolumeTypeLimits(low, high, types[code].step_gb)
-            units.add("bytes" if in_bytes else "GB")
+            units.add("bytes" if in_bytes else "GB")  # SSD and HDD rows say the unit too
+            if code in types:
+                types[code] = VolumeTypeLimits(low, high, types[code].step_gb)
     unit = " and ".join(sorted(units)) if units else "none"
-    return Learned(replace(DEFAULT_LIMITS, volume_types=MappingProxyType(types)), unit)
+    return Learned(replace(DEFAULT_LIMITS, volume_types=MappingProxyType(types)), unit,
+                   MappingProxyType(base))

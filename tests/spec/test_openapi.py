@@ -19,6 +19,7 @@ from schemathesis.core.result import Ok
 
 from harness.model import BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, judge
+from harness.reference import NOTES
 from harness.rules import RULES
 from harness.scenario import sample_account
 from harness.spec import generation_view, load_spec, spec_path, validator
@@ -203,3 +204,36 @@ def test_the_wheel_carries_the_description_and_default_scenario(tmp_path: Path) 
     assert "harness/openapi/ncp-vserver-v2.yaml" in names
     assert "harness/scenarios/default.toml" in names
 
+
+
+_CONSTRAINTS = frozenset({"type", "pattern", "format", "minimum", "maximum", "enum", "const",
+                          "minLength", "maxLength", "required", "anyOf", "oneOf"})
+_SOURCES = frozenset({"x-seed-rule", "x-source", "x-lenient"})
+
+
+def _unsourced(node: Any, path: str, inherited: bool) -> list[str]:
+    """Schema nodes with a constraint and no source; branches of anyOf/items inherit one."""
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _unsourced(v, f"{path}/{i}", inherited)]
+    if not isinstance(node, dict):
+        return []
+    sourced = bool(_SOURCES & node.keys()) or inherited
+    found = [path] if _CONSTRAINTS & node.keys() and not sourced else []
+    for key, value in node.items():
+        if key == "properties":
+            found += [p for name, prop in value.items()
+                      for p in _unsourced(prop, f"{path}/{name}", False)]
+        elif key in ("anyOf", "oneOf", "allOf", "items"):
+            found += _unsourced(value, f"{path}/{key}", sourced)
+    return found
+
+
+def test_every_response_constraint_names_its_source() -> None:
+    # Issue 16: the seed, a reference page, or an x-lenient note (an assumption or an
+    # Optional field, whose breach is a finding). Request schemas are the oracle's.
+    schemas = load_spec()["components"]["schemas"]
+    responses = {name: s for name, s in schemas.items() if not name.endswith("Params")}
+    assert [p for name, s in responses.items() for p in _unsourced(s, name, False)] == []
+    lenient = re.findall(r"x-lenient: (\S+)", spec_path().read_text(encoding="utf-8"))
+    assert lenient
+    assert set(lenient) <= set(NOTES)

@@ -173,3 +173,75 @@ def test_mappings_as_the_reference_allows_them_keep_the_contract(mutate: Any, fm
     mutate(data[ROOT]["serverImageList"][0]["blockStorageMappingList"][0])
     body = json.dumps(data) if fmt == "json" else to_xml(data)
     assert parse_body(body).problems == ()
+
+
+def _image(data: dict[str, Any]) -> dict[str, Any]:
+    image: dict[str, Any] = data[ROOT]["serverImageList"][0]
+    return image
+
+
+def _drop_iops(data: dict[str, Any]) -> None:
+    mapping = _image(data)["blockStorageMappingList"][0]
+    del mapping["iops"], mapping["throughput"]
+
+
+def _set_order(data: dict[str, Any]) -> None:
+    _image(data)["blockStorageMappingList"][0]["order"] = 25
+
+
+def _empty_request_id(data: dict[str, Any]) -> None:
+    data[ROOT]["requestId"] = ""
+
+
+def _drop_lifecycle(data: dict[str, Any]) -> None:
+    del _image(data)["serverImageLifeCyclePhase"], _image(data)["platformCategoryCode"]
+
+
+def _ja_snapshot_name(data: dict[str, Any]) -> None:
+    mapping = _image(data)["blockStorageMappingList"][0]
+    mapping["blockStorageSnapshotInstanceName"] = mapping.pop("blockStorageSnapshotName")
+
+
+def _no_snapshot_name(data: dict[str, Any]) -> None:
+    del _image(data)["blockStorageMappingList"][0]["blockStorageSnapshotName"]
+
+
+@pytest.mark.parametrize(("mutate", "notes"), [
+    (_drop_iops, {"REF-mapping-iops"}),
+    (_set_order, {"REF-mapping-order-max"}),
+    (_empty_request_id, {"REF-requestId-empty"}),
+    (_drop_lifecycle, {"REF-lifecycle-phase", "REF-platform-category"}),
+    (_no_snapshot_name, {"REF-mapping-snapshot-name"}),
+    (_ja_snapshot_name, set()),
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_assumed_or_optional_shape_is_a_difference_not_a_violation(
+        mutate: Any, notes: set[str], fmt: str) -> None:
+    data = copy.deepcopy(seed_data())
+    mutate(data)
+    body = json.dumps(data).encode() if fmt == "json" else to_xml(data)
+    parsed = parse_body(body)
+    assert parsed.problems == ()
+    assert {d.note.id for d in parsed.differences} == notes
+    assert all(d.note.source and d.path in d.message for d in parsed.differences)
+
+
+@pytest.mark.parametrize(("mutate", "rule"), [
+    (lambda d: d[ROOT].__setitem__("requestId", "not-a-uuid"), "SEED-S2"),
+    (lambda d: _image(d).pop("serverImageNo"), "SEED-S3"),
+    (lambda d: _image(d)["blockStorageMappingList"][0].pop("isEncryptedVolume"), "SEED-S4"),
+    (lambda d: _image(d)["blockStorageMappingList"][0].__setitem__("iops", "fast"), "SEED-S4"),
+])
+def test_a_seed_or_required_constraint_stays_a_violation(mutate: Any, rule: str) -> None:
+    data = copy.deepcopy(seed_data())
+    mutate(data)
+    parsed = parse_body(json.dumps(data))
+    assert [p.rule for p in parsed.problems] == [rule]
+    assert parsed.differences == ()
+
+
+def test_a_return_code_that_is_not_digits_is_a_difference() -> None:
+    body = b'{"responseError": {"returnCode": "E-24", "returnMessage": "Invalid parameter."}}'
+    parsed = parse_body(body)
+    assert parsed.problems == ()
+    assert [d.note.id for d in parsed.differences] == ["REF-return-code-digits"]
