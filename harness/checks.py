@@ -42,6 +42,7 @@ __all__ = [
     "Finding",
     "check_answer",
     "check_auth_failure",
+    "check_neighbour",
     "checks_run",
     "is_hiccup",
     "is_transient",
@@ -104,9 +105,9 @@ def _v(rule: str | None, check: str, message: str, *, path: str = "", expected: 
                      actual=actual)
 
 
-def _parse(answer: Answer, out: list[Violation]) -> ParsedBody | None:
+def _parse(answer: Answer, out: list[Violation], action: str = ACTION) -> ParsedBody | None:
     try:
-        return parse_body(answer.body, action=ACTION)
+        return parse_body(answer.body, action=action)
     except UnreadableBody as exc:
         out.append(_v("SEED-S1" if answer.status == 200 else "SEED-S5", "response_schema",
                       exc.violations[0].message, actual=exc.head))
@@ -274,6 +275,40 @@ def _echo_mappings(reading: Any, mappings: Any, account: Account,
                               f"snapshot of order {order} is not the one sent",
                               path=f"{at}.blockStorageSnapshotInstanceNo",
                               expected=storage.snapshot_no, actual=got_snap))
+
+
+def check_neighbour(action: str, answer: Answer, fmt: str | None, *,
+                    expect_success: bool = True) -> CheckResult:
+    """A neighbour action's answer, judged by what the reference requires of it.
+
+    A success must match the action's schema (violations for the seed's and the
+    reference's Required constraints, findings for the rest) in the format asked (`fmt`;
+    None: not known). With `expect_success`, the harness's own well-formed call, anything
+    but a 200 success is a violation; without it (traffic a client sent), an error answer
+    need only be a well-formed error. Throttling and hiccups are transient, never judged.
+    """
+    if is_transient(answer):
+        return CheckResult(transient=True)
+    out: list[Violation] = []
+    if answer.status >= 500:
+        out.append(_v("SEED-S5", "not_a_server_error", f"{action} answered {answer.status}",
+                      expected="< 500", actual=answer.status))
+        return CheckResult(tuple(out))
+    body = _parse(answer, out, action)
+    if body is None:
+        return CheckResult(tuple(out))
+    success = answer.status == 200 and body.kind == "success"
+    if not success and (expect_success or body.kind in {"success", "unknown"}):
+        out.append(_v("SEED-S5", "status_agrees_with_oracle",
+                      f"{action} answered {answer.status} ({body.root or 'no root'})",
+                      expected=200 if expect_success else "200 or an error body",
+                      actual=answer.status))
+    elif fmt is not None and body.format != fmt and body.kind != "gateway_error":
+        out.append(_v("SEED-R10" if fmt == "json" else "SEED-S6", "format_matches_request",
+                      f"{action} answered {body.format}, not {fmt}", expected=fmt,
+                      actual=body.format))
+    out.extend(body.problems)
+    return CheckResult(tuple(out), tuple(reference_findings(body, answer.status)), body)
 
 
 def reference_findings(body: ParsedBody | None, status: int) -> list[Finding]:

@@ -29,9 +29,10 @@ from harness.discovery import discover
 from harness.errors import ConfigError, HarnessError
 from harness.htmlreport import write_html
 from harness.ledger import Ledger, ledger_key
+from harness.model import ACTION
 from harness.oracle import Outcome, judge
 from harness.plain import block, one_line
-from harness.requestcheck import RequestReport, assumed_account, check_request
+from harness.requestcheck import RequestReport, assumed_account
 from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.scrub import SECRETS
@@ -42,7 +43,8 @@ from harness.sim.server import SimulatorServer
 from harness.strategies.answers import Format
 from harness.strategies.probe import Probe
 from harness.summary import Comparison, compare, load_summaries, load_summary
-from harness.traffic import requests_from_har
+from harness.traffic import traffic_from_har
+from harness.trafficjudge import AnswerReport, judge_traffic
 from harness.transport import live_target, simulator_target
 from harness.wire import ACTION_PATH, decode
 
@@ -219,29 +221,48 @@ def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the HAR file {file}: {exc}") from None
-    found, skipped = requests_from_har(text, file)
-    if not found:
-        raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all {len(skipped)} of"
-                          " its entries go to other URLs; capture the client's call to the"
-                          " action")
+    captured, skipped = traffic_from_har(text, file)
+    if not any(c.action == ACTION for c in captured):
+        raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all"
+                          f" {len(skipped) + len(captured)} of its entries go to other URLs;"
+                          " capture the client's call to the action")
     keys = KeyRing()
     scenario = _scenario(scenario_file) if scenario_file else None
     for creds in (scenario.credentials if scenario else None, Credentials.from_env()):
         if creds is not None:
             keys.add(creds)
-    account = scenario.account if scenario else assumed_account
-    reports = [check_request(r, account, secret_for=keys) for r in found]
-    bad = sum(not r.ok for r in reports)
+    traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
+                            keys.get)
     if fmt == "json":
-        print(json.dumps({"file": file, "checked": len(reports), "violating": bad,
-                          "skipped": skipped, "requests": [_report_json(r) for r in reports]},
+        print(json.dumps({"file": file, "checked": len(traffic.requests),
+                          "violating": traffic.violating, "answers": len(traffic.answers),
+                          "answers_violating": traffic.answers_violating,
+                          "service_hiccups": traffic.hiccups, "skipped": skipped,
+                          "requests": [_report_json(r) for r in traffic.requests],
+                          "responses": [_answer_json(a) for a in traffic.answers]},
                          indent=2, ensure_ascii=False))
     else:
-        for report in reports:
-            _say("\n".join(report.lines()))
-        _say(f"{len(reports)} request(s) to {ACTION_PATH} checked, {bad} break the contract;"
+        _say("\n".join(traffic.lines()))
+        hiccups = f", {traffic.hiccups} service hiccup(s)" if traffic.hiccups else ""
+        _say(f"{len(traffic.requests)} request(s) to {ACTION_PATH} checked,"
+              f" {traffic.violating} break the contract; {len(traffic.answers)} answer(s)"
+              f" judged, {traffic.answers_violating} break it{hiccups};"
               f" {len(skipped)} other entr{'y' if len(skipped) == 1 else 'ies'} skipped")
-    return EXIT_CONTRACT if bad else EXIT_OK
+    return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
+
+
+def _answer_json(report: AnswerReport) -> dict[str, Any]:
+    answer = report.captured.answer
+    return {
+        "request": report.captured.request.label, "action": report.captured.action,
+        "status": answer.status if answer is not None else None,
+        "keeps_contract": report.ok, "transient": report.result.transient,
+        "note": report.note or None,
+        "violations": [{"rule": v.rule, "path": v.path, "check": v.check, "message": v.message}
+                       for v in report.result.violations],
+        "findings": [{"cases": list(f.cases), "message": f.message}
+                     for f in report.result.findings],
+    }
 
 
 def _report_json(report: RequestReport) -> dict[str, Any]:

@@ -36,6 +36,7 @@ __all__ = [
     "dump_har",
     "load_har",
     "read_har_document",
+    "text_bytes",
 ]
 
 FORMAT_VERSION = 1
@@ -220,7 +221,8 @@ def _place(error: ValidationError) -> str:
     return path.lstrip(".") or "the top level"
 
 
-def _text_bytes(content: dict[str, Any], where: str, file: str) -> bytes:
+def text_bytes(content: dict[str, Any], where: str, file: str) -> bytes:
+    """The body a HAR `content` object holds, base64 decoded when it says so."""
     text = str(content.get("text", ""))
     if content.get("encoding") == "base64":
         try:
@@ -247,7 +249,7 @@ def _exchange(raw: dict[str, Any], index: int, file: str) -> Exchange:
         method=request["method"], url=request["url"], request_headers=headers,
         request_body=body, status=status, reason=str(response.get("statusText", "")),
         response_headers=tuple((h["name"], h["value"]) for h in response["headers"]),
-        response_body=_text_bytes(response["content"], f"{where}.response.content", file),
+        response_body=text_bytes(response["content"], f"{where}.response.content", file),
         started=str(raw.get("startedDateTime", "")), elapsed_ms=float(raw.get("time", 0.0)),
         label=str(meta.get("label") or "recorded"), rules=tuple(meta.get("rules") or ()),
         signing=signing, error=meta.get("error"), test=str(meta.get("test") or ""),

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from harness.account import Account, NamesInUse
-from harness.body import ParsedBody, parse_body
 from harness.cassette import Cassette
 from harness.checks import (
     AUTH_FAULTS,
@@ -28,11 +27,11 @@ from harness.checks import (
     CheckResult,
     check_answer,
     check_auth_failure,
-    reference_findings,
+    check_neighbour,
 )
 from harness.covering import COVER_ITEMS, covering_set
 from harness.custody import Custody
-from harness.errors import ContractViolation, NotRecorded, UnreadableBody, Violation
+from harness.errors import ContractViolation, NotRecorded, Violation
 from harness.gate import CreateGate, reserve_of
 from harness.ledger import Ledger
 from harness.model import ACTION, BlockStorage, CreateImageRequest
@@ -298,24 +297,9 @@ class ConformanceSession:
         answer = self._answer(lambda: self.target.call(action, params))
         if answer is None:
             return None
-        violations: list[Violation] = []
-        body: ParsedBody | None = None
-        try:
-            body = parse_body(answer.body, action=action)
-        except UnreadableBody as exc:
-            violations.extend(exc.violations)
-        else:
-            if answer.status != 200 or body.kind != "success":
-                violations.append(Violation("SEED-S5", "status_agrees_with_oracle",
-                                            f"{action} answered {answer.status} ({body.root})",
-                                            expected=200, actual=answer.status))
-            elif body.format != fmt:
-                violations.append(Violation("SEED-S6", "format_matches_request",
-                                            f"{action} answered {body.format}, not {fmt}",
-                                            expected=fmt, actual=body.format))
-            violations.extend(body.problems)
-        found = reference_findings(body, answer.status)
-        self.log.record(probe, None, answer, CheckResult(tuple(violations), tuple(found)))
+        result = check_neighbour(action, answer, fmt)
+        self.log.record(probe, None, answer, result)
+        violations = result.violations
         if not violations:
             return None
         failure = Failure(violations[0], probe, self.log.seed, test, ())

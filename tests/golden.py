@@ -10,8 +10,10 @@ seed's example shape, and one with an empty additional storage and a UTF-8 descr
 
 It is signed with the default scenario's key pair, the simulator's published test keys, at
 a fixed time, so `ncp-harness check-traffic tests/fixtures/go-sdk.har --scenario
-harness/scenarios/default.toml` can verify each signature. The answers are the seed page's
-example body; check-traffic reads only the requests.
+harness/scenarios/default.toml` can verify each signature. Each answer is what the service
+would send, in the reference's shapes: the seed page's example body with the request's name,
+description and storages (sizes in bytes, `""` for a new storage's snapshot), and a
+snapshot list of the scenario's snapshots; check-traffic judges both.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.model import BlockStorage, CreateImageRequest
+from harness.account import GIB
+from harness.model import ACTION, BlockStorage, CreateImageRequest
 from harness.scenario import default_scenario
 from harness.signing import SIGNATURE_V1, sign
 from harness.wire import ACTION_PATH, go_sdk_form_body
@@ -42,7 +45,49 @@ REQUESTS = (
 )
 
 
-def _entry(path: str, body: str, offset_s: int) -> dict[str, Any]:
+SEED_EXAMPLE = Path(__file__).parent / "fixtures" / "seed_example_response.json"
+
+
+def _mapping(storage: BlockStorage) -> dict[str, Any]:
+    snapshots = {s.instance_no: s for s in default_scenario().account.snapshots}
+    snap = snapshots.get(storage.snapshot_instance_no or "")
+    size = storage.size_gb * GIB if storage.size_gb else (snap.size_bytes if snap else 0)
+    vtype = storage.volume_type or (snap.volume_type if snap else "CB1")
+    return {"order": storage.order, "blockStorageSnapshotInstanceNo": snap.instance_no
+            if snap else "", "blockStorageSnapshotName": snap.name if snap else "",
+            "blockStorageSize": size, "blockStorageVolumeType": {"code": vtype,
+                                                                 "codeName": vtype},
+            "iops": 100, "throughput": 104857600, "isEncryptedVolume": False}
+
+
+def _create_answer(request: CreateImageRequest, index: int) -> str:
+    data: dict[str, Any] = json.loads(SEED_EXAMPLE.read_text(encoding="utf-8"))
+    inner = data[f"{ACTION}Response"]
+    inner["requestId"] = f"00000000-0000-4000-8000-{index:012d}"
+    image = inner["serverImageList"][0]
+    image["serverImageNo"] = str(2000001 + index)
+    image["serverImageName"] = request.server_image_name
+    if request.description:
+        image["serverImageDescription"] = request.description
+    image["blockStorageMappingList"] = [_mapping(s) for s in request.block_storages]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _snapshot_answer() -> str:
+    rows = [{"blockStorageSnapshotInstanceNo": s.instance_no,
+             "blockStorageSnapshotName": s.name, "blockStorageSnapshotVolumeSize": s.size_bytes,
+             "blockStorageSnapshotInstanceStatus": {"code": s.status, "codeName": s.status},
+             "hypervisorType": {"code": s.hypervisor, "codeName": s.hypervisor},
+             "isBootable": s.bootable,
+             "blockStorageVolumeType": {"code": s.volume_type, "codeName": s.volume_type}}
+            for s in default_scenario().account.snapshots if s.bootable]
+    return json.dumps({"getBlockStorageSnapshotInstanceListResponse": {
+        "requestId": "00000000-0000-4000-8000-000000000000", "returnCode": "0",
+        "returnMessage": "success", "totalRows": len(rows),
+        "blockStorageSnapshotInstanceList": rows}})
+
+
+def _entry(path: str, body: str, offset_s: int, answer: str) -> dict[str, Any]:
     started = STARTED.timestamp() + offset_s
     url = f"https://{HOST}{path}"
     creds = default_scenario().credentials
@@ -52,8 +97,6 @@ def _entry(path: str, body: str, offset_s: int) -> dict[str, Any]:
                "Content-Length": str(len(body.encode())),
                "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
                **signing, "Accept-Encoding": "gzip"}
-    example = (Path(__file__).parent / "fixtures" / "seed_example_response.json").read_text(
-        encoding="utf-8")
     return {
         "startedDateTime": datetime.fromtimestamp(started, UTC).isoformat(
             timespec="milliseconds").replace("+00:00", "Z"),
@@ -67,10 +110,9 @@ def _entry(path: str, body: str, offset_s: int) -> dict[str, Any]:
         "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
                      "headers": [{"name": "Content-Type",
                                   "value": "application/json;charset=UTF-8"}],
-                     "cookies": [], "content": {"size": len(example.encode()),
+                     "cookies": [], "content": {"size": len(answer.encode()),
                                                 "mimeType": "application/json",
-                                                "text": example if path == ACTION_PATH else
-                                                "{}"},
+                                                "text": answer},
                      "redirectURL": "", "headersSize": -1, "bodySize": -1},
         "cache": {}, "timings": {"send": 0, "wait": 120, "receive": 0},
     }
@@ -79,8 +121,9 @@ def _entry(path: str, body: str, offset_s: int) -> dict[str, Any]:
 def build() -> str:
     """The golden HAR's text."""
     entries = [_entry("/vserver/v2/getBlockStorageSnapshotInstanceList",
-                      "responseFormatType=json&isBootable=true", 0)]
-    entries += [_entry(ACTION_PATH, go_sdk_form_body(r), 1 + i) for i, r in enumerate(REQUESTS)]
+                      "responseFormatType=json&isBootable=true", 0, _snapshot_answer())]
+    entries += [_entry(ACTION_PATH, go_sdk_form_body(r), 1 + i, _create_answer(r, i))
+                for i, r in enumerate(REQUESTS)]
     return json.dumps({"log": {"version": "1.2",
                                "creator": {"name": "tests/golden.py", "version": "1"},
                                "entries": entries}}, indent=1, ensure_ascii=False) + "\n"

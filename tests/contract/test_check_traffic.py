@@ -38,7 +38,8 @@ def test_the_golden_go_sdk_traffic_keeps_the_contract(
     assert code == 0, out
     assert out.count(": conforms") == 2
     assert "2 request(s) to /vserver/v2/createServerImageFromSnapshot checked, 0 break" in out
-    assert "1 other entry skipped" in out
+    assert "3 answer(s) judged, 0 break it; 0 other entries skipped" in out
+    assert out.count("keeps the contract") == 3
     assert "x-ncp-apigw-signature-v1, the Go SDK's name" in out
     assert "not verified" not in out  # the scenario's key pair verified both signatures
     assert "ncp-harness-simulator-secret-key" not in out
@@ -105,3 +106,97 @@ def test_a_missing_file_is_a_usage_error(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-traffic", str(tmp_path / "nope.har")]) == 2
     assert "cannot read the HAR file" in capsys.readouterr().err
+
+
+def _answer(document: dict[str, object], index: int) -> dict[str, object]:
+    entry = document["log"]["entries"][index]  # type: ignore[index]
+    response: dict[str, object] = entry["response"]
+    return response
+
+
+def _edit_body(document: dict[str, object], index: int, edit: object) -> None:
+    content = _answer(document, index)["content"]
+    data = json.loads(content["text"])  # type: ignore[index]
+    edit(data)  # type: ignore[operator]
+    content["text"] = json.dumps(data)  # type: ignore[index]
+
+
+def _check(tmp_path: Path, document: object,
+           capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    code = main(["check-traffic", _write(tmp_path, document), "--scenario", DEFAULT_SCENARIO,
+                 "--format", "json"])
+    report: dict[str, object] = json.loads(capsys.readouterr().out)
+    return code, report
+
+
+def _image(data: dict[str, object]) -> dict[str, object]:
+    image: dict[str, object] = data["createServerImageFromSnapshotResponse"][  # type: ignore[index]
+        "serverImageList"][0]
+    return image
+
+
+def test_an_answer_that_does_not_echo_its_request_is_a_violation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _golden()
+    _edit_body(document, 2, lambda d: _image(d).__setitem__("serverImageName", "someone-else"))
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 1
+    assert (report["violating"], report["answers_violating"]) == (0, 1)
+    bad = [r for r in report["responses"] if not r["keeps_contract"]]  # type: ignore[attr-defined]
+    assert [(v["rule"], v["check"]) for v in bad[0]["violations"]] == [("SEED-S3", "echo")]
+    assert "entry 2" in bad[0]["request"]
+
+
+def test_an_optional_field_left_out_is_a_finding_not_a_violation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _golden()
+
+    def drop(data: dict[str, object]) -> None:
+        for mapping in _image(data)["blockStorageMappingList"]:  # type: ignore[attr-defined]
+            del mapping["iops"], mapping["throughput"]
+    _edit_body(document, 1, drop)
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 0
+    answer = report["responses"][1]  # type: ignore[index]
+    assert answer["keeps_contract"]
+    assert [f["cases"] for f in answer["findings"]] == [["REF-mapping-iops"]]
+
+
+def test_a_hiccup_is_counted_not_judged(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    document = _golden()
+    response = _answer(document, 0)
+    response["status"] = 500
+    response["content"] = {"mimeType": "application/json", "text": json.dumps(
+        {"responseError": {"returnCode": "1000",
+                           "returnMessage": "Please try your call again later."}}, indent=4)}
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 0
+    assert report["service_hiccups"] == 1
+    assert report["responses"][0]["transient"]  # type: ignore[index]
+
+
+def test_a_neighbour_answer_is_held_to_the_reference(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _golden()
+    _edit_body(document, 0, lambda d: d["getBlockStorageSnapshotInstanceListResponse"][
+        "blockStorageSnapshotInstanceList"][0].pop("blockStorageSnapshotVolumeSize"))
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 1
+    first = report["responses"][0]  # type: ignore[index]
+    assert first["action"] == "getBlockStorageSnapshotInstanceList"
+    assert [v["path"] for v in first["violations"]] == ["getBlockStorageSnapshotInstance"
+                                                        "ListResponse.blockStorageSnapshot"
+                                                        "InstanceList[0]"]
+
+
+def test_an_error_answer_to_a_clients_neighbour_call_is_no_violation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _golden()
+    response = _answer(document, 0)
+    response["status"] = 400
+    response["content"] = {"mimeType": "application/json", "text": json.dumps(
+        {"responseError": {"returnCode": "24001", "returnMessage": "Invalid parameter."}})}
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 0
+    assert report["responses"][0]["keeps_contract"]  # type: ignore[index]

@@ -14,6 +14,7 @@ from harness.checks import (
     Answer,
     check_answer,
     check_auth_failure,
+    check_neighbour,
     is_hiccup,
     is_transient,
     reference_findings,
@@ -207,3 +208,28 @@ def test_a_code_the_reference_does_not_list_is_a_finding_never_a_violation() -> 
 def test_hiccups_and_outages_are_transient(status: int, body: bytes, transient: bool) -> None:
     assert is_transient(Answer(status, {}, body)) is transient
     assert is_hiccup(Answer(status, {}, body)) is (transient and status == 500)
+
+
+REGIONS = (b'{"getRegionListResponse": {"requestId": "", "returnCode": "0", "returnMessage":'
+           b' "success", "totalRows": 1, "regionList": [{"regionCode": "KR"}]}}')
+ERROR_400 = b'{"responseError": {"returnCode": "24001", "returnMessage": "Invalid parameter."}}'
+
+
+def test_a_neighbour_answer_is_judged_three_ways() -> None:
+    ok = check_neighbour("getRegionList", Answer(200, {}, REGIONS), "json")
+    assert ok.ok
+    assert [f.cases for f in ok.findings] == [("REF-requestId-empty",)]
+    wrong_format = check_neighbour("getRegionList", Answer(200, {}, REGIONS), "xml")
+    assert [v.check for v in wrong_format.violations] == ["format_matches_request"]
+    broken = check_neighbour("getRegionList", Answer(200, {}, REGIONS.replace(
+        b'"regionCode"', b'"region"')), "json")
+    assert [v.check for v in broken.violations] == ["response_schema"]
+
+
+def test_an_error_to_a_neighbour_call_is_a_violation_only_when_success_was_due() -> None:
+    refused = Answer(400, {}, ERROR_400)
+    assert [v.rule for v in check_neighbour("getRegionList", refused, "json").violations] == [
+        "SEED-S5"]
+    assert check_neighbour("getRegionList", refused, "json", expect_success=False).ok
+    hiccup = Answer(500, {}, b'{"responseError": {"returnCode": "1000", "returnMessage": "x"}}')
+    assert check_neighbour("getRegionList", hiccup, "json").transient
