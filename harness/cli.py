@@ -12,8 +12,10 @@ import argparse
 import contextlib
 import ipaddress
 import json
+import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -32,6 +34,7 @@ from harness.ledger import Ledger, ledger_key
 from harness.model import ACTION
 from harness.oracle import Outcome, judge
 from harness.plain import block, one_line
+from harness.preflight import preflight
 from harness.requestcheck import RequestReport, assumed_account
 from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
@@ -215,6 +218,29 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int
         return EXIT_CONTRACT if result.violations else EXIT_OK
 
 
+def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
+               fmt: str) -> int:
+    if max_creates < 0:
+        raise ConfigError(f"--max-creates {max_creates}: give 0 or more")
+    region = os.environ.get("NCLOUD_REGION") or None
+    with ExitStack() as stack:
+        if target_name == "live":
+            target = stack.enter_context(contextlib.closing(live_target()))
+        else:
+            target = stack.enter_context(simulator_target(
+                _scenario(scenario_file) if scenario_file else None))
+        result = preflight(target, max_creates=max_creates, region=region, now=time.time)
+    if fmt == "json":
+        print(SECRETS.text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False)))
+    else:
+        for line in result.lines():
+            _say(SECRETS.text(one_line(line)))
+        _say({0: "ready: run `ncp-harness run --target live --yes` when you are",
+              1: "the neighbour answers above break the contract; a run would report them",
+              2: "a run could not start: fix the PROBLEM lines first"}[result.exit_code])
+    return result.exit_code
+
+
 def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
     path = Path(file)
     try:
@@ -367,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
         if args.command == "send":
             return _send(args.wire, args.method, args.target, args.scenario)
+        if args.command == "preflight":
+            return _preflight(args.target, args.scenario, args.max_creates, args.format)
         if args.command == "check-traffic":
             return _check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness._version import __version__
 from harness.account import GIB
+from harness.runsetup import LIVE_MAX_CREATES
 from harness.scenario import default_scenario
 from harness.sim.faults import FAULT_NAMES
 from harness.suite import SUITE_DIR
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="serve a service with this one bug (see --list-faults)")
     serve.add_argument("--list-faults", action="store_true",
                        help="print every named fault, the rule it breaks and what it does")
+    _preflight_parser(commands)
     traffic = commands.add_parser(
         "check-traffic",
         help="check the requests a client sent, from a HAR file, against the contract",
@@ -192,6 +194,32 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the search's seed; the same seed finds the same bodies")
     _format_option(fuzz)
     return parser
+
+
+def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `preflight` command: read-only, before a first live run."""
+    pre = commands.add_parser(
+        "preflight",
+        help="before a first live run: check keys, clock and neighbours; create nothing",
+        description=textwrap.fill(
+            "Read-only: check that the gateway accepts the key pair and that this machine's"
+            " clock is within five minutes of the gateway's, call the neighbour actions a run"
+            " reads (getRegionList, getBlockStorageSnapshotInstanceList,"
+            " getBlockStorageVolumeTypeList, getServerImageList) in JSON and XML and judge"
+            " their answers three ways, then print what a run would learn (regions, usable"
+            " snapshots, volume-type limits and their unit, images already present) and what"
+            " a run with --max-creates N would cover. Creates and deletes nothing. Uses"
+            " NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW and NCLOUD_REGION as a live"
+            " run does. Exit 0: ready; 1: a neighbour answer breaks the contract; 2: a run"
+            " could not start (keys refused, clock too far off, endpoint unreachable)."),
+    )
+    pre.add_argument("--target", choices=("live", "simulator"), default="live",
+                     help="live (default: the NCLOUD_* account) or the embedded simulator")
+    pre.add_argument("--scenario", metavar="FILE",
+                     help="the simulator's scenario (--target simulator)")
+    pre.add_argument("--max-creates", type=int, default=LIVE_MAX_CREATES, metavar="N",
+                     help="the create budget to plan for (default: %(default)s, a live run's)")
+    _format_option(pre)
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:

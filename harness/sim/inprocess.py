@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 import requests
@@ -42,7 +43,8 @@ def simulated(
         body = request.body or b""
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         result = sim.handle(request.method or "GET", target, dict(request.headers), raw)
-        return result.status, result.headers, result.body
+        # As an HTTP server would: the Date header (preflight compares clocks with it).
+        return result.status, {"Date": formatdate(usegmt=True), **result.headers}, result.body
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
 

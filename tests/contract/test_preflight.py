@@ -1,0 +1,97 @@
+"""`ncp-harness preflight`: read-only, judges the neighbours, says what a run would cover."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from harness.cli import main
+from harness.preflight import CLOCK_LIMIT_S, clock_skew, preflight
+from harness.scenario import default_scenario
+from harness.sim.actions import ACTIONS, Context
+from harness.sim.render import SimResponse, success
+from harness.sim.server import running
+from harness.transport import simulator_target
+
+CREDS = default_scenario().credentials
+
+
+def test_a_preflight_of_the_simulator_is_ready_and_creates_nothing() -> None:
+    with simulator_target() as target:
+        result = preflight(target, max_creates=25, now=time.time)
+    assert result.exit_code == 0, result.lines()
+    assert result.problems == []
+    assert result.skew_s is not None
+    assert abs(result.skew_s) < CLOCK_LIMIT_S
+    assert len(result.judged) == 8  # four list actions, JSON and XML
+    assert result.account is not None
+    assert result.account.size_unit == "bytes"
+    assert result.not_covered == []
+    assert result.base_usable == {"CB1": True, "CB2": True, "FB1": False, "FB2": False}
+
+
+def test_nothing_is_created_or_deleted_on_a_served_account(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert CREDS is not None
+    with running() as server:
+        before = sorted(server.simulator.images.numbers())
+        monkeypatch.setenv("NCLOUD_ACCESS_KEY", CREDS.access_key)
+        monkeypatch.setenv("NCLOUD_SECRET_KEY", CREDS.secret_key)
+        monkeypatch.setenv("NCLOUD_API_GW", server.url)
+        code = main(["preflight", "--max-creates", "2", "--format", "json"])
+        after = sorted(server.simulator.images.numbers())
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert before == after
+    assert report["account"]["images_present"] == len(before)
+    assert report["would_not_cover"]  # 2 creates: two of the three covering requests
+    assert report["would_cover"]
+    assert CREDS.secret_key not in json.dumps(report)
+
+
+def test_a_clock_too_far_off_stops_a_run_before_it_starts() -> None:
+    with simulator_target() as target:
+        result = preflight(target, max_creates=25, now=lambda: time.time() - 2 * CLOCK_LIMIT_S)
+    assert result.exit_code == 2
+    assert "behind the gateway's" in result.problems[0]
+    assert "NTP" in result.problems[0]
+
+
+def test_refused_keys_are_exit_2_and_name_the_variables(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with running() as server:
+        monkeypatch.setenv("NCLOUD_ACCESS_KEY", "not-the-key")
+        monkeypatch.setenv("NCLOUD_SECRET_KEY", "not-the-secret")
+        monkeypatch.setenv("NCLOUD_API_GW", server.url)
+        code = main(["preflight"])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "refused the key pair; check NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY" in out
+    assert "not-the-secret" not in out
+
+
+def _regions_without_code(ctx: Context) -> SimResponse:
+    rows = [{"regionName": r} for r in ctx.scenario.account.regions]  # regionCode is Required
+    return success("getRegionList", "regionList", rows, ctx.fmt)
+
+
+def test_a_neighbour_answer_that_breaks_the_reference_is_exit_1(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ACTIONS, "getRegionList", _regions_without_code)
+    with simulator_target() as target:
+        result = preflight(target, max_creates=25, now=time.time)
+    assert result.exit_code == 1
+    broken = [j for j in result.judged if j.result.violations]
+    assert {j.action for j in broken} == {"getRegionList"}
+    assert any("regionCode" in line for line in result.lines())
+
+
+@pytest.mark.parametrize(("header", "now", "skew"), [
+    ("Wed, 02 Dec 2026 13:00:00 GMT", 1796216400.0 - 60, 60.0),
+    ("", 0.0, None),
+    ("yesterday", 0.0, None),
+])
+def test_clock_skew_reads_the_date_header(header: str, now: float, skew: float | None) -> None:
+    assert clock_skew(header, now) == skew
