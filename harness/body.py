@@ -169,8 +169,10 @@ def _differences(data: dict[str, Any], schema_name: str) -> list[Difference]:
             note = part.schema.get("x-lenient") if isinstance(part.schema, dict) else None
             if isinstance(note, str) and note in NOTES:
                 path = _json_path(part)
+                what = (f"{str(part.instance)[:60]!r} does not match"
+                        if part.validator in ("pattern", "format") else part.message[:160])
                 found.setdefault((note, path), Difference(
-                    NOTES[note], path, f"{path}: {part.message[:200]} ({NOTES[note].text})"))
+                    NOTES[note], path, f"{path}: {what} ({NOTES[note].text})"))
                 break
     return sorted(found.values(), key=lambda d: (d.path, d.note.id))
 

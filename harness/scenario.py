@@ -51,6 +51,7 @@ class Scenario:
     image_gone_after_looks: int = 2
     volume_size_unit: str = "bytes"
     public_images: bool = True
+    reference_variants: bool = False
     max_body_bytes: int = 1_048_576
     first_image_no: int = 2_000_001
     throttle_every: int = 0
@@ -153,6 +154,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 2),
         volume_size_unit=_one_of(top, "volume_size_unit", ("bytes", "GB"), "bytes"),
         public_images=top.get("public_images", bool, True),
+        reference_variants=top.get("reference_variants", bool, False),
         max_body_bytes=_positive(top, "max_body_bytes", 1_048_576),
         first_image_no=_positive(top, "first_image_no", 2_000_001),
         throttle_every=_non_negative(top, "throttle_every", 0),

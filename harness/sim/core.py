@@ -20,6 +20,7 @@ from harness.sim.actions import ACTIONS, Context
 from harness.sim.faults import Fault, fault_named, with_fault
 from harness.sim.render import Format, SimResponse, gateway_error, server_error
 from harness.sim.state import ImageStore
+from harness.sim.variants import reference_variant
 from harness.wire import decode
 
 __all__ = ["PREFIX", "SimResponse", "Simulator"]
@@ -95,6 +96,8 @@ class Simulator:
         if fault and fault.crashes and fault.crashes(params):
             return server_error("50000", "internal error", fmt, status=500)
         answer = handler(Context(self.scenario, self.images, params, fmt, fault))
+        if self.scenario.reference_variants:
+            answer = reference_variant(answer)
         return with_fault(fault, answer, fmt) if fault else answer
 
     def _outage(self) -> SimResponse | None:

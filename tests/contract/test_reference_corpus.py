@@ -9,6 +9,10 @@ the request that would have made them.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,3 +156,41 @@ def test_a_create_answer_as_the_reference_shows_it_keeps_the_contract(
                                                  example.body), account)
     assert result.violations == (), [v.message for v in result.violations]
     assert {c for f in result.findings for c in f.cases} == example.notes
+
+
+def _variants_scenario(tmp_path: Path) -> Path:
+    text = (Path(__file__).parents[2] / "harness" / "scenarios" / "default.toml").read_text(
+        encoding="utf-8")
+    assert "reference_variants = false" in text
+    path = tmp_path / "variants.toml"
+    path.write_text(text.replace("reference_variants = false", "reference_variants = true"),
+                    encoding="utf-8")
+    return path
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    return subprocess.run([sys.executable, "-m", "harness", "run", "--quiet",
+                           "--max-examples", "10", *args], capture_output=True, text=True,
+                          timeout=600, check=False, env=env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_a_service_answering_in_the_references_other_shapes_passes(
+        tmp_path: Path, seed: str) -> None:
+    reports = tmp_path / "reports"
+    result = _run("--scenario", str(_variants_scenario(tmp_path)), "--seed", seed,
+                  "--report-dir", str(reports))
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    cases = {c for f in summary["findings"] for c in f["cases"]}
+    assert {"REF-mapping-iops", "REF-requestId-empty"} <= cases
+
+
+@pytest.mark.slow
+def test_every_rule_is_still_enforced_on_those_shapes(tmp_path: Path) -> None:
+    result = _run("--scenario", str(_variants_scenario(tmp_path)), "--seed", "1",
+                  "--fault", "ignores-size-limits", "--report-dir", str(tmp_path / "r"))
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "SEED-R7" in result.stdout
