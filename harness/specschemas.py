@@ -21,6 +21,8 @@ COMMON_CODE = ("CommonCode (api.ncloud-docs.com, ko and ja): code String Require
 SNAPSHOT = ("BlockStorageSnapshotInstance (api.ncloud-docs.com, en/ja/ko, updated 2026-09-17):"
             " every field this schema requires is marked Required")
 ERRORS = "Server API common errors (ncp-api.md section 4)"
+REGION = ("Region (api.ncloud-docs.com, VPC, en/ja/ko, updated 2026-09-17): regionCode and"
+          " regionName String Required")
 CREATE_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}$"
 
 # The list each action answers with, and the XML element of one row.
@@ -300,10 +302,10 @@ def components_schemas() -> dict[str, Any]:
         "ListedBlockStorageMapping": _listed_mapping(),
         "BlockStorageSnapshotInstance": _snapshot_row(),
         "BlockStorageVolumeType": _volume_type_row(),
-        "Region": {"type": "object", "required": ["regionCode"], "x-source": NEIGHBOURS_SOURCE,
+        "Region": {"type": "object", "required": ["regionCode", "regionName"],
+                   "x-source": REGION,
                    "properties": {"regionCode": {"type": "string", "x-seed-rule": "SEED-R1"},
-                                  "regionName": {"type": "string",
-                                                 "x-source": NEIGHBOURS_SOURCE}}},
+                                  "regionName": {"type": "string", "x-source": REGION}}},
         "ResponseError": {
             "type": "object", "required": ["returnCode", "returnMessage"],
             "properties": {"returnCode": {"type": "string", "x-source": ERRORS, "allOf": [

@@ -211,7 +211,8 @@ def test_hiccups_and_outages_are_transient(status: int, body: bytes, transient: 
 
 
 REGIONS = (b'{"getRegionListResponse": {"requestId": "", "returnCode": "0", "returnMessage":'
-           b' "success", "totalRows": 1, "regionList": [{"regionCode": "KR"}]}}')
+           b' "success", "totalRows": 1,'
+           b' "regionList": [{"regionCode": "KR", "regionName": "Korea"}]}}')
 ERROR_400 = b'{"responseError": {"returnCode": "24001", "returnMessage": "Invalid parameter."}}'
 
 
