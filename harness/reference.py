@@ -26,8 +26,8 @@ _SERVER_IMAGE_OLD = ("ServerImage (api.ncloud-docs.com, ja, an older version of 
                      " serverImageLifeCyclePhase and platformCategoryCode; ko likewise)")
 _MAPPING = "BlockStorageMapping (api.ncloud-docs.com, en, updated 2026-09-17)"
 _MAPPING_JA = "BlockStorageMapping (api.ncloud-docs.com, ja and ko, updated 2026-09-17)"
-_EXAMPLES = ("the reference's response examples (getBlockStorageInstanceDetail, ko, and"
-             " others) print <requestId></requestId> empty")
+_EXAMPLES = ("the XML response examples of the reference (getBlockStorageInstanceDetail and"
+             " others, api.ncloud-docs.com, ko)")
 _ERRORS = "Server API common errors (ncp-api.md section 4)"
 
 
@@ -59,7 +59,8 @@ _CODE_NOTES = (
     _codes("blockStorageSnapshotInstanceStatus", "INIT | CREAT", "ncp-api.md section 5"),
 )
 SHAPE_NOTES = (
-    Note("REF-requestId-empty", "SEED-S2 says requestId is a UUID; " + _EXAMPLES, _EXAMPLES),
+    Note("REF-requestId-empty", "SEED-S2 says requestId is a UUID; the reference's XML"
+         " examples print <requestId></requestId> empty", _EXAMPLES),
     Note("REF-lifecycle-phase", "SEED-S3 lists serverImageLifeCyclePhase; the older ServerImage"
          " page has no such field", _SERVER_IMAGE_OLD),
     Note("REF-platform-category", "SEED-S3 lists platformCategoryCode; the older ServerImage"
