@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTION", "BlockStorage", "CreateImageRequest", "Params"]
+__all__ = ["ACTION", "NEIGHBOUR_ACTIONS", "READ_ACTIONS", "BlockStorage", "CreateImageRequest",
+           "Params"]
 
 ACTION = "createServerImageFromSnapshot"
+READ_ACTIONS = ("getRegionList", "getBlockStorageSnapshotInstanceList",
+                "getBlockStorageVolumeTypeList", "getServerImageList")
+"""The list actions a run reads before its first create (discovery, preflight, the suite)."""
+NEIGHBOUR_ACTIONS = (*READ_ACTIONS, "getServerImageDetail", "deleteServerImage")
+"""Every action around the create the harness calls (ncp-api.md section 5); one home."""
 
 Params = tuple[tuple[str, str], ...]
 """Raw wire parameters: ordered (key, value) pairs, duplicates allowed, already decoded."""

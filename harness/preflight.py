@@ -25,6 +25,7 @@ from harness.covering import COVER_ITEMS, covering_set
 from harness.discovery import discover
 from harness.errors import ConfigError, TargetError
 from harness.gate import reserve_of
+from harness.model import READ_ACTIONS
 from harness.strategies.valid import usable_snapshots
 from harness.transport import HttpTarget
 from harness.volumetypes import learn
@@ -35,9 +36,6 @@ CLOCK_LIMIT_S = 300
 """The gateway refuses a signature whose timestamp is more than five minutes off."""
 CLOCK_WARN_S = 60
 """Past this, a run's signatures still live but a slow request may outlast them."""
-PREFLIGHT_ACTIONS = ("getRegionList", "getBlockStorageSnapshotInstanceList",
-                     "getBlockStorageVolumeTypeList", "getServerImageList")
-"""The list actions a run calls before its first create (the read-only neighbours)."""
 
 
 def clock_skew(date_header: str, now: float) -> float | None:
@@ -204,7 +202,7 @@ def preflight(target: HttpTarget, *, max_creates: int, region: str | None = None
     """Call the read-only neighbours of `target`, judge them, and learn the account."""
     result = Preflight(target.endpoint, max_creates)
     first = True
-    for action in PREFLIGHT_ACTIONS:
+    for action in READ_ACTIONS:
         for fmt in ("json", "xml"):
             params = (("responseFormatType", fmt),)
             sent = now()

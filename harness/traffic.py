@@ -20,15 +20,10 @@ from jsonschema import Draft202012Validator
 
 from harness.checks import Answer
 from harness.har import read_har_document, text_bytes
-from harness.model import ACTION
+from harness.model import ACTION, NEIGHBOUR_ACTIONS
 from harness.requestcheck import ClientRequest
 
-__all__ = ["NEIGHBOUR_ACTIONS", "Captured", "requests_from_har", "traffic_from_har"]
-
-NEIGHBOUR_ACTIONS = ("getRegionList", "getBlockStorageSnapshotInstanceList",
-                     "getBlockStorageVolumeTypeList", "getServerImageList",
-                     "getServerImageDetail", "deleteServerImage")
-"""The actions around the create whose answers the harness reads (ncp-api.md section 5)."""
+__all__ = ["Captured", "requests_from_har", "traffic_from_har"]
 
 _NAME_VALUE = {"type": "object", "required": ["name", "value"],
                "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}

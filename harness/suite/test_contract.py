@@ -16,6 +16,7 @@ import pytest
 from hypothesis import strategies as st
 
 from harness.errors import ConfigError
+from harness.model import READ_ACTIONS
 from harness.pytest_plugin import cassette_files
 from harness.recorded import RecordedRun
 from harness.rules import OPEN_CASES
@@ -27,9 +28,6 @@ from harness.strategies.open_cases import open_case_probes
 from harness.strategies.probe import Probe
 from harness.strategies.valid import VALID_CLASSES, valid_probes
 from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
-
-NEIGHBOURS = ("getRegionList", "getBlockStorageSnapshotInstanceList",
-              "getBlockStorageVolumeTypeList", "getServerImageList")
 
 
 def _marks(*rules: str) -> list[pytest.MarkDecorator]:
@@ -138,7 +136,7 @@ def test_auth_failure_gets_401(ncp_session: ConformanceSession, signing: str,
 
 @pytest.mark.seed_s2
 @pytest.mark.parametrize("fmt", ["xml", "json"])
-@pytest.mark.parametrize("action", NEIGHBOURS)
+@pytest.mark.parametrize("action", READ_ACTIONS)
 def test_neighbour_answers_match_the_schema(ncp_session: ConformanceSession, action: str,
                                             fmt: str, request: pytest.FixtureRequest) -> None:
     """The neighbour actions a run relies on answer in the asked format and schema."""

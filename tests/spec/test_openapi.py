@@ -17,7 +17,7 @@ from openapi_spec_validator import OpenAPIV32SpecValidator
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
-from harness.model import BlockStorage, CreateImageRequest
+from harness.model import ACTION, NEIGHBOUR_ACTIONS, BlockStorage, CreateImageRequest
 from harness.oracle import Outcome, judge
 from harness.reference import NOTES
 from harness.rules import RULES
@@ -237,3 +237,9 @@ def test_every_response_constraint_names_its_source() -> None:
     lenient = re.findall(r"x-lenient: (\S+)", spec_path().read_text(encoding="utf-8"))
     assert lenient
     assert set(lenient) <= set(NOTES)
+
+
+def test_the_description_documents_exactly_the_neighbour_actions() -> None:
+    # harness.model.NEIGHBOUR_ACTIONS is the one list; specgen's table must agree with it.
+    paths = {path.rpartition("/")[2] for path in load_spec()["paths"]}
+    assert paths == {ACTION, *NEIGHBOUR_ACTIONS}
