@@ -113,13 +113,27 @@ def _coerce(value: Any, schema: dict[str, Any]) -> Any:
         value = _coerce(value, part)
     if isinstance(value, dict):
         props = schema.get("properties", {})
-        return {k: _coerce(v, props[k]) if k in props else v for k, v in value.items()}
+        return {k: _coerce(v, props[k]) if k in props else v for k, v in value.items()
+                if not (v == "" and k in props and _typed(props[k]))}
     if isinstance(value, list):
         items = schema.get("items")
         return [_coerce(v, items) for v in value] if isinstance(items, dict) else value
     if isinstance(value, str):
         return _coerce_text(value, schema)
     return value
+
+
+def _typed(schema: dict[str, Any]) -> bool:
+    """Whether a field is a number or a boolean with no string form.
+
+    XML writes an absent value as an empty element (ncp-api.md section 9); for such a field
+    that can only mean the value is absent, so the key is dropped, and the schema judges its
+    absence (a violation when the field is required, a finding when it is lenient).
+    """
+    schema = resolve(schema)
+    branches = [resolve(b) for b in schema.get("anyOf", []) + schema.get("oneOf", [])]
+    kinds = {b.get("type") for b in branches} if branches else {schema.get("type")}
+    return bool(kinds) and kinds <= {"integer", "number", "boolean"}
 
 
 def _coerce_text(text: str, schema: dict[str, Any]) -> Any:  # noqa: PLR0911 - one per type

@@ -245,3 +245,19 @@ def test_a_return_code_that_is_not_digits_is_a_difference() -> None:
     parsed = parse_body(body)
     assert parsed.problems == ()
     assert [d.note.id for d in parsed.differences] == ["REF-return-code-digits"]
+
+
+@pytest.mark.parametrize(("field", "expected"), [
+    ("iops", ("REF-mapping-iops", None)),  # Optional: absent is a finding
+    ("blockStorageSize", (None, "SEED-S4")),  # Required: absent is a violation
+    ("isEncryptedVolume", (None, "SEED-S4")),
+])
+def test_an_empty_xml_element_of_a_number_or_boolean_is_an_absent_value(
+        field: str, expected: tuple[str | None, str | None]) -> None:
+    data = copy.deepcopy(seed_data())
+    _image(data)["blockStorageMappingList"][0][field] = ""
+    parsed = parse_body(to_xml(data))
+    note, rule = expected
+    assert [d.note.id for d in parsed.differences] == ([note] if note else [])
+    assert [p.rule for p in parsed.problems] == ([rule] if rule else [])
+    assert field not in parsed.inner["serverImageList"][0]["blockStorageMappingList"][0]
