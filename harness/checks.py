@@ -17,13 +17,12 @@ run. The checks:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.account import GIB, Account
+from harness.answer import TOO_LARGE, Answer, is_hiccup, is_transient
 from harness.body import ParsedBody, parse_body
-from harness.depth import json_document
 from harness.errors import UnreadableBody, Violation
 from harness.model import ACTION
 from harness.oracle import Outcome, Verdict
@@ -56,23 +55,8 @@ AUTH_FAULTS = {"none": "a request without a signature",
 """How a request's signature is spoiled on purpose, and how a failure message names it."""
 CHECKS = ("not_a_server_error", "status_agrees_with_oracle", "error_body_shape",
           "response_schema", "format_matches_request", "echo", "auth_failure_is_401")
-TOO_LARGE = frozenset({413, 414, 431})
-"""A gateway's answers to a request too large to read; any body shape will do."""
 
 _TYPES = {"json": ("application/json",), "xml": ("application/xml", "text/xml")}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the service answered: status, headers, body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def header(self, name: str) -> str:
-        """A header's value, case-insensitively; empty when absent."""
-        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), "")
 
 
 @dataclass(frozen=True)
@@ -347,50 +331,6 @@ def checks_run(probe: Probe, verdict: Verdict | None) -> list[tuple[str, str]]:
     else:
         pairs.append(("SEED-S5", "error_body_shape"))
     return pairs
-
-
-TRANSIENT = frozenset({429, 503, 504})
-
-
-def _json_head(body: bytes) -> Any:
-    """The JSON value of a short body (an error), or None; pretty-printed bodies too."""
-    if len(body) > 4096:
-        return None
-    try:
-        return json_document(body)
-    except ValueError:  # not JSON, or nested too deep (TooDeep is a ValueError)
-        return None
-
-
-def is_hiccup(answer: Answer) -> bool:
-    """NCP's "Please try your call again later": HTTP 500 with returnCode 1000.
-
-    A backend hiccup (terraform-provider-ncloud issue 298; docs/reference.md): retried for
-    reads, looked for by name for a create, counted, and never a violation.
-    """
-    if answer.status != 500:
-        return False
-    data = _json_head(answer.body)
-    error = data.get("responseError") if isinstance(data, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("returnCode")) == "1000"
-    text = answer.body[:512]
-    return b"<returnCode>1000</returnCode>" in text.replace(b" ", b"").replace(b"\n", b"")
-
-
-def is_transient(answer: Answer) -> bool:
-    """A gateway's throttling (429) or outage (503, 504), or a backend hiccup (500/1000).
-
-    None of them is a verdict on the contract. Gateway bodies may be pretty-printed.
-    """
-    if is_hiccup(answer):
-        return True
-    if answer.status not in TRANSIENT:
-        return False
-    data = _json_head(answer.body)
-    if isinstance(data, dict):
-        return "error" in data or (answer.status == 429 and "responseError" not in data)
-    return answer.status == 429
 
 
 def xml_comparable(text: str) -> str:

@@ -35,7 +35,7 @@ from harness.model import ACTION
 from harness.oracle import Outcome, judge
 from harness.plain import block, one_line
 from harness.preflight import preflight
-from harness.requestcheck import RequestReport, assumed_account
+from harness.requestcheck import assumed_account
 from harness.robustness import ParserFailure, fuzz_parser, load_parser
 from harness.scenario import Scenario, default_scenario, load_scenario
 from harness.scrub import SECRETS
@@ -47,7 +47,7 @@ from harness.strategies.answers import Format
 from harness.strategies.probe import Probe
 from harness.summary import Comparison, compare, load_summaries, load_summary
 from harness.traffic import traffic_from_har
-from harness.trafficjudge import AnswerReport, judge_traffic
+from harness.trafficjudge import judge_traffic
 from harness.transport import live_target, simulator_target
 from harness.wire import ACTION_PATH, decode
 
@@ -260,46 +260,11 @@ def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
     traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
                             keys.get)
     if fmt == "json":
-        print(json.dumps({"file": file, "checked": len(traffic.requests),
-                          "violating": traffic.violating, "answers": len(traffic.answers),
-                          "answers_violating": traffic.answers_violating,
-                          "service_hiccups": traffic.hiccups, "skipped": skipped,
-                          "requests": [_report_json(r) for r in traffic.requests],
-                          "responses": [_answer_json(a) for a in traffic.answers]},
+        print(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
                          indent=2, ensure_ascii=False))
     else:
-        _say("\n".join(traffic.lines()))
-        hiccups = f", {traffic.hiccups} service hiccup(s)" if traffic.hiccups else ""
-        _say(f"{len(traffic.requests)} request(s) to {ACTION_PATH} checked,"
-              f" {traffic.violating} break the contract; {len(traffic.answers)} answer(s)"
-              f" judged, {traffic.answers_violating} break it{hiccups};"
-              f" {len(skipped)} other entr{'y' if len(skipped) == 1 else 'ies'} skipped")
+        _say("\n".join([*traffic.lines(), traffic.summary(len(skipped))]))
     return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
-
-
-def _answer_json(report: AnswerReport) -> dict[str, Any]:
-    answer = report.captured.answer
-    return {
-        "request": report.captured.request.label, "action": report.captured.action,
-        "status": answer.status if answer is not None else None,
-        "keeps_contract": report.ok, "transient": report.result.transient,
-        "note": report.note or None,
-        "violations": [{"rule": v.rule, "path": v.path, "check": v.check, "message": v.message}
-                       for v in report.result.violations],
-        "findings": [{"cases": list(f.cases), "message": f.message}
-                     for f in report.result.findings],
-    }
-
-
-def _report_json(report: RequestReport) -> dict[str, Any]:
-    return {
-        "request": report.request.label, "method": report.request.method,
-        "path": report.request.path, "conforms": report.ok,
-        "violations": [{"rule": v.rule, "key": v.path, "check": v.check, "message": v.message}
-                       for v in report.violations],
-        "findings": [{"id": f.id, "key": f.key, "message": f.message}
-                     for f in report.findings],
-    }
 
 
 def _fuzz_parser(args: argparse.Namespace) -> int:

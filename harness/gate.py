@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from harness.account import Account
-from harness.checks import Answer, CheckResult, is_transient
+from harness.answer import Answer, is_transient
+from harness.checks import CheckResult
 from harness.custody import Custody
 from harness.errors import NotRecorded, TargetTimeout
 from harness.model import ACTION

@@ -20,7 +20,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from harness.account import Account
-from harness.checks import Answer, CheckResult, check_neighbour
+from harness.answer import Answer
+from harness.checks import CheckResult, check_neighbour
 from harness.covering import COVER_ITEMS, covering_set
 from harness.discovery import discover
 from harness.errors import ConfigError, TargetError

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from harness.account import Account, Snapshot
@@ -106,6 +107,17 @@ class RequestReport:
     def ok(self) -> bool:
         """No violation (findings do not count against the client)."""
         return not self.violations
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as `check-traffic --format json` prints it."""
+        return {
+            "request": self.request.label, "method": self.request.method,
+            "path": self.request.path, "conforms": self.ok,
+            "violations": [{"rule": v.rule, "key": v.path, "check": v.check,
+                            "message": v.message} for v in self.violations],
+            "findings": [{"id": f.id, "key": f.key, "message": f.message}
+                         for f in self.findings],
+        }
 
     def lines(self) -> list[str]:
         """The report as text: a title line, then one line per violation and finding."""

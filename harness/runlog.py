@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from harness._version import __version__
-from harness.checks import Answer, CheckResult, checks_run
+from harness.answer import Answer
+from harness.checks import CheckResult, checks_run
 from harness.errors import Violation
 from harness.oracle import Outcome, Verdict
 from harness.plain import one_line

@@ -24,8 +24,9 @@ import schemathesis
 import urllib3
 
 from harness.account import Account
+from harness.answer import Answer
 from harness.body import parse_body
-from harness.checks import Answer, check_answer
+from harness.checks import check_answer
 from harness.discovery import discover
 from harness.model import ACTION
 from harness.oracle import judge

@@ -18,7 +18,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from jsonschema import Draft202012Validator
 
-from harness.checks import Answer
+from harness.answer import Answer
 from harness.har import read_har_document, text_bytes
 from harness.model import ACTION, NEIGHBOUR_ACTIONS
 from harness.requestcheck import ClientRequest

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from harness.account import Account
 from harness.checks import CheckResult, check_answer, check_neighbour
@@ -19,7 +20,7 @@ from harness.model import ACTION, Params
 from harness.requestcheck import RequestReport, check_request
 from harness.strategies.probe import Probe
 from harness.traffic import Captured
-from harness.wire import decode
+from harness.wire import ACTION_PATH, decode
 
 __all__ = ["AnswerReport", "TrafficReport", "judge_answer", "judge_traffic"]
 
@@ -37,6 +38,20 @@ class AnswerReport:
     def ok(self) -> bool:
         """No violation (findings and hiccups do not count against the service)."""
         return self.result.ok
+
+    def as_dict(self) -> dict[str, Any]:
+        """The judgment as `check-traffic --format json` prints it."""
+        answer = self.captured.answer
+        return {
+            "request": self.captured.request.label, "action": self.captured.action,
+            "status": answer.status if answer is not None else None,
+            "keeps_contract": self.ok, "transient": self.result.transient,
+            "note": self.note or None,
+            "violations": [{"rule": v.rule, "path": v.path, "check": v.check,
+                            "message": v.message} for v in self.result.violations],
+            "findings": [{"cases": list(f.cases), "message": f.message}
+                         for f in self.result.findings],
+        }
 
     def lines(self) -> list[str]:
         """One line for the answer, then one per violation and finding."""
@@ -109,6 +124,22 @@ class TrafficReport:
     def hiccups(self) -> int:
         """Answers that were a throttle or a backend hiccup."""
         return sum(a.result.transient for a in self.answers)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts, then every request and answer (`check-traffic --format json`)."""
+        return {"checked": len(self.requests), "violating": self.violating,
+                "answers": len(self.answers), "answers_violating": self.answers_violating,
+                "service_hiccups": self.hiccups,
+                "requests": [r.as_dict() for r in self.requests],
+                "responses": [a.as_dict() for a in self.answers]}
+
+    def summary(self, skipped: int) -> str:
+        """The last line of the text report: what was checked and judged, what broke."""
+        hiccups = f", {self.hiccups} service hiccup(s)" if self.hiccups else ""
+        return (f"{len(self.requests)} request(s) to {ACTION_PATH} checked,"
+                f" {self.violating} break the contract; {len(self.answers)} answer(s)"
+                f" judged, {self.answers_violating} break it{hiccups};"
+                f" {skipped} other entr{'y' if skipped == 1 else 'ies'} skipped")
 
     def lines(self) -> list[str]:
         """Each entry in file order: its request's check, then its answer's."""

@@ -24,8 +24,8 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3
 
+from harness.answer import Answer, is_hiccup, is_transient
 from harness.bounded import DEFAULT_MAX_BODY, Expired, deadline, read_body
-from harness.checks import Answer, is_hiccup, is_transient
 from harness.errors import AnswerTooLarge, ConfigError, TargetError, TargetTimeout
 from harness.har import Exchange
 from harness.model import ACTION, Params
