@@ -10,7 +10,9 @@
    for by name: with a name unique to the run, exactly one image of that name, new to the
    run and created after the request, is the run's; several, or any under a name that is
    not unique to the run, are "possibly created, check by hand", never deleted; none after
-   a success answer is an accepted create whose image is unknown.
+   a success answer is an accepted create whose image is unknown. A lost create may still
+   be running on the service, so it is looked for up to `LOST_LOOKS` times, `poll` apart,
+   before "none found" is concluded.
 3. Each proven image is deleted with deleteServerImage (one still INIT is retried), then
    listed until it is gone or terminating (status or operation TERMT), within the wait.
    One still listed and not terminating is a leak.
@@ -107,13 +109,17 @@ class _Settling:
                 self.look_for(image.attempt(), accepted=True)
         return confirmed
 
-    def look_for(self, attempt: Attempt, *, accepted: bool) -> None:
-        """Find a lost or unproven create's image by its name (see the module docstring)."""
+    def look_for(self, attempt: Attempt, *, accepted: bool, last: bool = True) -> bool:
+        """Find a lost or unproven create's image by its name (see the module docstring).
+
+        False when nothing was found and this was not the `last` look: a create whose answer
+        was lost may still be running, so its image may show on a later look.
+        """
         where = f"the create sent as {attempt.describe()}"
         if not attempt.name:
             if accepted:
                 self.report.unknown.append(f"{where}: no name to look it up by")
-            return
+            return True
         listing = by_name(self.target, attempt.region or None, attempt.name)
         if not listing.complete:
             reason = f"{where} could not be looked for by name ({listing.problem})"
@@ -121,7 +127,7 @@ class _Settling:
                 self.report.unknown.append(reason)
             else:
                 self.report.possibly[f"name {attempt.name!r}"] = f"{reason}; check by hand"
-            return
+            return True
         owned = self._owned_numbers() | set(self.report.recovered)
         found = recoverable(attempt, listing.rows, self.run.record.inventory, owned)
         if attempt.unique and len(found) == 1:
@@ -133,18 +139,21 @@ class _Settling:
             if self.ledger is not None and not self.dry_run:
                 self.ledger.created(self.run.record, image)
             self.resolved(attempt, "recovered")
-            return
+            return True
         for row in found:
             self.report.possibly[row.number] = (
                 f"serverImageNo {row.number}, named {attempt.name!r}, created"
                 f" {row.create_date}, after {where};"
                 + (" another image has the same name" if attempt.unique else
                    " the name is too short to carry the run's tag") + ": check by hand")
+        if not found and not last:
+            return False
         if not found and accepted:
             self.report.unknown.append(f"{where} was answered with success, but no image of"
                                        " that name made after it is listed")
         elif not found:
             self.resolved(attempt, "none-found")
+        return True
 
     def resolved(self, attempt: Attempt, outcome: str) -> None:
         if self.ledger is not None and not self.dry_run:
@@ -173,6 +182,10 @@ def _delete(target: HttpTarget, image: Owned) -> tuple[bool, str]:
     return False, f"deleteServerImage answered {answer.status} {message[:200]}".strip()
 
 
+LOST_LOOKS = 3
+"""How many times teardown looks by name for a lost create's image before it says none."""
+
+
 @dataclass(frozen=True)
 class Waiting:
     """How long cleanup waits for images still INIT and for deletions to show, and how."""
@@ -188,8 +201,7 @@ def settle(target: HttpTarget, run: RunState, ledger: Ledger | None = None, *,
     """Prove, delete and confirm what `run` owes (see the module docstring)."""
     work = _Settling(target, run, ledger, dry_run)
     confirmed = work.confirm()
-    for attempt in run.lost:
-        work.look_for(attempt, accepted=False)
+    _look_for_lost(work, run.lost, waiting)
     for attempt in run.unidentified:
         work.look_for(attempt, accepted=True)
     confirmed += [image for image in run.owned if image.number in work.report.recovered]
@@ -200,6 +212,21 @@ def settle(target: HttpTarget, run: RunState, ledger: Ledger | None = None, *,
     asked = _ask_deletions(work, confirmed, deadline, waiting)
     _see_gone(work, asked, deadline, waiting)
     return work.report
+
+
+def _look_for_lost(work: _Settling, lost: list[Attempt], waiting: Waiting) -> None:
+    """Look for each lost create's image by name, up to LOST_LOOKS times, `poll` apart.
+
+    A create whose answer never came back (a timeout, an outage, Ctrl-C while it was in
+    flight) may still be running when teardown first looks: only the last look may
+    conclude that it made nothing. Bounded by a count of looks, not by the clock.
+    """
+    unseen = list(lost)
+    for look in range(1, LOST_LOOKS + 1):
+        if look > 1 and unseen:
+            waiting.sleep(waiting.poll)
+        unseen = [a for a in unseen
+                  if not work.look_for(a, accepted=False, last=look == LOST_LOOKS)]
 
 
 def _ask_deletions(work: _Settling, images: list[Owned], deadline: float,

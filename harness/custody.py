@@ -70,16 +70,20 @@ class Custody:
 
     def no_answer(self, attempt: Attempt) -> None:
         """The answer never arrived (timeout, dropped connection): it may have made an image."""
-        self._open.pop(attempt.serial, None)
         self.lost.append(attempt)
+        self._open.pop(attempt.serial, None)
 
     def answered(self, attempt: Attempt, status: int, body: bytes,
                  rows: list[ImageRow] | None = None) -> Claim:
-        """Close an attempt with its answer; the claim names the run's image, if proved."""
-        self._open.pop(attempt.serial, None)
+        """Close an attempt with its answer; the claim names the run's image, if proved.
+
+        The attempt leaves `_open` only once its outcome is recorded: an interrupt (Ctrl-C,
+        SIGTERM) at any point before leaves it open, so teardown still looks for its image.
+        """
         if not _success(status):
             if self.ledger is not None:
                 self.ledger.answered(self.record, attempt.serial, status)
+            self._open.pop(attempt.serial, None)
             return Claim(None, None)
         self.accepted += 1
         found = claim(attempt, rows if rows is not None else rows_in(body) or [],
@@ -94,9 +98,13 @@ class Custody:
             self.unidentified.append(attempt)
             if self.ledger is not None:
                 self.ledger.unidentified(self.record, attempt.serial, status)
+        self._open.pop(attempt.serial, None)
         return found
 
     def state(self) -> RunState:
         """What the run owes at teardown, in the shape `cleanup.settle` takes."""
-        return RunState(self.record, list(self.owned.values()),
-                        [*self.lost, *self._open.values()], list(self.unidentified))
+        closed = ({a.serial for a in (*self.lost, *self.unidentified)}
+                  | {image.serial for image in self.owned.values()})
+        still_open = [a for a in self._open.values() if a.serial not in closed]
+        return RunState(self.record, list(self.owned.values()), [*self.lost, *still_open],
+                        list(self.unidentified))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cleanup import Waiting, settle
 from harness.discovery import discover
 from harness.errors import TargetError
 from harness.ledger import Ledger
@@ -214,6 +215,30 @@ def test_lost_answers_are_found_by_unique_name_and_short_names_are_left_to_a_per
     assert run.left == set(run.log.possibly)  # those, and only those, are still there
     assert len(run.log.deleted) + len(run.log.possibly) == made
     assert run.log.verdict == "failed"
+
+
+def test_a_lost_create_that_finishes_after_the_first_look_is_still_found_and_deleted(
+        stack: ExitStack, tmp_path: Path) -> None:
+    # Ctrl-C, a timeout or an outage while a create is in flight: the service may finish it
+    # after teardown's first look by name. Only the last of LOST_LOOKS may say "none".
+    simulator = Watched(replace(default_scenario(), image_gone_after_looks=0))
+    run = Run(simulator, stack, tmp_path)
+    custody = run.session.custody
+    assert custody is not None
+    attempt = custody.begin(f"late-{TAG}001", "KR", unique=True)  # sent; no answer came
+    looks: list[float] = []
+
+    def finishes_late(seconds: float) -> None:
+        if not looks:
+            simulator.images.create(attempt.name, None, ())
+        looks.append(seconds)
+
+    report = settle(run.target, custody.state(), run.ledger,
+                    waiting=Waiting(seconds=5.0, poll=0.0, sleep=finishes_late))
+    assert looks  # teardown looked again
+    assert report.recovered == report.deleted != []
+    assert run.left == set()
+    assert not run.ledger.state().owes
 
 
 def test_an_image_made_before_the_request_is_never_taken_for_the_runs(
