@@ -38,20 +38,20 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from harness.discovery import discover
-from harness.model import ACTION
-from harness.profiles import PROFILES
-from harness.runlog import RunLog
-from harness.scenario import default_scenario
-from harness.session import ConformanceSession
+from harness.contract.model import ACTION
+from harness.contract.probe import Probe
+from harness.run.profiles import PROFILES
+from harness.run.runlog import RunLog
+from harness.run.session import ConformanceSession
 from harness.sim.core import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.spec import generation_view
+from harness.spec.openapi import generation_view
 from harness.strategies.breaking import BREAKABLE, breaking_probes
-from harness.strategies.probe import Probe
 from harness.strategies.valid import valid_probes
-from harness.transport import HttpTarget
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 NIGHTLY = PROFILES["nightly"].max_examples
 """Examples a property at most in a nightly run: the memory runs are shaped the same."""

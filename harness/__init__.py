@@ -4,17 +4,17 @@ The public surface is what `__all__` lists; everything else is internal and may 
 """
 
 from harness._version import __version__
-from harness.account import Account, Snapshot
-from harness.body import ParsedBody, parse_body
-from harness.conformance import ClientConformance
-from harness.errors import ContractViolation, HarnessError, UnreadableBody, Violation
-from harness.model import BlockStorage, CreateImageRequest
-from harness.oracle import Outcome, Verdict, judge
-from harness.requestcheck import ClientRequest, RequestReport, check_request
-from harness.robustness import FuzzReport, ParserFailure, fuzz_parser
-from harness.scenario import sample_account
-from harness.signing import Credentials, sign, verify
-from harness.wire import decode, decode_request, encode
+from harness.checks.request import ClientRequest, RequestReport, check_request
+from harness.checks.robustness import FuzzReport, ParserFailure, fuzz_parser
+from harness.client.conformance import ClientConformance
+from harness.contract.account import Account, Snapshot
+from harness.contract.model import BlockStorage, CreateImageRequest
+from harness.contract.oracle import Outcome, Verdict, judge
+from harness.contract.wire import decode, decode_request, encode
+from harness.core.errors import ContractViolation, HarnessError, UnreadableBody, Violation
+from harness.core.signing import Credentials, sign, verify
+from harness.sim.scenario import sample_account
+from harness.spec.body import ParsedBody, parse_body
 
 __all__ = [
     "Account",

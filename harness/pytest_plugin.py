@@ -20,33 +20,31 @@ from typing import Any
 
 import pytest
 
-from harness.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Recorder
-from harness.clientfixtures import ncp_conformance, ncp_conformance_requests
-from harness.discovery import discover
-from harness.errors import ConfigError, HarnessError
-from harness.htmlreport import write_html
-from harness.junit import write_junit
-from harness.plain import one_line
-from harness.profiles import PROFILES, register_profiles
-from harness.progress import Progress
-from harness.recorded import RecordedRun
-from harness.replay import FixtureTarget
-from harness.rules import RULES
-from harness.runlog import HarnessFault, RunLog
-from harness.runsetup import (
-    LIVE_MAX_CREATES,
-    LIVE_RATE,
+from harness.client.clientfixtures import ncp_conformance, ncp_conformance_requests
+from harness.contract.rules import RULES
+from harness.core.errors import ConfigError, HarnessError
+from harness.core.plain import one_line
+from harness.core.scrub import SECRETS
+from harness.core.signing import Credentials
+from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Recorder
+from harness.report.html import write_html
+from harness.report.junit import write_junit
+from harness.report.progress import Progress
+from harness.report.terminal import write_summary
+from harness.run.options import add_to_pytest
+from harness.run.profiles import register_profiles
+from harness.run.recorded import RecordedRun
+from harness.run.runlog import HarnessFault, RunLog
+from harness.run.runsetup import (
     clean,
     name_tag,
     new_session,
     recorder_for,
     start_target,
 )
-from harness.scrub import SECRETS
-from harness.session import ConformanceSession
-from harness.signing import Credentials
-from harness.sim.faults import FAULT_NAMES
-from harness.terminal import write_summary
+from harness.run.session import ConformanceSession
+from harness.targets.discovery import discover
+from harness.targets.replay import FixtureTarget
 
 __all__ = [
     "cassette_files",
@@ -82,9 +80,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where to send requests: the embedded simulator (default), a live"
                     " account (NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW), or"
                     " fixtures (answers from a recorded cassette, --cassette)")
-    group.addoption("--profile", choices=list(PROFILES), default=None,
-                    help="how hard to try: dev (default, quick), ci, nightly; replaying a"
-                    " cassette, the recorded run's profile")
     group.addoption("--progress", choices=("auto", "on", "off"), default="auto",
                     help="a progress bar (tests, requests, violations); auto: on a terminal"
                     " when pytest is not verbose")
@@ -97,44 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="also mask this query or form parameter's value when recording")
     group.addoption("--redact-header", action="append", default=[], metavar="NAME",
                     help="also mask this request or response header's value when recording")
-    group.addoption("--seed", type=int, default=None,
-                    help="the Hypothesis seed (default: random, printed in the summary)")
-    group.addoption("--scenario", default=None, metavar="FILE",
-                    help="the simulator's scenario (TOML or JSON); simulator target only")
-    group.addoption("--fault", default=None, metavar="NAME", choices=FAULT_NAMES,
-                    help="give the simulator one named bug (harness.sim.faults), to see the"
-                    " run find it; simulator target only")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="write summary.json here (ncp-harness run: reports/)")
-    group.addoption("--ledger", default=None, metavar="FILE",
-                    help="a live run records every create request and every image it"
-                    " proves its own here, as it goes (default: REPORT_DIR/ledger.jsonl, else"
-                    " reports/ledger.jsonl)")
-    group.addoption("--request-timeout", type=float, default=30.0, metavar="SECONDS",
-                    help="the most one request may take, its whole answer included; it"
-                    " fails, the run goes on")
-    group.addoption("--max-body", type=float, default=16.0, metavar="MIB",
-                    help="the longest answer read, in MiB after decompression (default: 16);"
-                    " a longer one stops the run with exit 2")
-    group.addoption("--max-creates", type=int, default=None, metavar="N",
-                    help="send at most N requests expected to create an image (default:"
-                    f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target);"
-                    " the covering set comes first")
-    group.addoption("--rate", default=None, metavar="N/s",
-                    help="at most this many requests a second, shared by every xdist worker"
-                    f" (default: {LIVE_RATE} on a live endpoint that is not loopback)")
-    group.addoption("--max-examples", type=int, default=None, metavar="N",
-                    help="at most N examples per test, fewer than the profile's (replaying a"
-                    " cassette: the recorded run's)")
-    group.addoption("--max-time", type=float, default=None, metavar="SECONDS",
-                    help="stop sending after this long; what is left is skipped")
-    group.addoption("--dry-run", action="store_true", default=False,
-                    help="send nothing: list every request the run would send (no headers)")
-    group.addoption("--cleanup-wait", type=float, default=120.0, metavar="SECONDS",
-                    help="how long cleanup waits for images still INIT (default: 120)")
-    group.addoption("--yes", action="store_true", default=False,
-                    help="consent to creating images on a non-loopback endpoint (or set"
-                    " NCLOUD_HARNESS_YES=1)")
+    add_to_pytest(group)
 
 
 def _know_the_keys() -> None:

@@ -23,20 +23,21 @@ from urllib.parse import urlsplit
 import schemathesis
 import urllib3
 
-from harness.account import Account
-from harness.answer import Answer
-from harness.body import parse_body
-from harness.checks import check_answer
-from harness.discovery import discover
-from harness.model import ACTION
-from harness.oracle import judge
-from harness.scenario import default_scenario
-from harness.signing import Credentials, sign
-from harness.spec import generation_view
+from harness.checks.response import check_answer
+from harness.contract.account import Account
+from harness.contract.model import ACTION
+from harness.contract.oracle import judge
+from harness.contract.probe import Probe
+from harness.contract.wire import decode
+from harness.core.answer import Answer
+from harness.core.errors import ContractViolation
+from harness.core.signing import Credentials, sign
+from harness.sim.scenario import default_scenario
+from harness.spec.body import parse_body
+from harness.spec.openapi import generation_view
 from harness.strategies.from_schemathesis import prepared, wire_of
-from harness.strategies.probe import Probe
-from harness.transport import HttpTarget
-from harness.wire import decode
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 __all__ = ["credentials", "deserialize_xml", "ncp_contract"]
 
@@ -51,7 +52,7 @@ def credentials() -> Credentials | None:
 
 @schemathesis.hook
 def before_load_schema(context: Any, raw_schema: dict[str, Any]) -> None:
-    """Load the generation view: every key, no cross-key rules (see harness.spec)."""
+    """Load the generation view: every key, no cross-key rules (see harness.spec.openapi)."""
     del context
     view = generation_view(raw_schema)
     raw_schema.clear()
@@ -115,5 +116,5 @@ def ncp_contract(ctx: Any, response: Any, case: Any) -> bool | None:
     answer = Answer(response.status_code, headers, response.content)
     result = check_answer(probe, judge(probe.params, account), answer, account)
     if result.violations:
-        raise AssertionError("; ".join(str(v) for v in result.violations))
+        raise ContractViolation(list(result.violations))  # the service's fault, typed
     return True

@@ -22,12 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.cassette import SESSION, SHIPPED_CASSETTE, Recorder
-from harness.discovery import discover
-from harness.har import Exchange, dump_entry, dump_har
-from harness.redaction import Redactor
-from harness.scenario import parse_scenario
-from harness.transport import simulator_target
+from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Recorder
+from harness.recording.har import Exchange, dump_entry, dump_har
+from harness.recording.redaction import Redactor
+from harness.sim.scenario import parse_scenario
+from harness.targets.discovery import discover
+from harness.targets.transport import simulator_target
 
 SIMULATOR_SET = SHIPPED_CASSETTE
 SEED_SET = SHIPPED_CASSETTE.parent / "seed-example"

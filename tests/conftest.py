@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-from harness.account import Account
-from harness.profiles import default_profile, register_profiles
-from harness.scenario import sample_account
+from harness.contract.account import Account
+from harness.run.profiles import default_profile, register_profiles
+from harness.sim.scenario import sample_account
 
 pytest_plugins = ["pytester"]  # the plugin's own fixtures are tested in an inner pytest run
 

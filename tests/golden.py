@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.account import GIB
-from harness.model import ACTION, BlockStorage, CreateImageRequest
-from harness.scenario import default_scenario
-from harness.signing import SIGNATURE_V1, sign
-from harness.wire import ACTION_PATH, go_sdk_form_body
+from harness.contract.account import GIB
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
+from harness.contract.wire import ACTION_PATH, go_sdk_form_body
+from harness.core.signing import SIGNATURE_V1, sign
+from harness.sim.scenario import default_scenario
 
 GOLDEN = Path(__file__).parent / "fixtures" / "go-sdk.har"
 HOST = "ncloud.apigw.ntruss.com"

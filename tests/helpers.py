@@ -6,12 +6,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.model import BlockStorage, CreateImageRequest, Params
-from harness.signing import sign
+from harness.contract.account import Account
+from harness.contract.model import BlockStorage, CreateImageRequest, Params
+from harness.contract.wire import encode
+from harness.core.signing import sign
 from harness.sim import SimResponse, Simulator
-from harness.spec import load_spec, resolve
-from harness.wire import encode
+from harness.spec.openapi import load_spec, resolve
 
 
 def valid_requests(account: Account) -> st.SearchStrategy[CreateImageRequest]:

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from harness.model import ACTION
-from harness.scenario import Scenario
+from harness.contract.model import ACTION
+from harness.contract.wire import decode
 from harness.sim import SimResponse, Simulator
+from harness.sim.scenario import Scenario
 from harness.sim.state import KST, Image, StoredMapping
-from harness.wire import decode
 
 BASE = (StoredMapping(0, None, None, 10 * 2**30, "CB1"),)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pymupdf
 
-from harness.oracle import Outcome, Verdict
-from harness.scenario import default_scenario
+from harness.contract.oracle import Outcome, Verdict
 from harness.sim import Simulator, actions
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 
 OUT = Path(__file__).parent.parent / "reports" / "example-report.png"

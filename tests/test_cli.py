@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from harness import __version__
-from harness.cli import main
+from harness.cli.commands import main
 
 VALID = ("serverImageName=img-1&blockStorageList.1.order=0"
          "&blockStorageList.1.snapshotInstanceNo=1000001")

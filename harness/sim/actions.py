@@ -13,17 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.account import GIB, Account
-from harness.limits import VOLUME_TYPES
-from harness.model import ACTION, Params
-from harness.oracle import Outcome, judge
-from harness.reading import read
-from harness.rulebook import Storage, storages
-from harness.scenario import Scenario
+from harness.contract.account import GIB, Account
+from harness.contract.limits import VOLUME_TYPES
+from harness.contract.model import ACTION, Params
+from harness.contract.oracle import Outcome, judge
+from harness.contract.reading import read
+from harness.contract.rulebook import Storage, View
+from harness.contract.wire import small_int
 from harness.sim.faults import Fault
 from harness.sim.render import Format, SimResponse, image_body, server_error, success
+from harness.sim.scenario import Scenario
 from harness.sim.state import ImageStore, StoredMapping
-from harness.wire import small_int
 
 __all__ = ["ACTIONS", "Context"]
 
@@ -94,15 +94,14 @@ def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
         return ctx.error(OPEN_CASE_CODE, f"[{refused.case}] {refused.path}: {refused.message}")
     if fault is not None and fault.refuses is not None and fault.refuses(ctx.params, account):
         return ctx.error(BAD_PARAMETER_CODE, f"refused ({fault.name})")
-    readings, _ = read(ctx.params)
-    reading = readings[0]
-    image = ctx.images.create(reading.top.get("serverImageName", ""),
-                              reading.top.get("serverImageDescription"),
-                              _mappings(storages(reading, account), account))
+    view = verdict.view or View.of(read(ctx.params)[0][0], account)  # a verdict made by hand
+    image = ctx.images.create(view.reading.top.get("serverImageName", ""),
+                              view.reading.top.get("serverImageDescription"),
+                              _mappings(view.storages, account))
     return success(ACTION, "serverImageList", [image_body(image)], ctx.fmt)
 
 
-def _mappings(entries: list[Storage], account: Account) -> tuple[StoredMapping, ...]:
+def _mappings(entries: tuple[Storage, ...], account: Account) -> tuple[StoredMapping, ...]:
     """What the new image holds: one mapping per entry with a usable order."""
     result = []
     for storage in entries:

@@ -13,22 +13,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from harness.model import ACTION, Params
-from harness.scenario import Scenario, default_scenario
-from harness.signing import Credentials, KeyRing, verify
+from harness.contract.model import ACTION, Params
+from harness.contract.wire import decode
+from harness.core.signing import Credentials, KeyRing, spoiled_as, verify
 from harness.sim.actions import ACTIONS, Context
 from harness.sim.faults import Fault, fault_named, with_fault
 from harness.sim.render import Format, SimResponse, gateway_error, server_error
+from harness.sim.scenario import Scenario, default_scenario
 from harness.sim.state import ImageStore
 from harness.sim.variants import reference_variant
-from harness.wire import decode
 
 __all__ = ["PREFIX", "SimResponse", "Simulator"]
 
 PREFIX = "/vserver/v2/"
 ALLOWED_METHODS = ("GET", "POST")
-_LETS_THROUGH = {"missing": "unsigned", "stale": "stale", "mismatch": "wrong"}
-"""Which signature problem each auth fault fails to refuse."""
 
 
 class Simulator:
@@ -86,7 +84,7 @@ class Simulator:
         if self.scenario.verify_signatures:
             result = verify(headers, method.upper(), target, self._keys,
                             now_ms=int(self._clock() * 1000))
-            if not result.ok and not (fault and fault.auth == _LETS_THROUGH.get(result.problem)):
+            if not result.ok and not (fault and fault.auth == spoiled_as(result.problem)):
                 return gateway_error(403 if fault and fault.auth == "forbidden" else 401,
                                      result.reason)
         params = decode(query)

@@ -17,19 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.account import GIB, Account
-from harness.model import Params
-from harness.oracle import Outcome, Verdict
-from harness.reading import read
-from harness.rulebook import Storage, storages
+from harness.contract.account import GIB, Account
+from harness.contract.model import Params
+from harness.contract.oracle import Outcome, Verdict
+from harness.contract.reading import read
+from harness.contract.rulebook import Storage, View
+from harness.contract.wire import small_int
+from harness.core.errors import ConfigError
+from harness.core.xmlcodec import from_xml, to_xml
 from harness.sim.render import Format, SimResponse
-from harness.wire import small_int
-from harness.xmlcodec import from_xml, to_xml
 
 __all__ = ["FAULTS", "FAULT_NAMES", "KINDS", "Fault", "fault_named", "with_fault"]
 
 KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash")
-Auth = Literal["unsigned", "stale", "wrong", "forbidden"]
+Auth = Literal["none", "stale", "wrong", "forbidden"]
+"""A spoiled signing (core.signing.SPOILED) the gateway lets through, or 403 for 401."""
 Data = dict[str, Any]
 
 
@@ -66,13 +68,13 @@ class Fault:
             return verdict
         kept = tuple(b for b in verdict.breaches if b.rule not in self.ignores)
         if kept:
-            return Verdict(Outcome.REJECT, kept, verdict.open_cases)
+            return Verdict(Outcome.REJECT, kept, verdict.open_cases, verdict.view)
         return Verdict(Outcome.UNSPECIFIED if verdict.open_cases else Outcome.ACCEPT, (),
-                       verdict.open_cases)
+                       verdict.open_cases, verdict.view)
 
 
-def _storages(params: Params, account: Account) -> list[Storage]:
-    return storages(read(params)[0][0], account)
+def _storages(params: Params, account: Account) -> tuple[Storage, ...]:
+    return View.of(read(params)[0][0], account).storages
 
 
 def _top(params: Params, key: str) -> str | None:
@@ -330,7 +332,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("xml-error-as-json", "shape", "SEED-S6",
           "answers a refused XML request with a JSON responseError", error_body=_json_error),
     Fault("auth-accepts-unsigned", "auth", "SEED-S5",
-          "serves requests without a signature", auth="unsigned"),
+          "serves requests without a signature", auth="none"),
     Fault("auth-accepts-stale", "auth", "SEED-S5",
           "serves requests signed more than 5 minutes ago", auth="stale"),
     Fault("auth-accepts-wrong", "auth", "SEED-S5",
@@ -365,11 +367,11 @@ FAULT_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 
 
 def fault_named(name: str) -> Fault:
-    """The fault of that name; `ValueError` lists the names when there is none."""
+    """The fault of that name; a `ConfigError` (the name was typed) says how to list them."""
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ValueError(f"no fault named {name!r}; `ncp-harness serve --list-faults` lists"
+        raise ConfigError(f"no fault named {name!r}; `ncp-harness serve --list-faults` lists"
                          f" the {len(FAULTS)} there are") from None
 
 

@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.core.xmlcodec import to_xml
 from harness.sim.state import Image, StoredMapping
-from harness.xmlcodec import to_xml
 
 __all__ = [
     "GATEWAY_CODES",

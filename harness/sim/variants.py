@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.account import GIB
+from harness.contract.account import GIB
+from harness.core.xmlcodec import from_xml, to_xml
 from harness.sim.render import SimResponse
-from harness.xmlcodec import from_xml, to_xml
 
 __all__ = ["reference_variant"]
 

@@ -8,6 +8,6 @@
 Every strategy yields a `Probe`: what to send, how, and which rules it exercises.
 """
 
-from harness.strategies.probe import Probe
+from harness.contract.probe import Probe
 
 __all__ = ["Probe"]

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
-from harness.model import ACTION
-from harness.rules import DESCRIPTION_MAX_BYTES, VOLUME_TYPES
+from harness.contract.model import ACTION
+from harness.contract.rules import DESCRIPTION_MAX_BYTES, VOLUME_TYPES
+from harness.core.xmlcodec import to_xml
 from harness.strategies.valid import names
-from harness.xmlcodec import to_xml
 
 __all__ = ["CODE_FIELDS", "LegalAnswer", "legal_answers"]
 

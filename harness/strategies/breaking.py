@@ -15,14 +15,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.account import GIB, Account
-from harness.errors import ConfigError
-from harness.model import Params
-from harness.oracle import Outcome
-from harness.rules import DESCRIPTION_MAX_BYTES, NAME_MAX
+from harness.contract.account import GIB, Account
+from harness.contract.keys import entry_key, parse_entry_key
+from harness.contract.model import Params
+from harness.contract.oracle import Outcome
+from harness.contract.probe import Probe
+from harness.contract.rules import DESCRIPTION_MAX_BYTES, NAME_MAX
+from harness.core.errors import ConfigError
 from harness.strategies.edit import base_index, drop, entry_count, put, put_top
 from harness.strategies.edited import edited_probes
-from harness.strategies.probe import Probe
 from harness.strategies.valid import usable_snapshots
 
 __all__ = ["BREAKABLE", "breaking_probes"]
@@ -84,15 +85,14 @@ def r4(draw: Draw, params: Params, account: Account) -> Params:
                                  "too-many"]))
     if kind == "two-bases":
         n = entry_count(params) + 1
-        snap = next(v for k, v in params if k == f"blockStorageList.{base}.snapshotInstanceNo")
+        snap = next(v for k, v in params if k == entry_key(base, "snapshotInstanceNo"))
         return put(put(params, n, "order", "0"), n, "snapshotInstanceNo", snap)
     if kind == "no-base":
         return put(params, base, "order", str(draw(st.integers(21, 99))))
     if kind == "too-many":
-        params = tuple((k, v) for k, v in params if not k.startswith("blockStorageList.")
-                       or k.startswith(f"blockStorageList.{base}."))
-        params = tuple((k.replace(f"blockStorageList.{base}.", "blockStorageList.1."), v)
-                       for k, v in params)
+        kept = [(k, v, parse_entry_key(k)) for k, v in params]
+        params = tuple((k if parsed is None else entry_key(1, parsed.field), v)
+                       for k, v, parsed in kept if parsed is None or parsed.label == str(base))
         for order in [*range(1, account.limits.max_order + 1), account.limits.max_order]:
             params = _new_entry(params, order)
         return params
@@ -110,8 +110,7 @@ def r5(draw: Draw, params: Params, account: Account) -> Params:
     base = base_index(params)
     unknown = draw(st.integers(1, 10**9).map(str).filter(lambda n: account.snapshot(n) is None))
     choices = ["unknown-base", "unknown-attached"]
-    non_bootable = [s for s in account.snapshots if not s.bootable and s.hypervisor == "KVM"
-                    and s.status == "CREAT"]
+    non_bootable = [s for s in account.snapshots if not s.bootable and s.kvm and s.available]
     if non_bootable:
         choices.append("non-bootable-base")
     kind = draw(st.sampled_from(choices))
@@ -181,8 +180,7 @@ def r9(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
 
 
 def r11(draw: Draw, params: Params, account: Account) -> Params:
-    xen = [s for s in account.snapshots if s.hypervisor != "KVM" and s.bootable
-           and s.status == "CREAT"]
+    xen = [s for s in account.snapshots if not s.kvm and s.bootable and s.available]
     snap = draw(st.sampled_from(xen))
     if draw(st.booleans()):
         return drop(put(params, base_index(params), "snapshotInstanceNo", snap.instance_no),
@@ -204,8 +202,8 @@ BREAKABLE: tuple[str, ...] = tuple(BREAKERS)
 def _needs(rule: str, account: Account) -> str | None:
     if not usable_snapshots(account):
         return "the account has no bootable, KVM, CREAT snapshot to build on"
-    if rule == "SEED-R11" and not any(s.hypervisor != "KVM" and s.bootable
-                                      and s.status == "CREAT" for s in account.snapshots):
+    if rule == "SEED-R11" and not any(not s.kvm and s.bootable and s.available
+                                      for s in account.snapshots):
         return "the account has no bootable XEN snapshot in status CREAT"
     return None
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.model import Params
-from harness.wire import entry_key
+from harness.contract.keys import entry_key, entry_prefix, parse_entry_key
+from harness.contract.model import Params
 
 __all__ = ["base_index", "drop", "entry_count", "put", "put_top"]
 
@@ -11,7 +11,7 @@ __all__ = ["base_index", "drop", "entry_count", "put", "put_top"]
 def entry_count(params: Params) -> int:
     """How many `blockStorageList.N` entries the parameters hold (N counted from 1)."""
     count = 0
-    while any(k.startswith(f"blockStorageList.{count + 1}.") for k, _ in params):
+    while any(k.startswith(entry_prefix(count + 1)) for k, _ in params):
         count += 1
     return count
 
@@ -19,8 +19,9 @@ def entry_count(params: Params) -> int:
 def base_index(params: Params) -> int:
     """The N of the entry whose order is 0."""
     for key, value in params:
-        if key.endswith(".order") and value == "0":
-            return int(key.split(".")[1])
+        parsed = parse_entry_key(key)
+        if parsed is not None and parsed.field == "order" and parsed.index and value == "0":
+            return parsed.index
     raise ValueError("no base storage in the parameters")
 
 
@@ -30,7 +31,7 @@ def put(params: Params, index: int, field: str, value: str) -> Params:
     if any(k == key for k, _ in params):
         return tuple((k, value if k == key else v) for k, v in params)
     last = max((i for i, (k, _) in enumerate(params)
-                if k.startswith(f"blockStorageList.{index}.")), default=len(params) - 1)
+                if k.startswith(entry_prefix(index))), default=len(params) - 1)
     return (*params[:last + 1], (key, value), *params[last + 1:])
 
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.model import Params
-from harness.oracle import Outcome, judge
-from harness.strategies.probe import Probe
+from harness.contract.account import Account
+from harness.contract.model import Params
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.contract.wire import encode_params
 from harness.strategies.valid import METHODS, valid_request
-from harness.wire import encode_params
 
 __all__ = ["Edit", "edited_probes"]
 

@@ -17,10 +17,10 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from harness.model import ACTION
-from harness.spec import generation_view
-from harness.strategies.probe import Probe
-from harness.wire import decode
+from harness.contract.model import ACTION
+from harness.contract.probe import Probe
+from harness.contract.wire import decode
+from harness.spec.openapi import generation_view
 
 __all__ = ["prepared", "schemathesis_probes", "wire_of"]
 

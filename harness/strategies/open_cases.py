@@ -11,14 +11,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.errors import ConfigError
-from harness.model import Params
-from harness.oracle import Outcome
-from harness.rules import OPEN_CASES
+from harness.contract.account import Account
+from harness.contract.keys import entry_key, parse_entry_key
+from harness.contract.model import Params
+from harness.contract.oracle import Outcome
+from harness.contract.probe import Probe
+from harness.contract.rules import OPEN_CASES
+from harness.core.errors import ConfigError
 from harness.strategies.edit import base_index, drop, entry_count, put, put_top
 from harness.strategies.edited import edited_probes
-from harness.strategies.probe import Probe
 from harness.strategies.valid import usable_snapshots
 
 __all__ = ["open_case_probes"]
@@ -51,11 +52,11 @@ def _renumber(params: Params, labels: list[str]) -> Params:
     mapping = {str(i): label for i, label in enumerate(labels, start=1)}
     out = []
     for key, value in params:
-        parts = key.split(".")
-        if parts[0] == "blockStorageList" and len(parts) == 3:
-            out.append((f"blockStorageList.{mapping.get(parts[1], parts[1])}.{parts[2]}", value))
-        else:
+        parsed = parse_entry_key(key)
+        if parsed is None:
             out.append((key, value))
+        else:
+            out.append((entry_key(mapping.get(parsed.label, parsed.label), parsed.field), value))
     return tuple(out)
 
 
@@ -131,8 +132,8 @@ def uh2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
 
 
 def uh3(draw: Draw, params: Params, account: Account) -> Params:
-    snap = draw(st.sampled_from([s for s in account.snapshots if s.status != "CREAT"
-                                 and s.bootable and s.hypervisor == "KVM"]))
+    snap = draw(st.sampled_from([s for s in account.snapshots
+                                 if not s.available and s.bootable and s.kvm]))
     base = base_index(params)
     return drop(put(params, base, "snapshotInstanceNo", snap.instance_no), base,
                 "blockStorageSize")
@@ -155,7 +156,7 @@ def _needs(case: str, account: Account) -> str | None:
         return "the account has no non-bootable snapshot"
     if case == "U10" and not account.image_names:
         return "the account has no existing image name"
-    if case == "UH3" and not any(s.status != "CREAT" and s.bootable and s.hypervisor == "KVM"
+    if case == "UH3" and not any(not s.available and s.bootable and s.kvm
                                  for s in account.snapshots):
         return "the account has no bootable KVM snapshot that is still INIT"
     return None

@@ -20,12 +20,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hypothesis import strategies as st
 
-from harness.account import GIB, Account, Snapshot
-from harness.errors import ConfigError
-from harness.limits import VOLUME_TYPES
-from harness.model import BlockStorage, CreateImageRequest
-from harness.rules import DESCRIPTION_MAX_BYTES, NAME_MAX, NAME_MIN
-from harness.strategies.probe import Method, Probe
+from harness.contract.account import GIB, Account, Snapshot
+from harness.contract.limits import VOLUME_TYPES
+from harness.contract.model import BlockStorage, CreateImageRequest
+from harness.contract.probe import Method, Probe
+from harness.contract.rules import DESCRIPTION_MAX_BYTES, NAME_MAX, NAME_MIN
+from harness.core.errors import ConfigError
 
 __all__ = ["VALID_CLASSES", "names", "usable_snapshots", "valid_probes", "valid_request"]
 
@@ -59,8 +59,7 @@ def _per_account(
 @_per_account
 def usable_snapshots(account: Account) -> tuple[Snapshot, ...]:
     """Snapshots any storage may use without doubt: bootable, KVM, available (SEED-R5, R11)."""
-    return tuple(s for s in account.snapshots
-                 if s.bootable and s.hypervisor == "KVM" and s.status == "CREAT")
+    return tuple(s for s in account.snapshots if s.usable)
 
 
 @functools.cache

@@ -12,10 +12,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.strategies.probe import Probe
+from harness.contract.account import Account
+from harness.contract.keys import entry_key, entry_prefix, parse_entry_key
+from harness.contract.probe import Probe
+from harness.contract.wire import decode, encode, encode_params
 from harness.strategies.valid import METHODS, valid_request
-from harness.wire import decode, encode, encode_params
 
 __all__ = ["TRAPS", "WIRE_KINDS", "wire_probes"]
 
@@ -44,10 +45,11 @@ def _mutate(draw: Any, wire: str, kind: str) -> str:
         pairs.insert(draw(st.integers(0, len(pairs))), f"{key}={other}")
     elif kind == "junk-index":
         junk = draw(st.sampled_from(("a", "-1", "1.5", "", "99999999999", "0x1", "%31", " 1")))
-        index = draw(st.sampled_from(sorted({p.split(".")[1] for p in pairs
-                                             if p.startswith("blockStorageList.")})))
-        pairs = [p.replace(f"blockStorageList.{index}.", f"blockStorageList.{junk}.", 1)
-                 for p in pairs]
+        keys = [parse_entry_key(p.partition("=")[0]) for p in pairs]
+        index = draw(st.sampled_from(sorted({k.label for k in keys if k is not None})))
+        pairs = [p.replace(entry_prefix(index), entry_prefix(junk), 1)
+                 if k is not None and k.label == index else p
+                 for p, k in zip(pairs, keys, strict=True)]
     elif kind == "odd-escape":
         at = draw(st.integers(0, len(pairs) - 1))
         key, _, value = pairs[at].partition("=")
@@ -67,7 +69,7 @@ def _mutate(draw: Any, wire: str, kind: str) -> str:
         pairs.append(f"{field}={'9' * size}")
     else:  # many-keys
         count = draw(st.integers(100, 600))
-        pairs.extend(f"blockStorageList.{n}.order={n}" for n in range(2, count))
+        pairs.extend(f"{entry_key(n, 'order')}={n}" for n in range(2, count))
     return "&".join(pairs)
 
 

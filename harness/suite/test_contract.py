@@ -15,17 +15,18 @@ from collections.abc import Callable
 import pytest
 from hypothesis import strategies as st
 
-from harness.errors import ConfigError
-from harness.model import READ_ACTIONS
+from harness.contract.model import READ_ACTIONS
+from harness.contract.probe import Probe
+from harness.contract.rules import OPEN_CASES
+from harness.core.errors import ConfigError
+from harness.core.signing import SPOILED
 from harness.pytest_plugin import cassette_files
-from harness.recorded import RecordedRun
-from harness.rules import OPEN_CASES
-from harness.runlog import Failure, HarnessFault
-from harness.session import ConformanceSession
+from harness.run.recorded import RecordedRun
+from harness.run.runlog import Failure, HarnessFault
+from harness.run.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
 from harness.strategies.from_schemathesis import schemathesis_probes
 from harness.strategies.open_cases import open_case_probes
-from harness.strategies.probe import Probe
 from harness.strategies.valid import VALID_CLASSES, valid_probes
 from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
 
@@ -125,7 +126,7 @@ def test_schemathesis_cases_keep_the_contract(ncp_session: ConformanceSession, m
 
 
 @pytest.mark.seed_s5
-@pytest.mark.parametrize("signing", ["none", "wrong", "stale"])
+@pytest.mark.parametrize("signing", list(SPOILED))
 def test_auth_failure_gets_401(ncp_session: ConformanceSession, signing: str,
                                request: pytest.FixtureRequest) -> None:
     """No signature, a wrong one, or one older than 5 minutes: 401 with the gateway body."""

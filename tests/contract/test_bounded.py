@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.body import MAX_PROBLEMS, parse_body
-from harness.bounded import DEFAULT_MAX_BODY
-from harness.errors import AnswerTooLarge, TargetTimeout
-from harness.imagelist import every_image
-from harness.paging import MAX_PAGES
-from harness.scenario import default_scenario
+from harness.core.bounded import DEFAULT_MAX_BODY
+from harness.core.errors import AnswerTooLarge, TargetTimeout
 from harness.sim import SimResponse, Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
-from harness.transport import HttpTarget
+from harness.sim.scenario import default_scenario
+from harness.spec.body import MAX_PROBLEMS, parse_body
+from harness.targets.imagelist import every_image
+from harness.targets.paging import MAX_PAGES
+from harness.targets.transport import HttpTarget
 from tests.hostile import RawServer, dribble
 
 CREDS = default_scenario().credentials

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.account import GIB
-from harness.covering import COVER_ITEMS, covering_set
-from harness.oracle import Outcome, judge
-from harness.scenario import default_scenario, sample_account
+from harness.contract.account import GIB
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.run.covering import COVER_ITEMS, covering_set
 from harness.sim import Simulator
+from harness.sim.scenario import default_scenario, sample_account
 from harness.sim.server import running
-from harness.strategies.probe import Probe
 
 ACCOUNT = sample_account()
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.cassette import SHIPPED_CASSETTE, Cassette
-from harness.oracle import Outcome, Verdict
-from harness.rules import RULES
-from harness.scenario import default_scenario
-from harness.signing import Credentials
+from harness.contract.oracle import Outcome, Verdict
+from harness.contract.rules import RULES
+from harness.core.signing import Credentials
+from harness.recording.cassette import SHIPPED_CASSETTE, Cassette
 from harness.sim import SimResponse, Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from tests.cassettes import SEED_SET, seed_example_har
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
-from harness.errors import CassetteError
-from harness.traffic import requests_from_har
-from harness.wire import ACTION_PATH
+from harness.checks.traffic import requests_from_har
+from harness.cli.commands import main
+from harness.contract.wire import ACTION_PATH
+from harness.core.errors import CassetteError
 from tests.golden import GOLDEN, build
 
 DEFAULT_SCENARIO = str(Path(__file__).parents[2] / "harness" / "scenarios" / "default.toml")
@@ -61,9 +61,9 @@ def test_a_tampered_go_sdk_request_is_caught_with_its_rule(
     assert report["checked"] == 2
     assert report["violating"] == 2
     first, second = report["requests"]
-    assert ("REQ-4", "blockStorageList.0.order") in {(v["rule"], v["key"])
+    assert ("REQ-4", "blockStorageList.0.order") in {(v["rule"], v["path"])
                                                       for v in first["violations"]}
-    assert [(v["rule"], v["key"]) for v in second["violations"]] == [
+    assert [(v["rule"], v["path"]) for v in second["violations"]] == [
         ("REQ-5", "x-ncp-apigw-signature-v2")]
     assert "entry 1" in first["request"]
 

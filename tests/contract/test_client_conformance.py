@@ -10,10 +10,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import requests
 
-from harness.conformance import ClientConformance
-from harness.errors import ContractViolation
-from harness.signing import Credentials, sign
-from harness.wire import ACTION_PATH
+from harness.client.conformance import ClientConformance
+from harness.contract.wire import ACTION_PATH
+from harness.core.errors import ContractViolation
+from harness.core.signing import Credentials, sign
 
 PARAMS = [("serverImageName", "client-image"), ("blockStorageList.1.order", "0"),
           ("blockStorageList.1.snapshotInstanceNo", "1000001"),
@@ -115,8 +115,8 @@ def test_the_fixture_fails_a_test_whose_client_breaks_the_contract(
         pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_client="""
         import requests
-        from harness.signing import sign
-        from harness.wire import ACTION_PATH
+        from harness.core.signing import sign
+        from harness.contract.wire import ACTION_PATH
 
         def test_bad_client(ncp_conformance):
             url = ncp_conformance.base_url + ACTION_PATH + "?serverImageName=img-1"

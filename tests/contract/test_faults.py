@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import Answer
-from harness.discovery import discover
-from harness.errors import TargetError
-from harness.runlog import RunLog
-from harness.scenario import default_scenario
-from harness.session import ConformanceSession
+from harness.checks.response import Answer
+from harness.core.errors import TargetError
+from harness.run.runlog import RunLog
+from harness.run.session import ConformanceSession
 from harness.sim import Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.strategies.valid import valid_probes
-from harness.transport import HttpTarget
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 CREDS = default_scenario().credentials
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from harness.htmlreport import render_html
-from harness.plain import block, one_line, shell_word
-from harness.scenario import default_scenario
+from harness.core.plain import block, one_line, shell_word
+from harness.report.html import render_html
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from tests.hostile import FORGED, Forger
 

@@ -12,19 +12,20 @@ from contextlib import ExitStack
 import pytest
 from hypothesis import strategies as st
 
-from harness.cli import main
-from harness.discovery import discover
-from harness.rules import REQUEST_RULES, RULES
-from harness.runlog import RunLog
-from harness.session import ConformanceSession
+from harness.cli.commands import main
+from harness.contract.probe import Probe
+from harness.contract.rules import REQUEST_RULES, RULES
+from harness.core.errors import ConfigError
+from harness.run.runlog import RunLog
+from harness.run.session import ConformanceSession
 from harness.sim import Simulator
 from harness.sim.faults import FAULTS, KINDS, fault_named
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.strategies.breaking import breaking_probes
-from harness.strategies.probe import Probe
 from harness.strategies.valid import valid_probes
 from harness.strategies.wirefuzz import wire_probes
-from harness.transport import HttpTarget
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 Factory = Callable[[str | None], ConformanceSession]
 Exercise = Callable[[ConformanceSession], object]
@@ -57,7 +58,7 @@ def test_the_catalogue_covers_every_seed_rule_both_ways_and_every_kind() -> None
 
 
 def test_an_unknown_fault_name_is_refused_with_the_way_to_list_them() -> None:
-    with pytest.raises(ValueError, match="--list-faults"):
+    with pytest.raises(ConfigError, match="--list-faults"):
         fault_named("no-such-fault")
     with pytest.raises(SystemExit) as caught:
         main(["run", "--fault", "no-such-fault"])

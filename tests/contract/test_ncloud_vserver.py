@@ -16,7 +16,7 @@ from ncloud_vserver.api_client import ApiClient
 from ncloud_vserver.configuration import Configuration
 from ncloud_vserver.rest import ApiException
 
-from harness.conformance import ClientConformance
+from harness.client.conformance import ClientConformance
 
 
 def _create(cc: ClientConformance, body: dict[str, Any]) -> Any:
@@ -58,7 +58,7 @@ def test_ncloud_vserver_speaks_the_contract_with_two_deviations(
     assert answer["serverImageList"][0]["serverImageName"] == "sdk-image-1"
     # Deviations: the Go SDK's -v1 header name, and Python's spelling of a boolean (UH2,
     # where the seed is silent: the simulator accepts it, a real service may not).
-    assert [(f.id, f.key) for f in report.findings] == [
+    assert [(f.cases[0], f.path) for f in report.findings] == [
         ("REQ-5", "x-ncp-apigw-signature-v1"),
         ("UH2", "blockStorageList.2.emptyBlockStorage"),
     ]

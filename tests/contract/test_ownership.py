@@ -20,23 +20,23 @@ from pathlib import Path
 
 import pytest
 
-from harness.cleanup import Waiting, settle
-from harness.discovery import discover
-from harness.errors import TargetError
-from harness.ledger import Ledger
-from harness.oracle import Outcome, Verdict
-from harness.runlog import Failure, RunLog
-from harness.runsetup import clean
-from harness.scenario import default_scenario
-from harness.session import ConformanceSession
-from harness.sharing import SharedBudget
+from harness.contract.oracle import Outcome, Verdict
+from harness.core.errors import TargetError
+from harness.run.cleanup import Waiting, settle
+from harness.run.ledger import Ledger
+from harness.run.runlog import Failure, RunLog
+from harness.run.runsetup import clean
+from harness.run.session import ConformanceSession
 from harness.sim import SimResponse, Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.sim.state import PUBLIC_IMAGES
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
-from harness.transport import HttpTarget
+from harness.targets.discovery import discover
+from harness.targets.sharing import SharedBudget
+from harness.targets.transport import HttpTarget
 from tests.hostile import (
     CopyingColleague,
     Deep,
@@ -318,7 +318,7 @@ def test_an_exception_while_judging_is_a_harness_error_never_a_pass(
 
     simulator = Watched()
     run = Run(simulator, stack, tmp_path)
-    monkeypatch.setattr("harness.session.check_answer", broken)
+    monkeypatch.setattr("harness.run.session.check_answer", broken)
     fault = run.session.exercise(valid_probes(run.session.account, "base-only"), "t")
     assert fault is not None
     assert "RuntimeError: a bug in the harness's checks" in fault.render()

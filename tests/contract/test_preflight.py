@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from harness.cli import main
-from harness.preflight import CLOCK_LIMIT_S, clock_skew, preflight
-from harness.scenario import default_scenario
+from harness.cli.commands import main
+from harness.run.preflight import CLOCK_LIMIT_S, clock_skew, preflight
 from harness.sim.actions import ACTIONS, Context
 from harness.sim.render import SimResponse, success
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.transport import simulator_target
+from harness.targets.transport import simulator_target
 
 CREDS = default_scenario().credentials
 

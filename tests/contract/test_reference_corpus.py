@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from harness.account import GIB, Account, Snapshot
-from harness.body import parse_body
-from harness.checks import Answer, check_answer, is_transient, reference_findings
-from harness.model import ACTION, BlockStorage, CreateImageRequest
-from harness.oracle import Outcome, judge
-from harness.strategies.probe import Probe
-from harness.volumetypes import learn
+from harness.checks.response import Answer, check_answer, is_transient, reference_findings
+from harness.contract.account import GIB, Account, Snapshot
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.contract.volumetypes import learn
+from harness.spec.body import parse_body
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "reference"
 HEADERS = ("page", "language", "updated", "action", "status", "kind", "notes")

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.errors import ConfigError
-from harness.htmlreport import render_html
-from harness.junit import junit_xml
-from harness.oracle import Outcome, Verdict
-from harness.scenario import default_scenario
+from harness.contract.oracle import Outcome, Verdict
+from harness.core.errors import ConfigError
+from harness.report.html import render_html
+from harness.report.junit import junit_xml
+from harness.report.summary import compare, load_summaries, load_summary, summary_schema
 from harness.sim import Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.summary import compare, load_summaries, load_summary, summary_schema
 
 NCP_HARNESS = str(Path(sys.executable).with_name("ncp-harness"))
 _CREDS = default_scenario().credentials

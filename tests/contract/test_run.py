@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.oracle import Outcome, Verdict
-from harness.scenario import default_scenario
+from harness.contract.oracle import Outcome, Verdict
 from harness.sim import Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 
 CREDS = default_scenario().credentials

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.ledger import Ledger, RunRecord, ledger_key
-from harness.ownership import Owned
-from harness.scenario import default_scenario
+from harness.core.ownership import Owned
+from harness.run.ledger import Ledger, RunRecord, ledger_key
 from harness.sim import Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.sim.state import Image
 from tests.hostile import Watched
@@ -209,11 +209,11 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
 
 BROKEN_CHECKS = """
 import sys
-import harness.checks, harness.session
+import harness.checks.response, harness.run.session
 def broken(*args):
     raise RuntimeError("a bug in the harness's checks")
-harness.session.check_answer = broken
-from harness.cli import main
+harness.run.session.check_answer = broken
+from harness.cli.commands import main
 sys.exit(main(sys.argv[1:]))
 """
 

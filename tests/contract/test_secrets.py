@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness.scenario import default_scenario
-from harness.signing import Credentials
+from harness.core.signing import Credentials
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from tests.hostile import Echo
 

@@ -8,18 +8,18 @@ from dataclasses import replace
 
 import pytest
 
-from harness.discovery import discover
-from harness.oracle import Outcome, Verdict, judge
-from harness.runlog import Failure, RunLog
-from harness.runsetup import clean
-from harness.scenario import default_scenario
-from harness.session import ConformanceSession
+from harness.contract.oracle import Outcome, Verdict, judge
+from harness.run.runlog import Failure, RunLog
+from harness.run.runsetup import clean
+from harness.run.session import ConformanceSession
 from harness.sim import SimResponse, Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import default_scenario
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
 from harness.strategies.wirefuzz import wire_probes
-from harness.transport import HttpTarget
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 SECRET = default_scenario().credentials
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.ledger import Ledger
-from harness.scenario import default_scenario
-from harness.sharing import RateLimit, SharedBudget, parse_rate
+from harness.core.errors import ConfigError
+from harness.run.ledger import Ledger
 from harness.sim import SimResponse, Simulator
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
+from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
 
 
 @pytest.mark.parametrize(("text", "per_second"), [("5/s", 5.0), ("120/m", 2.0),

@@ -9,15 +9,15 @@ import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.discovery import discover
-from harness.errors import ConfigError, TargetError
-from harness.model import BlockStorage, CreateImageRequest
-from harness.scenario import default_scenario, sample_account
-from harness.signing import Credentials
+from harness.contract.model import BlockStorage, CreateImageRequest
+from harness.contract.probe import Probe
+from harness.core.errors import ConfigError, TargetError
+from harness.core.signing import Credentials
+from harness.sim.scenario import default_scenario, sample_account
 from harness.sim.server import running
 from harness.sim.state import PUBLIC_IMAGES
-from harness.strategies.probe import Probe
-from harness.transport import _url_safe, live_target, simulator_target
+from harness.targets.discovery import discover
+from harness.targets.transport import _url_safe, live_target, simulator_target
 
 REQUEST = CreateImageRequest("img-1", (BlockStorage(0, "1000001"),), response_format="json")
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from harness.account import GIB
-from harness.body import parse_body
-from harness.model import ACTION, BlockStorage, CreateImageRequest, Params
-from harness.scenario import default_scenario, parse_scenario
-from harness.signing import ACCESS_KEY_HEADER, TIMESTAMP_HEADER, Credentials, sign
+from harness.contract.account import GIB
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest, Params
+from harness.contract.wire import encode_params
+from harness.core.signing import ACCESS_KEY_HEADER, TIMESTAMP_HEADER, Credentials, sign
 from harness.sim import SimResponse, Simulator
-from harness.wire import encode_params
+from harness.sim.scenario import default_scenario, parse_scenario
+from harness.spec.body import parse_body
 from tests.helpers import signed_call
 
 METHODS = ["GET", "POST"]

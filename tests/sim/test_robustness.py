@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.scenario import default_scenario
-from harness.signing import sign
+from harness.core.signing import sign
 from harness.sim import Simulator
 from harness.sim.actions import ACTIONS
 from harness.sim.faults import FAULTS
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 
 CREDS = default_scenario().credentials

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.limits import VOLUME_TYPES
-from harness.rules import OPEN_CASES
-from harness.scenario import default_scenario, load_scenario, parse_scenario
+from harness.contract.limits import VOLUME_TYPES
+from harness.contract.rules import OPEN_CASES
+from harness.core.errors import ConfigError
+from harness.sim.scenario import default_scenario, load_scenario, parse_scenario
 
 MINIMAL = {"snapshots": [{"instance_no": "1", "size_gb": 10, "bootable": True}]}
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.body import parse_body
-from harness.cli import exposure_warning
-from harness.model import ACTION, BlockStorage, CreateImageRequest
-from harness.scenario import default_scenario
-from harness.signing import sign
+from harness.cli.commands import exposure_warning
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
+from harness.contract.wire import encode
+from harness.core.signing import sign
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.wire import encode
+from harness.spec.body import parse_body
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = CreateImageRequest("img-1", (BlockStorage(0, "1000001"),), response_format="json")

@@ -17,14 +17,14 @@ from openapi_spec_validator import OpenAPIV32SpecValidator
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 
-from harness.model import ACTION, NEIGHBOUR_ACTIONS, BlockStorage, CreateImageRequest
-from harness.oracle import Outcome, judge
-from harness.reference import NOTES
-from harness.rules import RULES
-from harness.scenario import sample_account
-from harness.spec import generation_view, load_spec, spec_path, validator
-from harness.specgen import render
-from harness.wire import decode, encode_params
+from harness.contract.model import ACTION, NEIGHBOUR_ACTIONS, BlockStorage, CreateImageRequest
+from harness.contract.oracle import Outcome, judge
+from harness.contract.reference import NOTES
+from harness.contract.rules import RULES
+from harness.contract.wire import decode, encode_params
+from harness.sim.scenario import sample_account
+from harness.spec.build import render
+from harness.spec.openapi import generation_view, load_spec, spec_path, validator
 from tests.helpers import typed_params, valid_requests
 
 ACTIONS = ["createServerImageFromSnapshot", "getBlockStorageSnapshotInstanceList",
@@ -39,7 +39,7 @@ WIRE_KEY = re.compile(
 
 def test_committed_file_is_what_the_generator_writes() -> None:
     assert spec_path().read_text(encoding="utf-8") == render(), (
-        "openapi/ is stale: run `python -m harness.specgen --write`")
+        "openapi/ is stale: run `python -m harness.spec.build --write`")
 
 
 def test_valid_openapi_3_2() -> None:
@@ -240,6 +240,6 @@ def test_every_response_constraint_names_its_source() -> None:
 
 
 def test_the_description_documents_exactly_the_neighbour_actions() -> None:
-    # harness.model.NEIGHBOUR_ACTIONS is the one list; specgen's table must agree with it.
+    # harness.contract.model.NEIGHBOUR_ACTIONS is the one list; specgen's table must agree with it.
     paths = {path.rpartition("/")[2] for path in load_spec()["paths"]}
     assert paths == {ACTION, *NEIGHBOUR_ACTIONS}

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness.body import parse_body
-from harness.errors import ContractViolation, UnreadableBody
-from harness.xmlcodec import to_xml
+from harness.core.errors import ContractViolation, UnreadableBody
+from harness.core.xmlcodec import to_xml
+from harness.spec.body import parse_body
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_JSON = (FIXTURES / "seed_example_response.json").read_bytes()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.body import parse_body
-from harness.checks import (
+from harness.checks.response import (
+    CHECKS,
     Answer,
     check_answer,
     check_auth_failure,
@@ -19,12 +20,13 @@ from harness.checks import (
     is_transient,
     reference_findings,
 )
-from harness.model import ACTION, BlockStorage, CreateImageRequest
-from harness.oracle import judge
-from harness.scenario import sample_account
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
+from harness.contract.oracle import judge
+from harness.contract.probe import Probe
+from harness.core.xmlcodec import to_xml
 from harness.sim import Simulator
-from harness.strategies.probe import Probe
-from harness.xmlcodec import to_xml
+from harness.sim.scenario import sample_account
+from harness.spec.body import parse_body
 from tests.helpers import signed_call
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -234,3 +236,47 @@ def test_an_error_to_a_neighbour_call_is_a_violation_only_when_success_was_due()
     assert check_neighbour("getRegionList", refused, "json", expect_success=False).ok
     hiccup = Answer(500, {}, b'{"responseError": {"returnCode": "1000", "returnMessage": "x"}}')
     assert check_neighbour("getRegionList", hiccup, "json").transient
+
+
+def _ran(request: CreateImageRequest, given: Answer) -> list[tuple[str, str]]:
+    return list(check_answer(probe(request), judge(probe(request).params, ACCOUNT), given,
+                             ACCOUNT).ran)
+
+
+def test_each_check_records_that_it_ran_and_only_then() -> None:
+    """One decision tree: the report counts what ran, so a check cut short is not counted."""
+    assert _ran(VALID, answer(VALID)) == [
+        ("SEED-S5", "not_a_server_error"), ("SEED-R4", "status_agrees_with_oracle"),
+        ("SEED-R10", "format_matches_request"), ("SEED-S1", "response_schema"),
+        ("SEED-S3", "echo")]
+    assert _ran(VALID, Answer(503, {}, b"down")) == [("SEED-S5", "not_a_server_error")]
+    assert _ran(VALID, Answer(502, {}, b"bad gateway")) == [("SEED-S5", "not_a_server_error")]
+    assert _ran(VALID, Answer(400, {}, b'{"responseError": {}}')) == [
+        ("SEED-S5", "not_a_server_error"), ("SEED-R4", "status_agrees_with_oracle")]
+    assert _ran(INVALID, answer(INVALID)) == [
+        ("SEED-S5", "not_a_server_error"), ("SEED-R4", "status_agrees_with_oracle"),
+        ("SEED-S5", "error_body_shape"), ("SEED-R10", "format_matches_request"),
+        ("SEED-S1", "response_schema")]
+    assert _ran(OPEN, answer(OPEN)) == [("SEED-S5", "not_a_server_error")]
+    assert check_auth_failure(Answer(200, {}, b"{}"), "x").ran == (
+        ("SEED-S5", "auth_failure_is_401"),)
+
+
+def test_every_check_that_runs_is_a_named_check() -> None:
+    results = [check_answer(probe(r), judge(probe(r).params, ACCOUNT), answer(r), ACCOUNT)
+               for r in (VALID, INVALID, OPEN)]
+    results.append(check_auth_failure(Answer(401, {}, b"{}"), "x"))
+    names = {check for result in results for _, check in result.ran}
+    assert names <= set(CHECKS)
+    assert names == set(CHECKS)
+
+
+def test_the_echo_check_uses_the_verdicts_reading_not_a_second_one() -> None:
+    """The view on the verdict is what is echoed against: a request is read once."""
+    verdict = judge(probe(VALID).params, ACCOUNT)
+    assert verdict.view is not None
+    other = judge(probe(replace(VALID, server_image_name="img-2")).params, ACCOUNT)
+    swapped = replace(verdict, view=other.view)
+    result = check_answer(probe(VALID), swapped, answer(VALID), ACCOUNT)
+    assert [(v.rule, v.path) for v in result.violations] == [
+        ("SEED-S3", "serverImageList[0].serverImageName")]

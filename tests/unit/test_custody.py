@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from harness import custody as custody_module
-from harness.custody import Custody
-from harness.ownership import Claim
+from harness.core.ownership import Claim
+from harness.run import custody as custody_module
+from harness.run.custody import Custody
 
 ANSWER = json.dumps({"createServerImageFromSnapshotResponse": {
     "requestId": "00000000-0000-4000-8000-000000000001", "returnCode": "0",

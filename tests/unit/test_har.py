@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import CassetteError
-from harness.har import Exchange, dump_entry, dump_har, load_har
+from harness.core.errors import CassetteError
+from harness.recording.har import Exchange, dump_entry, dump_har, load_har
 
 BASE = Exchange(
     method="GET",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.ledger import Ledger, RunRecord, ledger_key
-from harness.ownership import Attempt, Owned
-from harness.signing import Credentials
+from harness.core.errors import ConfigError
+from harness.core.ownership import Attempt, Owned
+from harness.core.signing import Credentials
+from harness.run.ledger import Ledger, RunRecord, ledger_key
 
 RUN = RunRecord("r1", "http://a", "KR", "t4g0", 1000.0, frozenset({"100"}))
 

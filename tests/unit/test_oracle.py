@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.limits import LimitsProfile, VolumeTypeLimits
-from harness.model import BlockStorage, CreateImageRequest, Params
-from harness.oracle import Outcome, Verdict, judge
-from harness.rules import OPEN_CASES, RULES
-from harness.scenario import sample_account
+from harness.contract.account import Account
+from harness.contract.limits import LimitsProfile, VolumeTypeLimits
+from harness.contract.model import BlockStorage, CreateImageRequest, Params
+from harness.contract.oracle import Outcome, Verdict, judge
+from harness.contract.rules import OPEN_CASES, RULES
+from harness.sim.scenario import sample_account
 from tests.helpers import valid_requests
 
 BASE: dict[str, object] = {"order": 0, "snapshotInstanceNo": "1000001"}

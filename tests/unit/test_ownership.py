@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ownership import (
+from harness.core.ownership import (
     CLOCK_SKEW_S,
     Attempt,
     ImageRow,

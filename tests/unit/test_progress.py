@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.progress import Progress, bar_line
+from harness.report.progress import Progress, bar_line
 
 
 @pytest.mark.parametrize(("done", "total", "bar"), [

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.cassette import Cassette, Recorder, file_name
-from harness.errors import ConfigError
-from harness.har import Exchange
-from harness.redaction import MASK, Redactor
-from harness.signing import Credentials
+from harness.core.errors import ConfigError
+from harness.core.signing import Credentials
+from harness.recording.cassette import Cassette, Recorder, file_name
+from harness.recording.har import Exchange
+from harness.recording.redaction import MASK, Redactor
 
 ACCESS = "SENTINEL-ACCESS-7f3a"
 SECRET = "SENTINEL-SECRET/+=9c1e"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.account import Account
-from harness.cassette import Cassette, CassetteFile
-from harness.errors import NotRecorded, TargetTimeout
-from harness.har import Exchange
-from harness.oracle import Outcome
-from harness.replay import FixtureTarget, accounts_along, recheck
+from harness.contract.account import Account
+from harness.contract.oracle import Outcome
+from harness.core.errors import NotRecorded, TargetTimeout
+from harness.recording.cassette import Cassette, CassetteFile
+from harness.recording.har import Exchange
+from harness.targets.replay import FixtureTarget, accounts_along, recheck
 
 CREATE = "/vserver/v2/createServerImageFromSnapshot"
 VALID = ("serverImageName=img-1&blockStorageList.1.order=0"

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import Violation
-from harness.requestcheck import ClientRequest, RequestReport, assumed_account, check_request
-from harness.scenario import sample_account
-from harness.signing import SIGNATURE_V1, SIGNATURE_V2, Credentials, sign
+from harness.checks.request import ClientRequest, RequestReport, assumed_account, check_request
+from harness.contract.wire import ACTION_PATH, decode_request, encode, go_sdk_form_body
+from harness.core.errors import Violation
+from harness.core.signing import SIGNATURE_V1, SIGNATURE_V2, Credentials, sign
+from harness.sim.scenario import sample_account
 from harness.strategies.valid import valid_request
-from harness.wire import ACTION_PATH, decode_request, encode, go_sdk_form_body
 
 ACCOUNT = sample_account()
 CREDS = Credentials("client-access-key", "client-secret-key-do-not-show")
@@ -54,7 +54,7 @@ def test_a_get_and_a_go_sdk_post_of_a_valid_request_conform() -> None:
     assert _check(_get(GOOD)).violations == ()
     go = _check(_post(go_sdk_form_body(decode_request(GOOD)), header=SIGNATURE_V1))
     assert go.violations == ()
-    assert [(f.id, f.key) for f in go.findings] == [("REQ-5", SIGNATURE_V1)]
+    assert [(f.cases[0], f.path) for f in go.findings] == [("REQ-5", SIGNATURE_V1)]
 
 
 @pytest.mark.parametrize(("request_", "expected"), [
@@ -123,7 +123,7 @@ def test_signature_problems_are_req_5() -> None:
 def test_a_signature_is_only_a_finding_when_no_secret_is_known() -> None:
     report = check_request(_get(GOOD), ACCOUNT)
     assert report.violations == ()
-    assert [(f.id, f.key) for f in report.findings] == [("REQ-5", "x-ncp-iam-access-key")]
+    assert [(f.cases[0], f.path) for f in report.findings] == [("REQ-5", "x-ncp-iam-access-key")]
 
 
 def test_what_the_oracle_rejects_is_a_violation_with_the_seed_rule() -> None:
@@ -138,7 +138,7 @@ def test_what_the_seed_leaves_open_is_a_finding_not_a_violation() -> None:
                                 ".blockStorageVolumeTypeCode=CB1&blockStorageList.2"
                                 ".emptyBlockStorage=True"))
     assert report.violations == ()
-    assert [f.id for f in report.findings] == ["UH2"]
+    assert [f.cases[0] for f in report.findings] == ["UH2"]
 
 
 def test_without_an_account_the_requests_own_snapshots_are_assumed_to_exist() -> None:

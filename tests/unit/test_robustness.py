@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 
 from examples.sdk_parser import parse as sdk_parse
-from harness.body import parse_body
-from harness.cli import main
-from harness.errors import ConfigError
-from harness.robustness import fuzz_parser, load_parser, misreads
+from harness.checks.robustness import fuzz_parser, load_parser, misreads
+from harness.cli.commands import main
+from harness.core.errors import ConfigError
+from harness.spec.body import parse_body
 from harness.strategies.answers import LegalAnswer, legal_answers
 
 READING = {"requestId": "0", "returnCode": "0", "returnMessage": "", "totalRows": 1,
@@ -121,7 +121,7 @@ def test_the_command_reports_failures_and_passes_a_correct_parser(
     assert '"createServerImageFromSnapshotResponse": {' in captured.out  # the body, indented
     assert "found after" in captured.err  # progress, on stderr
     (tmp_path / "good_parser.py").write_text(
-        "from harness.body import parse_body\n\n\n"
+        "from harness.spec.body import parse_body\n\n\n"
         "def parse(body, response_format):\n    return parse_body(body).inner\n",
         encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.errors import Violation
-from harness.runlog import Failure, RunLog
-from harness.strategies.probe import Probe
+from harness.contract.probe import Probe
+from harness.core.errors import Violation
+from harness.run.runlog import Failure, RunLog
 
 VIOLATION = Violation("SEED-R10", "format_matches_request", "XML answered for JSON")
 
@@ -31,3 +31,13 @@ def test_another_place_is_another_violation() -> None:
                     _failure(9, "two").probe, 1, "two", ())
     log.fail(other)
     assert [f.test for f in log.failures] == ["one", "two"]
+
+
+def test_a_violation_of_no_seed_rule_renders_without_a_rule_tag() -> None:
+    probe = Probe((("serverImageName", "a"),), "GET", "valid:mixed", ())
+    unread = Violation(None, "body_readable", "neither JSON nor XML")
+    text = Failure(unread, probe, 1, "t", ()).render()
+    assert text.splitlines()[0] == "body_readable: neither JSON nor XML"
+    assert "None" not in text.splitlines()[0]
+    ruled = Failure(VIOLATION, probe, 1, "t", ()).render()
+    assert ruled.splitlines()[0] == "[SEED-R10] format_matches_request: XML answered for JSON"

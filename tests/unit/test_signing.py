@@ -6,19 +6,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import ConfigError
-from harness.signing import (
+from harness.core.errors import ConfigError
+from harness.core.signing import (
     ACCESS_KEY_HEADER,
     SIGNATURE_V1,
     SIGNATURE_V2,
+    SIGNINGS,
+    SPOILED,
     TIMESTAMP_HEADER,
     Credentials,
+    Signing,
     sign,
     signature,
     signed_uri,
+    spoiled_as,
     string_to_sign,
     verify,
 )
+from harness.targets.transport import HttpTarget
 
 ACCESS = "AKIDEXAMPLE000000001"
 SECRET = "secret-EXAMPLE-0123456789abcdef"
@@ -26,7 +31,7 @@ CREDS = Credentials(ACCESS, SECRET)
 STAMP = 1_700_000_000_000
 PATH = "/vserver/v2/createServerImageFromSnapshot"
 
-# Computed with openssl, independently of harness.signing:
+# Computed with openssl, independently of harness.core.signing:
 #   printf '%s' "$MESSAGE" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
 # where MESSAGE is "METHOD URI\n1700000000000\nAKIDEXAMPLE000000001".
 VECTORS = [
@@ -144,3 +149,16 @@ def test_a_timestamp_int_cannot_read_is_refused_not_crashed_on() -> None:
         headers = {"x-ncp-apigw-timestamp": stamp, "x-ncp-iam-access-key": "a",
                    "x-ncp-apigw-signature-v2": "x"}
         assert verify(headers, "GET", "/p", {"a": "s"}).problem == "timestamp"
+
+
+@pytest.mark.parametrize("signing", list(SPOILED))
+def test_each_spoiled_signing_the_transport_sends_is_named_back_by_the_verifier(
+        signing: Signing) -> None:
+    """One vocabulary: what the transport spoils is what the gateway's check calls it."""
+    target = HttpTarget("https://x.invalid", credentials=CREDS)
+    headers = target._signature("GET", PATH, signing)
+    result = verify(headers, "GET", PATH, {ACCESS: SECRET})
+    assert not result.ok
+    assert spoiled_as(result.problem) == signing
+    assert spoiled_as("unknown_key") is None
+    assert set(SPOILED) == set(SIGNINGS) - {"valid"}

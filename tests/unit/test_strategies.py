@@ -8,18 +8,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from harness.account import Account
-from harness.errors import ConfigError
-from harness.model import CreateImageRequest
-from harness.oracle import Outcome, judge
-from harness.rules import OPEN_CASES
-from harness.scenario import sample_account
+from harness.contract.account import GIB, Account, Snapshot
+from harness.contract.model import CreateImageRequest
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.contract.rules import OPEN_CASES
+from harness.contract.wire import decode, decode_request
+from harness.core.errors import ConfigError
+from harness.sim.scenario import sample_account
 from harness.strategies.breaking import BREAKABLE, breaking_probes
 from harness.strategies.open_cases import open_case_probes
-from harness.strategies.probe import Probe
-from harness.strategies.valid import VALID_CLASSES, valid_probes
+from harness.strategies.valid import VALID_CLASSES, usable_snapshots, valid_probes
 from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
-from harness.wire import decode, decode_request
 
 ACCOUNT = sample_account()
 FEW = settings(max_examples=25, deadline=None, derandomize=True,
@@ -139,3 +139,17 @@ def _account_without(predicate: object) -> Account:
 def test_what_an_account_cannot_support_is_said(make: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         make()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("bootable", [True, False])
+@pytest.mark.parametrize("hypervisor", ["KVM", "XEN"])
+@pytest.mark.parametrize("status", ["CREAT", "INIT"])
+def test_a_usable_snapshot_is_bootable_kvm_and_available(bootable: bool, hypervisor: str,
+                                                          status: str) -> None:
+    snap = Snapshot("7", 10 * GIB, bootable, hypervisor, status)
+    assert snap.usable == (bootable and hypervisor == "KVM" and status == "CREAT")
+    account = Account((snap,))
+    assert usable_snapshots(account) == ((snap,) if snap.usable else ())
+    verdict = judge(decode("serverImageName=img-7&blockStorageList.1.order=0"
+                           "&blockStorageList.1.snapshotInstanceNo=7"), account)
+    assert (verdict.outcome is Outcome.ACCEPT) == snap.usable

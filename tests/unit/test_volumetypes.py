@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.account import GIB
-from harness.volumetypes import PLAUSIBLE_GB, learn, size_of
+from harness.contract.account import GIB
+from harness.contract.volumetypes import PLAUSIBLE_GB, learn, size_of
 
 
 def row(code: str, low: object, high: object, **extra: object) -> dict[str, object]:

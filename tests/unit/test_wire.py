@@ -6,15 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import WireError
-from harness.model import BlockStorage, CreateImageRequest, Params
-from harness.wire import decode, decode_request, encode, encode_params, go_sdk_form_body
+from harness.contract.keys import EntryKey, entry_key, parse_entry_key
+from harness.contract.model import BlockStorage, CreateImageRequest, Params
+from harness.contract.wire import decode, decode_request, encode, encode_params, go_sdk_form_body
+from harness.core.errors import WireError
 
 BASE = BlockStorage(order=0, snapshot_instance_no="1000001")
 B1 = "blockStorageList.1.order=0&blockStorageList.1.snapshotInstanceNo=1000001"
 
 # (name, typed request, exact wire bytes). Bytes written by hand from the rules in
-# harness.wire's docstring (Go url.QueryEscape: unreserved kept, space '+', rest %XX).
+# harness.contract.wire's docstring (Go url.QueryEscape: unreserved kept, space '+', rest %XX).
 GOLDEN: list[tuple[str, CreateImageRequest, str]] = [
     ("seed example request (masked values as printed)",
      CreateImageRequest("test-***", (BlockStorage(0, "*****4697"),), "KR", None, "json"),
@@ -183,3 +184,29 @@ def test_encode_params_order_is_the_sdks(request_value: CreateImageRequest) -> N
     assert tops == expected
     if "responseFormatType" in keys:
         assert keys[-1] == "responseFormatType"
+
+
+@pytest.mark.parametrize(("key", "label", "field", "index", "well_formed"), [
+    ("blockStorageList.1.order", "1", "order", 1, True),
+    ("blockStorageList.21.blockStorageSize", "21", "blockStorageSize", 21, True),
+    ("blockStorageList.01.order", "01", "order", None, False),
+    ("blockStorageList.-1.order", "-1", "order", None, False),
+    ("blockStorageList..order", "", "order", None, False),
+    ("blockStorageList.1.", "1", "", 1, False),
+    ("blockStorageList.1.or-der", "1", "or-der", 1, False),
+    ("blockStorageList.\uff11.order", "\uff11", "order", None, False),
+    ("blockStorageList.9999999999.order", "9999999999", "order", None, False),
+])
+def test_one_grammar_for_list_keys(key: str, label: str, field: str, index: int | None,
+                                   well_formed: bool) -> None:
+    parsed = parse_entry_key(key)
+    assert parsed == EntryKey(label, field)
+    assert (parsed.index, parsed.well_formed) == (index, well_formed)
+    if well_formed:
+        assert entry_key(parsed.label, parsed.field) == key
+
+
+@pytest.mark.parametrize("key", ["blockStorageList.1", "blockStorageList.1.order.x",
+                                 "blockStorageListX.1.order", "serverImageName", ""])
+def test_other_keys_are_not_list_keys(key: str) -> None:
+    assert parse_entry_key(key) is None

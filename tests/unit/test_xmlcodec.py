@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.xmlcodec import from_xml, item_name, to_xml, xml_safe
+from harness.core.xmlcodec import from_xml, item_name, to_xml, xml_safe
 
 LEAVES = st.none() | st.booleans() | st.integers() | st.text()
 KEYS = st.text("abcdefgList", min_size=1, max_size=8)

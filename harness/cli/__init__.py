@@ -1,0 +1,3 @@
+"""The `ncp-harness` command: its options (args) and its commands."""
+
+__all__: list[str] = []

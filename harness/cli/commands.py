@@ -1,0 +1,380 @@
+"""The `ncp-harness` commands: each one carried out, its output and its exit code.
+
+The options themselves are declared in `harness.cli.args`.
+
+Exit codes: 0 success, 1 the service (or the judged request) broke the contract,
+2 usage or configuration error (our side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from harness.checks.request import assumed_account
+from harness.checks.response import check_answer
+from harness.checks.robustness import ParserFailure, fuzz_parser, load_parser
+from harness.checks.traffic import traffic_from_har
+from harness.checks.trafficjudge import judge_traffic
+from harness.cli.args import build_parser
+from harness.cli.args import pytest_args as run_pytest_args
+from harness.contract.model import ACTION
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.contract.wire import ACTION_PATH, decode
+from harness.core.errors import ConfigError, HarnessError
+from harness.core.loopback import is_loopback
+from harness.core.plain import block, one_line
+from harness.core.scrub import SECRETS
+from harness.core.signing import Credentials, KeyRing
+from harness.report.html import write_html
+from harness.report.summary import Comparison, compare, load_summaries, load_summary
+from harness.run.cleanup import CleanupReport, Waiting, settle
+from harness.run.ledger import Ledger, ledger_key
+from harness.run.preflight import preflight
+from harness.sim.core import Simulator
+from harness.sim.faults import FAULTS, KINDS
+from harness.sim.scenario import Scenario, default_scenario, load_scenario
+from harness.sim.server import SimulatorServer
+from harness.strategies.answers import Format
+from harness.targets.discovery import discover
+from harness.targets.transport import live_target, simulator_target
+
+__all__ = ["exposure_warning", "main"]
+
+EXIT_OK = 0
+EXIT_CONTRACT = 1
+EXIT_USAGE = 2
+
+
+def _say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool = False) -> None:
+    """Print for a person: service and file text as plain lines, no escapes, no secret."""
+    text = sep.join(str(part) for part in parts)
+    print("\n".join(SECRETS.text(one_line(line)) for line in text.split("\n")),
+          file=file, flush=flush)
+
+
+def _scenario(path: str | None) -> Scenario:
+    return load_scenario(path) if path else default_scenario()
+
+
+def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
+    verdict = judge(decode(query), _scenario(scenario).account)
+    if as_json:
+        print(json.dumps({
+            "outcome": verdict.outcome.value,
+            "breaches": [{"rule": b.rule, "path": b.path, "message": b.message}
+                         for b in verdict.breaches],
+            "open_cases": [{"case": c.case, "path": c.path, "message": c.message}
+                           for c in verdict.open_cases],
+        }, indent=2, ensure_ascii=False))
+    else:
+        _say(verdict.outcome.value)
+        for b in verdict.breaches:
+            _say(f"  {b.rule:9} {b.path}: {b.message}")
+        for c in verdict.open_cases:
+            _say(f"  {c.case:9} {c.path}: {c.message}")
+    return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    report_dir = Path(args.report_dir).resolve()
+    pytest_args = run_pytest_args(args, report_dir)
+    if args.format == "json":
+        summary = report_dir / "summary.json"
+        before = summary.stat().st_mtime_ns if summary.exists() else None
+        with contextlib.redirect_stdout(sys.stderr):  # pytest's own output goes to stderr
+            code = int(pytest.main(pytest_args))
+        if summary.exists() and summary.stat().st_mtime_ns != before:  # this run's, not older
+            print(summary.read_text(encoding="utf-8"))
+    else:
+        code = int(pytest.main(pytest_args))
+    return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
+
+
+def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
+    directory = Path(report_dir)
+    current = load_summary(directory / "summary.json")
+    comparison = None
+    if compare_with:
+        here = (directory / "summary.json").resolve()
+        earlier = [s for s in load_summaries(compare_with) if Path(s["_path"]).resolve() != here]
+        comparison = compare(earlier, current)
+    page = write_html(current, directory / "report.html", comparison)
+    if fmt == "json":
+        print(json.dumps({"verdict": current["verdict"], "report": str(page),
+                          "violations": len(current["violations"]),
+                          "comparison": comparison.as_dict() if comparison else None},
+                         indent=2, ensure_ascii=False))
+    else:
+        _print_report(current, comparison, page)
+    return EXIT_CONTRACT if comparison is not None and comparison.new else EXIT_OK
+
+
+def _print_report(current: dict[str, Any], comparison: Comparison | None, page: Path) -> None:
+    run = current["run"]
+    _say(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
+          f" {current['verdict'].upper()}, {len(current['violations'])} violation(s),"
+          f" {len(current['findings'])} finding(s)")
+    if comparison is not None:
+        _say(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
+              f" {len(comparison.fixed)}, persisting {len(comparison.persisting)}")
+        for word, items in (("NEW", comparison.new), ("FIXED", comparison.fixed),
+                            ("PERSISTS", comparison.persisting)):
+            for v in items:
+                where = f" at {v['path']}" if v.get("path") else ""
+                _say(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
+        _say("trend (violations per run, oldest first): " + " | ".join(
+            f"{str(t['started'])[:16]} {t['violations']}" for t in comparison.trend))
+    _say(f"report: {page}")
+
+
+def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
+    if not Path(ledger_path).exists():
+        raise ConfigError(f"--ledger {ledger_path}: no such file")
+    if not Ledger(ledger_path).state().owes:
+        _say(f"{ledger_path}: nothing left to delete")
+        return EXIT_OK
+    report = CleanupReport()
+    target = live_target()
+    # Read again with the seal of the key pair the run wrote it with: an edited line, or one
+    # written with other keys, proves nothing and is only listed.
+    ledger = Ledger(ledger_path, ledger_key(target.credentials))
+    state = ledger.state()
+    owing = [run for run in state.runs if run.owes]
+    with contextlib.closing(target):
+        if owing:
+            foreign = sorted({run.record.endpoint for run in owing} - {target.endpoint})
+            if foreign:
+                raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
+                                  f" NCLOUD_API_GW points at {target.endpoint}; set"
+                                  " NCLOUD_API_GW to that endpoint and run again")
+            for run in owing:
+                report.merge(settle(target, run, ledger, waiting=Waiting(wait), dry_run=dry_run))
+    _print_cleanup(report, state.unprovable, dry_run=dry_run)
+    if dry_run:
+        return EXIT_OK
+    return EXIT_OK if report.clean and not report.refused and not state.unprovable \
+        else EXIT_CONTRACT
+
+
+def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: bool) -> None:
+    if dry_run:
+        _say(f"dry run: would delete {len(report.would_delete)} image(s)"
+              + (f": {', '.join(report.would_delete)}" if report.would_delete else ""))
+    else:
+        _say(f"deleted {len(report.deleted)} image(s) of"
+              f" {len(report.deleted) + len(report.leaked)}")
+    for number in report.recovered:
+        _say(f"found by name: serverImageNo {number} (its create answer never arrived or"
+              " named no image)")
+    for number, why in sorted(report.leaked.items()):
+        _say(f"left behind: serverImageNo {number}: {why}")
+    for number, why in sorted(report.refused.items()):
+        _say(f"refused: serverImageNo {number}: {why}; not deleted")
+    for _, why in sorted(report.possibly.items()):
+        _say(f"possibly created, check by hand: {why}")
+    for line in report.unknown:
+        _say(f"accepted create whose image is unknown: {line}")
+    for line in unprovable:
+        _say(f"not acted on: {line}")
+
+
+def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
+    with ExitStack() as stack:
+        if target_name == "simulator":
+            target = stack.enter_context(simulator_target(_scenario(scenario)))
+        else:
+            target = live_target()
+            stack.callback(target.close)
+        account = discover(target)
+        probe = Probe(decode(wire), "POST" if method == "POST" else "GET", "send", (), raw=wire)
+        verdict = judge(probe.params, account)
+        answer = target.send(probe)
+        result = check_answer(probe, verdict, answer, account)
+        _say(f"oracle: {verdict}")
+        _say(f"answer: {answer.status} {answer.header('Content-Type')}")
+        print(SECRETS.text(block(answer.body.decode("utf-8", "replace")[:2000])))
+        for violation in result.violations:
+            _say(f"VIOLATION {violation}")
+        for finding in result.findings:
+            _say(f"finding [{', '.join(finding.cases)}] {finding.message}")
+        if result.ok:
+            _say("checks: the answer keeps the contract")
+        if target_name == "live" and answer.status == 200 and result.body is not None:
+            _say("note: this request created an image on the live account; delete it with"
+                  " deleteServerImage", file=sys.stderr)
+        return EXIT_CONTRACT if result.violations else EXIT_OK
+
+
+def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
+               fmt: str) -> int:
+    if max_creates < 0:
+        raise ConfigError(f"--max-creates {max_creates}: give 0 or more")
+    region = os.environ.get("NCLOUD_REGION") or None
+    with ExitStack() as stack:
+        if target_name == "live":
+            target = stack.enter_context(contextlib.closing(live_target()))
+        else:
+            target = stack.enter_context(simulator_target(
+                _scenario(scenario_file) if scenario_file else None))
+        result = preflight(target, max_creates=max_creates, region=region, now=time.time)
+    if fmt == "json":
+        print(SECRETS.text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False)))
+    else:
+        for line in result.lines():
+            _say(SECRETS.text(one_line(line)))
+        _say({0: "ready: run `ncp-harness run --target live --yes` when you are",
+              1: "the neighbour answers above break the contract; a run would report them",
+              2: "a run could not start: fix the PROBLEM lines first"}[result.exit_code])
+    return result.exit_code
+
+
+def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the HAR file {file}: {exc}") from None
+    captured, skipped = traffic_from_har(text, file)
+    if not any(c.action == ACTION for c in captured):
+        raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all"
+                          f" {len(skipped) + len(captured)} of its entries go to other URLs;"
+                          " capture the client's call to the action")
+    keys = KeyRing()
+    scenario = _scenario(scenario_file) if scenario_file else None
+    for creds in (scenario.credentials if scenario else None, Credentials.from_env()):
+        if creds is not None:
+            keys.add(creds)
+    traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
+                            keys.get)
+    if fmt == "json":
+        print(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
+                         indent=2, ensure_ascii=False))
+    else:
+        _say("\n".join([*traffic.lines(), traffic.summary(len(skipped))]))
+    return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
+
+
+def _fuzz_parser(args: argparse.Namespace) -> int:
+    if args.max_examples < 1:
+        raise ConfigError(f"--max-examples {args.max_examples}: give at least 1")
+    parse = load_parser(args.parser)
+    formats: tuple[Format, ...] = (("json", "xml") if args.response_format == "both"
+                                   else (args.response_format,))
+
+    def heard(failure: ParserFailure, fed: int) -> None:
+        _say(f"  found after {fed} bodies: {failure.kind} ({failure.format}) {failure.where}",
+              file=sys.stderr)
+
+    _say(f"fuzz-parser: feeding {args.parser} legal {' and '.join(formats)} bodies...",
+          file=sys.stderr)
+    report = fuzz_parser(parse, formats=formats, max_examples=args.max_examples,
+                         seed=args.seed, progress=heard)
+    if args.format == "json":
+        print(json.dumps({"parser": args.parser, "examples": report.examples,
+                          "failures": [{"kind": f.kind, "format": f.format, "where": f.where,
+                                        "detail": f.detail, "body": f.body}
+                                       for f in report.failures]},
+                         indent=2, ensure_ascii=False))
+    else:
+        _say(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
+              " kind(s) of failure, each with a minimal body")
+        for failure in report.failures:
+            _say("\n".join(failure.lines()))
+    return EXIT_OK if report.ok else EXIT_CONTRACT
+
+
+def exposure_warning(address: str) -> str | None:
+    """A warning when the simulator listens beyond loopback, else None."""
+    if is_loopback(address):
+        return None
+    return (f"{address} is not a loopback address; the simulator and its demo key pair are"
+            " reachable from the network")
+
+
+def _list_faults() -> int:
+    width = max(len(f.name) for f in FAULTS)
+    for kind in KINDS:
+        _say(f"{kind}:")
+        for fault in (f for f in FAULTS if f.kind == kind):
+            _say(f"  {fault.name:{width}}  {fault.blames:9} {fault.does}")
+    return EXIT_OK
+
+
+def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
+           fault: str | None = None) -> int:
+    try:
+        server = SimulatorServer(Simulator(scenario, fault=fault), host, port, verbose=verbose)
+    except OSError as exc:
+        raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
+    warning = exposure_warning(str(server.server_address[0]))
+    if warning:
+        _say(f"ncp-harness: warning: {warning}", file=sys.stderr)
+
+    def stop(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    _say(server.url, flush=True)
+    bug = f" with the fault {fault}" if fault else ""
+    _say(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        signal.signal(signal.SIGTERM, previous)
+    _say("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "judge":
+            return _judge(args.query, as_json=args.json, scenario=args.scenario)
+        if args.command in ("run", "record"):
+            return _run(args)
+        if args.command == "report":
+            return _report(args.report_dir, args.compare, args.format)
+        if args.command == "cleanup":
+            return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
+        if args.command == "send":
+            return _send(args.wire, args.method, args.target, args.scenario)
+        if args.command == "preflight":
+            return _preflight(args.target, args.scenario, args.max_creates, args.format)
+        if args.command == "check-traffic":
+            return _check_traffic(args.file, args.scenario, args.format)
+        if args.command == "fuzz-parser":
+            return _fuzz_parser(args)
+        if args.command == "serve" and args.list_faults:
+            return _list_faults()
+        if args.command == "serve":
+            return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose,
+                          fault=args.fault)
+    except HarnessError as exc:
+        _say(f"ncp-harness: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    parser.print_help()
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

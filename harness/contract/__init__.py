@@ -1,0 +1,3 @@
+"""createServerImageFromSnapshot's contract: seed tables, wire, readings, rulebook, oracle."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""HAR exchanges: written redacted, read back checked, gathered into cassettes."""
+
+__all__: list[str] = []

@@ -1,0 +1,275 @@
+"""report.html: one self-contained page (inline CSS and SVG, no fetches) from a summary.
+
+The verdict first; then, with a comparison, what is new, fixed and persisting and a trend
+chart; the rule-by-outcome matrix whose cells link to example requests; every violation
+with its minimal request and reproduction; the findings with what the seed says; the seed's
+own contradictions; charts of what was exercised.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
+from harness.core.scrub import SECRETS
+from harness.report.summary import Comparison, verdict_line
+
+__all__ = ["render_html", "write_html"]
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330}
+main{max-width:1100px;margin:0 auto;padding:0 24px 48px}
+h1{font-size:22px;margin:24px 0 4px}h2{font-size:17px;margin:32px 0 8px;
+border-bottom:1px solid #dde2ea;padding-bottom:4px}
+.banner{padding:14px 24px;color:#fff;font-size:20px;font-weight:600}
+.passed{background:#1f7a4d}.failed{background:#b42318}
+.meta{color:#5b6576;margin:4px 0 0}
+table{border-collapse:collapse;width:100%;margin:8px 0}
+th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f5f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.bad{background:#fde7e5;font-weight:600}td.zero{color:#9aa3b2}
+pre{background:#f6f8fb;border:1px solid #e3e7ee;padding:8px;overflow-x:auto;
+white-space:pre-wrap;word-break:break-all;margin:4px 0}
+.card{border:1px solid #dde2ea;border-left:4px solid #b42318;padding:8px 12px;margin:10px 0}
+.finding{border-left-color:#b7791f}.ok{border-left-color:#1f7a4d}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 320px}
+.chart h3{font-size:14px;margin:8px 0 4px}
+a{color:#1f5fbf}.tag{display:inline-block;background:#eef1f6;border-radius:3px;
+padding:0 6px;margin-right:4px;font-size:12px}
+"""
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _bars(counts: dict[str, int], *, width: int = 320, colour: str = "#3b6fd6") -> str:
+    """A horizontal bar chart as inline SVG."""
+    if not counts:
+        return "<p class=meta>nothing recorded</p>"
+    rows = list(counts.items())
+    top = max(counts.values()) or 1
+    height = 18 * len(rows) + 4
+    label_w, bar_w = 110, width - 160
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+             f' role="img">')]
+    for i, (name, count) in enumerate(rows):
+        y = 2 + 18 * i
+        length = max(1, round(bar_w * count / top)) if count else 0
+        parts.append(f'<text x="{label_w - 4}" y="{y + 12}" font-size="11"'
+                     f' text-anchor="end">{_e(name)}</text>'
+                     f'<rect x="{label_w}" y="{y + 2}" width="{length}" height="13"'
+                     f' fill="{colour}"><title>{_e(name)}: {count}</title></rect>'
+                     f'<text x="{label_w + length + 4}" y="{y + 12}" font-size="11">'
+                     f'{count}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _order_key(kind: str, name: str) -> tuple[int, int, str]:
+    if kind in ("order", "list_length") and name.isdigit():
+        return (0, int(name), name)
+    if kind == "size_gb":
+        order = ["<10", "10-99", "100-999", "1000-9999", "10000-16380", ">16380"]
+        return (0, order.index(name), name) if name in order else (1, 0, name)
+    return (1, 0, name)
+
+
+def _trend(trend: tuple[dict[str, Any], ...]) -> str:
+    """Violations per run (bars) over the runs compared, oldest first, as inline SVG."""
+    width, height, pad = 640, 160, 30
+    top = max([t["violations"] for t in trend] + [1])
+    step = (width - 2 * pad) / max(len(trend), 1)
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}"'
+             ' role="img"><title>violations per run</title>')]
+    parts.append(f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}"'
+                 ' stroke="#9aa3b2"/>')
+    for i, run in enumerate(trend):
+        bar = (height - 20) * run["violations"] / top
+        x = pad + i * step + step * 0.15
+        colour = "#b42318" if run["verdict"] == "failed" else "#1f7a4d"
+        parts.append(f'<rect x="{x:.1f}" y="{height - bar:.1f}" width="{step * 0.7:.1f}"'
+                     f' height="{max(bar, 1):.1f}" fill="{colour}"><title>'
+                     f'{_e(run["started"])}: {_e(run["violations"])} violation(s),'
+                     f' {_e(run["sent"])} sent</title></rect>'
+                     f'<text x="{x + step * 0.35:.1f}" y="{height - bar - 4:.1f}" font-size="11"'
+                     f' text-anchor="middle">{_e(run["violations"])}</text>'
+                     f'<text x="{x + step * 0.35:.1f}" y="{height + 14}" font-size="10"'
+                     f' text-anchor="middle">{_e(str(run["started"])[:10])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _matrix(summary: dict[str, Any]) -> str:
+    rows = [("<table><tr><th>rule</th><th>what the seed says</th><th>sent</th><th>accepted"
+            " (200)</th><th>rejected (4xx)</th><th>unspecified</th><th>5xx</th>"
+            "<th>checks judged</th><th>violations</th></tr>")]
+    counts = summary["rules"]
+    violations: dict[str, int] = {}
+    for v in summary["violations"]:
+        violations[v["rule"] or "-"] = violations.get(v["rule"] or "-", 0) + 1
+    judged: dict[str, int] = {}
+    for row in summary.get("checks", []):
+        judged[row["rule"]] = judged.get(row["rule"], 0) + row["runs"]
+    table = {**RULES, **{r: REQUEST_RULES[r] for r in REQUEST_RULES
+                         if r in judged or r in violations}}
+    for rule in sorted(table, key=rule_sort_key):
+        c = counts.get(rule, {})
+        link = f"#examples-{rule}"
+        cells = []
+        for key in ("sent", "accepted", "rejected", "unspecified", "server_error"):
+            n = c.get(key, 0)
+            cells.append(f'<td class="n{" zero" if not n else ""}"><a href="{_e(link)}">{_e(n)}'
+                         '</a></td>' if n else '<td class="n zero">0</td>')
+        cells.append(f'<td class="n{"" if judged.get(rule) else " zero"}">'
+                     f'{_e(judged.get(rule, 0))}</td>')
+        bad = violations.get(rule, 0)
+        cells.append(f'<td class="n{" bad" if bad else " zero"}">'
+                     + (f'<a href="#violations">{_e(bad)}</a>' if bad else "0") + "</td>")
+        rows.append(f"<tr><td><b>{_e(rule)}</b></td><td>{_e(table[rule].text)}</td>"
+                    + "".join(cells) + "</tr>")
+    rows.append("</table>")
+    return "".join(rows)
+
+
+def _violations(summary: dict[str, Any]) -> str:
+    if not summary["violations"]:
+        return "<p class='card ok'>No violation: the service kept the contract.</p>"
+    parts = [
+        (f"<div class=card><b>[{_e(v['rule'] or '-')}] {_e(v['check'])}</b>:"
+            f" {_e(v['message'])}<br><span class=meta>where {_e(v['path'] or '-')}; test"
+            f" {_e(v['test'])}; seed {_e(v['seed'])}</span>"
+            f"<table><tr><th>expected</th><td>{_e(v['expected'])}</td></tr><tr><th>actual"
+            f"</th><td>{_e(v['actual'])}</td></tr></table>"
+            f"<div>minimal request ({_e(v['method'])}):</div><pre>{_e(v['request'])}</pre>"
+            f"<div>reproduce:</div><pre>{_e(chr(10).join(v['reproduction']))}</pre></div>")
+        for v in summary["violations"]]
+    return "".join(parts)
+
+
+def _findings(summary: dict[str, Any]) -> str:
+    if not summary["findings"]:
+        return "<p class=meta>No open case was exercised.</p>"
+    parts = []
+    for f in summary["findings"]:
+        says = "".join(f"<li>{_e(s)}</li>" for s in f.get("seed_says") or f["cases"])
+        seen = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in
+                       sorted(f["observed"].items(), key=lambda kv: -kv[1]))
+        tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
+        lead = ("The service differs from the reference:" if all(
+            str(c).startswith("REF-") for c in f["cases"]) else "The seed is silent:")
+        parts.append(f"<div class='card finding'>{tags}"
+                     f"<div>{lead}</div><ul>{says}</ul><div>The service:</div>"
+                     f"<ul>{seen}</ul><div>example:</div><pre>{_e(f['example'] or '')}</pre>"
+                     "</div>")
+    return "".join(parts)
+
+
+def _examples(summary: dict[str, Any]) -> str:
+    parts = []
+    for rule, c in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
+        shown = c.get("examples") or {}
+        if not shown:
+            continue
+        bands = "".join(f"<div>{_e(band)}:</div><pre>{_e(chr(10).join(lines))}</pre>"
+                        for band, lines in sorted(shown.items()))
+        parts.append(f'<h3 id="examples-{_e(rule)}">{_e(rule)}</h3>{bands}')
+    return "".join(parts) or "<p class=meta>No examples recorded.</p>"
+
+
+def _comparison(comparison: Comparison) -> str:
+    def table(title: str, items: tuple[dict[str, Any], ...]) -> str:
+        if not items:
+            return f"<p><b>{title}</b>: none</p>"
+        rows = "".join(f"<tr><td>{_e(v.get('rule') or '-')}</td><td>{_e(v['check'])}</td>"
+                       f"<td>{_e(v.get('path') or '-')}</td><td>{_e(v['message'])}</td></tr>"
+                       for v in items)
+        return (f"<p><b>{_e(title)}</b>: {len(items)}</p><table><tr><th>rule</th><th>check</th>"
+                f"<th>where</th><th>message</th></tr>{rows}</table>")
+    return (f"<p class=meta>against {_e(comparison.previous)}</p>"
+            + table("New", comparison.new) + table("Fixed", comparison.fixed)
+            + table("Persisting", comparison.persisting)
+            + f"<h3>Trend over {len(comparison.trend)} runs (violations per run)</h3>"
+            + _trend(comparison.trend))
+
+
+def _unknown(resources: dict[str, Any]) -> str:
+    count = resources.get("unknown") or 0
+    return f", accepted creates whose images are unknown {_e(count)}" if count else ""
+
+
+def _accounting(summary: dict[str, Any]) -> str:
+    """Harness errors, images unaccounted for, and tests the budget cut short, as lists."""
+    resources = summary["resources"]
+    items = [f"<li><b>harness error</b> in {_e(f['test'])}: {_e(f['error'])} (not a pass)</li>"
+             for f in summary.get("harness_errors") or []]
+    items += [f"<li><b>left behind</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
+              for n, why in sorted(resources["left_behind"].items())]
+    items += [f"<li><b>accepted create, image unknown</b>: {_e(line)}</li>"
+              for line in resources.get("unknown_creates", [])]
+    items += [f"<li><b>possibly created, check by hand</b>: {_e(why)}</li>"
+              for _, why in sorted(resources.get("possibly_created", {}).items())]
+    items += [f"<li><b>not deleted, not the run's</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
+              for n, why in sorted(resources.get("not_deleted", {}).items())]
+    items += [f"<li><b>skipped, budget spent</b>: {_e(test)}</li>"
+              for test in (summary.get("budget") or {}).get("skipped_tests", [])]
+    return f"<ul class=accounting>{''.join(items)}</ul>" if items else ""
+
+
+def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -> str:
+    """The page for one run (and its comparison with earlier runs, when given)."""
+    run = summary["run"]
+    passed = summary["verdict"] == "passed"
+    counts = summary["counts"]
+    resources = summary["resources"]
+    verdict = verdict_line(summary)
+    charts = "".join(
+        f"<div class=chart><h3>{_e(kind.replace('_', ' '))}</h3>"
+        + _bars(dict(sorted(values.items(), key=lambda kv: _order_key(kind, kv[0]))))
+        + "</div>" for kind, values in sorted(summary.get("exercised", {}).items()))
+    contradictions = "".join(f"<li><b>{_e(c['rule'])}</b>: {_e(c['text'])}</li>"
+                             for c in summary.get("contradictions", []))
+    replay = summary.get("replay")
+    replay_html = "" if not replay else (
+        f"<h2>Cassette</h2><p>{_e(replay.get('cassette'))}: {_e(replay.get('rechecked'))}"
+        f" recorded exchanges re-checked; {_e(replay.get('not_recorded'))} generated requests"
+        " had no"
+        " recording (counted, not failed).</p>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ncp-harness: {_e(verdict)}</title><style>{_CSS}</style></head>
+<body><div class="banner {'passed' if passed else 'failed'}">{_e(verdict)}</div><main>
+<h1>createServerImageFromSnapshot conformance</h1>
+<p class=meta>target <b>{_e(run['target'])}</b> ({_e(run['endpoint'])}), profile
+{_e(run['profile'])}, seed <b>{_e(run['seed'])}</b>, started {_e(run['started'])},
+{run['duration_s']:.1f} s; ncp-harness {_e(run['versions'].get('ncp-harness', '?'))},
+Python {_e(run['versions'].get('python', '?'))}</p>
+<p>{_e(counts.get('sent', 0))} requests: {_e(counts.get('accepted', 0))} answered 200,
+{_e(counts.get('rejected', 0))} answered 4xx, {_e(counts.get('server_error', 0))} answered
+5xx; the oracle said accept {_e(counts.get('oracle_accept', 0))}, reject
+{_e(counts.get('oracle_reject', 0))}, unspecified {_e(counts.get('oracle_unspecified', 0))}.
+Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, left behind
+{_e(resources['leaked'])}{_unknown(resources)}.</p>
+{_accounting(summary)}
+{"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
+<h2>Rules</h2>{_matrix(summary)}
+<h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
+<h2>Findings: where the seed is silent or the service differs from the reference
+({len(summary['findings'])})</h2>{_findings(summary)}
+<h2>Where the seed contradicts itself</h2><ul>{contradictions}</ul>
+<h2>What was exercised</h2><div class=charts>{charts}</div>
+{replay_html}
+<h2>Example requests per rule</h2>{_examples(summary)}
+</main></body></html>
+"""
+
+
+def write_html(summary: dict[str, Any], path: Path,
+               comparison: Comparison | None = None) -> Path:
+    """Write report.html."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SECRETS.text(render_html(summary, comparison)), encoding="utf-8")
+    return path

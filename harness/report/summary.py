@@ -1,0 +1,142 @@
+"""Reading summary.json files back: schema check, older versions, and comparing runs.
+
+The schema is `harness/schemas/summary.schema.json` (documented field by field). Version 1
+files (before rule examples, per-check rows and coverage) are read and upgraded; files of
+another version are refused with a message that says which and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from harness.core.depth import TooDeep, json_document
+from harness.core.errors import ConfigError
+from harness.run.runlog import SUMMARY_SCHEMA_VERSION
+
+__all__ = ["Comparison", "compare", "load_summaries", "load_summary", "summary_schema",
+           "verdict_line"]
+
+
+def summary_schema() -> dict[str, Any]:
+    """The JSON Schema of the current summary.json."""
+    text = resources.files("harness").joinpath("schemas/summary.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def verdict_line(summary: dict[str, Any]) -> str:
+    """The run's verdict in one line, as the terminal and report.html head it."""
+    if summary["verdict"] == "passed":
+        return "PASSED: the contract held"
+    resources = summary["resources"]
+    unaccounted = "".join(
+        f", {resources[key]} {what}" for key, what in (
+            ("unknown", "accepted create(s) whose images are unknown"),) if resources.get(key))
+    unaccounted += "".join(f", {len(resources[key])} {what}" for key, what in (
+        ("possibly_created", "image(s) possibly created (check by hand)"),
+        ("not_deleted", "image(s) named by a create answer but not the run's"))
+        if resources.get(key))
+    errors = summary.get("harness_errors") or []
+    if summary["verdict"] == "error":
+        return (f"ERROR: the harness failed in {len(errors)} test(s); nothing it said there is"
+                f" a pass ({len(summary['violations'])} violation(s),"
+                f" {resources['leaked']} image(s) left behind{unaccounted})")
+    return (f"FAILED: {len(summary['violations'])} violation(s),"
+            f" {resources['leaked']} image(s) left behind{unaccounted}")
+
+
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 summary in version 2's shape (what v1 did not record stays empty)."""
+    return {**data, "schema_version": 2, "checks": [], "exercised": {}, "contradictions": [],
+            "upgraded_from": 1}
+
+
+def load_summary(path: Path | str) -> dict[str, Any]:
+    """One summary.json, checked against the schema; ConfigError names the file and the fault."""
+    path = Path(path)
+    try:
+        data = json_document(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except TooDeep as exc:
+        raise ConfigError(f"{path}: not a summary.json: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a summary.json ({exc})") from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version == 1:
+        data = _upgrade_v1(data)
+    elif version != SUMMARY_SCHEMA_VERSION:
+        newer = isinstance(version, int) and version > SUMMARY_SCHEMA_VERSION
+        raise ConfigError(
+            f"{path}: summary schema version {version!r} is not one this ncp-harness reads"
+            f" (1 or {SUMMARY_SCHEMA_VERSION}); "
+            + ("it was written by a newer ncp-harness: upgrade this one" if newer
+               else "is it a summary.json written by ncp-harness run?"))
+    error = best_match(Draft202012Validator(summary_schema()).iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        raise ConfigError(f"{path}: {where}: {error.message} (see summary.schema.json)")
+    data["_path"] = str(path)
+    return dict(data)
+
+
+def load_summaries(path: Path | str) -> list[dict[str, Any]]:
+    """A summary file, or every summary*.json under a directory, oldest run first."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.rglob("summary*.json"))
+        if not files:
+            raise ConfigError(f"--compare {path}: no summary*.json under it")
+        summaries = [load_summary(f) for f in files]
+    else:
+        summaries = [load_summary(path)]
+    return sorted(summaries, key=lambda s: str(s["run"]["started"]))
+
+
+def _key(violation: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(violation.get("rule") or "-"), str(violation["check"]),
+            str(violation.get("path") or ""))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This run against earlier ones: violations new, fixed and persisting; the trend."""
+
+    new: tuple[dict[str, Any], ...]
+    fixed: tuple[dict[str, Any], ...]
+    persisting: tuple[dict[str, Any], ...]
+    trend: tuple[dict[str, Any], ...]
+    previous: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The comparison as `report --format json` prints it."""
+        def rows(items: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+            return [{k: v.get(k) for k in ("rule", "check", "path", "message", "request")}
+                    for v in items]
+        return {"previous": self.previous, "new": rows(self.new), "fixed": rows(self.fixed),
+                "persisting": rows(self.persisting), "trend": list(self.trend)}
+
+
+def compare(previous: list[dict[str, Any]], current: dict[str, Any]) -> Comparison:
+    """Compare `current` with the latest of `previous`; the trend runs over all of them."""
+    if not previous:
+        raise ConfigError("--compare: no earlier summary to compare with")
+    last = previous[-1]
+    before = {_key(v): v for v in last["violations"]}
+    now = {_key(v): v for v in current["violations"]}
+    trend = tuple({"started": s["run"]["started"], "verdict": s["verdict"],
+                   "violations": len(s["violations"]), "sent": s["counts"].get("sent", 0),
+                   "findings": len(s["findings"]), "seed": s["run"]["seed"]}
+                  for s in [*previous, current])
+    return Comparison(
+        new=tuple(v for k, v in now.items() if k not in before),
+        fixed=tuple(v for k, v in before.items() if k not in now),
+        persisting=tuple(v for k, v in now.items() if k in before),
+        trend=trend, previous=str(last.get("_path", "")))

@@ -1,0 +1,125 @@
+"""The conformance run in the terminal: the per-rule table, what was not sent, the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.contract.rules import rule_sort_key
+from harness.core.plain import one_line
+from harness.core.scrub import SECRETS
+from harness.report.summary import verdict_line
+from harness.run.runlog import RunLog
+
+__all__ = ["write_summary"]
+
+
+def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None) -> None:
+    """Write the run's summary, line by line (`out` takes pytest's markup keywords)."""
+
+    def write(line: str, **markup: bool) -> None:
+        out(SECRETS.text(one_line(line)), **markup)  # service text: no escapes, one line
+
+    summary = log.summary()
+    run = summary["run"]
+    write(f"target {run['target']} ({run['endpoint']}), profile {run['profile']},"
+          f" seed {run['seed']}, {run['duration_s']:.1f} s")
+    write(f"{'rule':10} {'sent':>6} {'200':>6} {'4xx':>6} {'5xx':>5} {'violations':>10}")
+    for rule, counts in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
+        write(f"{rule:10} {counts.get('sent', 0):>6} {counts.get('accepted', 0):>6}"
+              f" {counts.get('rejected', 0):>6} {counts.get('server_error', 0):>5}"
+              f" {counts.get('violations', 0):>10}")
+    resources = summary["resources"]
+    verb = "checked" if run["target"] == "fixtures" else "sent"
+    write(f"{verb} {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
+          f" cases observed (findings); images created {resources['created']}, deleted"
+          f" {resources['deleted']}, leaked {resources['leaked']}"
+          + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
+    if run.get("name_tag"):
+        write(f"image names of this run carry the tag {run['name_tag']!r}")
+    if run.get("volume_size_unit"):
+        write(f"getBlockStorageVolumeTypeList gave volume sizes in {run['volume_size_unit']}"
+              " (learned; requests give GB)")
+    _resource_lines(summary, write)
+    for fault in summary.get("harness_errors", []):
+        write(f"HARNESS ERROR in {fault['test']}: {fault['error']} (not a pass; the run's"
+              " verdict is error)", red=True)
+    _budget_lines(summary, write)
+    hiccups = summary["counts"].get("service_hiccups", 0)
+    if hiccups:
+        write(f"service hiccups: {hiccups} (HTTP 500, returnCode 1000, 'Please try your call"
+              " again later'): reads retried, creates looked for by name; never a violation")
+    skipped = {k: v for k, v in summary["counts"].items() if k.startswith("skipped_")}
+    if skipped:
+        write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"
+                                        for k, v in skipped.items()))
+    _replay_lines(summary, write)
+    if log.dry_run:
+        write(f"dry run: {len(log.dry_run)} requests would have been sent:")
+        for line in log.dry_run:
+            write(f"  {line}")
+    if report_dir is not None:
+        write(f"reports: {report_dir / 'report.html'}, summary.json, junit.xml")
+    write(verdict_line(summary), bold=True, red=summary["verdict"] != "passed",
+          green=summary["verdict"] == "passed")
+
+
+def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """Every image the run could not account for, each on its own line, in red."""
+    resources = summary["resources"]
+    for number, why in sorted(resources["left_behind"].items()):
+        write(f"LEAKED serverImageNo {number}: {why} (ncp-harness cleanup --ledger ...)",
+              red=True)
+    unknown = resources.get("unknown_creates", [])
+    if unknown:
+        write(f"{len(unknown)} accepted create(s) whose images are unknown:", red=True)
+        for line in unknown:
+            write(f"  {line}", red=True)
+    for _, why in sorted(resources.get("possibly_created", {}).items()):
+        write(f"POSSIBLY CREATED, check by hand: {why}", red=True)
+    for number, why in sorted(resources.get("not_deleted", {}).items()):
+        write(f"NOT DELETED (not proven the run's): serverImageNo {number}: {why}", red=True)
+
+
+def _budget_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """What the create budget covered, and which tests it cut short."""
+    budget = summary.get("budget")
+    if not budget:
+        return
+    covered, not_covered = budget.get("covered", []), budget.get("not_covered", [])
+    ceiling = budget.get("max_creates")
+    spent = f", {budget['spent']} spent" if budget.get("spent") is not None else ""
+    share = (f" (valid requests may use {ceiling - budget.get('reserve', 0)})"
+             if ceiling is not None else "")
+    write(f"create budget {ceiling if ceiling is not None else 'unlimited'}{spent}{share}:"
+          f" covered {len(covered)} of {len(covered) + len(not_covered)} classes and"
+          " boundaries" + (f"; not covered: {', '.join(not_covered)}" if not_covered else ""))
+    skipped = budget.get("skipped_tests", [])
+    if skipped:
+        write(f"budget spent: {len(skipped)} test(s) skipped before their end (not passed):")
+        for test in skipped[:10]:
+            write(f"  {test}")
+        if len(skipped) > 10:
+            write(f"  ... and {len(skipped) - 10} more (all in summary.json)")
+
+
+def _replay_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
+    """What a replay re-checked, and what it had no recording of (counted, never failed)."""
+    replay = summary.get("replay")
+    if not replay:
+        return
+    if replay["rechecked"]:
+        write(f"cassette {replay['cassette']}: {replay['rechecked']} recorded exchanges"
+              " re-checked against the current contract")
+    if replay["recorded_failures"]:
+        write(f"recorded failures sent again: {replay['recorded_failures']}, fixed"
+              f" {replay['fixed']}, still failing {replay['still_failing']}")
+    missing = replay["not_recorded_requests"]
+    if replay["not_recorded"]:
+        write(f"not recorded: {replay['not_recorded']} generated requests had no recording"
+              f" ({len(missing)} distinct; counted, not failed; all in summary.json):")
+        for line in missing[:10]:
+            write(f"  {line[:160]}")
+        if len(missing) > 10:
+            write(f"  ... and {len(missing) - 10} more")

@@ -1,0 +1,126 @@
+"""The run's options, declared once: `ncp-harness run/record` and the pytest plugin read this table.
+
+The command line hands each one to pytest under its first flag (`pytest_flags`), so the
+two can never drift: a new option is one row here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.run.profiles import PROFILES
+from harness.sim.faults import FAULT_NAMES
+
+__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "RUN_OPTIONS", "Option", "add_to_argparse",
+           "add_to_pytest", "pytest_flags"]
+
+LIVE_MAX_CREATES = 25
+"""A live run's create budget unless --max-creates says otherwise."""
+LIVE_RATE = "5/s"
+"""A live run's request rate on an endpoint that is not loopback, unless --rate says otherwise."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One run option: its flags (the first is the pytest plugin's), type, default and help."""
+
+    flags: tuple[str, ...]
+    help: str
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    switch: bool = False
+    """A flag without a value (store_true)."""
+    path: bool = False
+    """A file or directory: made absolute before pytest (which runs elsewhere) sees it."""
+
+    @property
+    def dest(self) -> str:
+        """The attribute name argparse and pytest give it (`--max-creates` -> max_creates)."""
+        return self.flags[0].lstrip("-").replace("-", "_")
+
+    def declaration(self) -> dict[str, Any]:
+        """The keyword arguments of argparse's `add_argument` and pytest's `addoption`."""
+        if self.switch:
+            return {"action": "store_true", "default": False, "help": self.help,
+                    "dest": self.dest}
+        kwargs: dict[str, Any] = {"default": self.default, "help": self.help, "dest": self.dest}
+        for name in ("type", "metavar", "choices"):
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
+        return kwargs
+
+
+def _default(value: object) -> str:
+    return f" (default: {value})"
+
+
+RUN_OPTIONS: tuple[Option, ...] = (
+    Option(("--profile",), "how hard to try: dev (default, quick), ci (deeper), nightly (much"
+           " deeper); replaying a cassette, the recorded run's", choices=tuple(PROFILES)),
+    Option(("--seed",), "the Hypothesis seed (default: random, printed in the summary)",
+           type=int),
+    Option(("--scenario",), "the simulator's scenario (TOML or JSON); simulator target only",
+           metavar="FILE", path=True),
+    Option(("--fault",), "give the simulator one named bug, to watch the run find it"
+           " (ncp-harness serve --list-faults lists them); simulator target only",
+           metavar="NAME", choices=FAULT_NAMES),
+    Option(("--max-creates",), "send at most N requests expected to create an image (default:"
+           f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target); the covering"
+           " set comes first", type=int, metavar="N"),
+    Option(("--rate",), "at most this many requests a second, shared by every xdist worker"
+           f" (default: {LIVE_RATE} on a live endpoint that is not loopback)", metavar="N/s"),
+    Option(("--max-examples",), "at most N examples per test, fewer than the profile's"
+           " (replaying a cassette: the recorded run's)", type=int, metavar="N"),
+    Option(("--max-time",), "stop sending after this long; what is left is skipped",
+           type=float, metavar="SECONDS"),
+    Option(("--dry-run",), "send nothing: list every request the run would send (no headers)",
+           switch=True),
+    Option(("--request-timeout", "--timeout"), "the most one request may take, its whole"
+           " answer included; a request that takes longer fails, the run goes on"
+           + _default(30.0), type=float, default=30.0, metavar="SECONDS"),
+    Option(("--max-body",), "the longest answer read, in MiB after decompression; a longer"
+           " one stops the run with exit 2" + _default(16.0), type=float, default=16.0,
+           metavar="MIB"),
+    Option(("--cleanup-wait",), "how long cleanup waits for images still INIT"
+           + _default(120.0), type=float, default=120.0, metavar="SECONDS"),
+    Option(("--yes",), "consent to creating images on a non-loopback endpoint (or set"
+           " NCLOUD_HARNESS_YES=1)", switch=True),
+    Option(("--ledger",), "where a live run records every create request and every image it"
+           " proves its own, as it goes (default: REPORT_DIR/ledger.jsonl, else"
+           " reports/ledger.jsonl)", metavar="FILE", path=True),
+)
+"""Every option `ncp-harness run` and `record` pass to the suite, and pytest accepts."""
+
+
+def add_to_argparse(parser: argparse.ArgumentParser) -> None:
+    """Declare every run option on an argparse (sub)parser."""
+    for option in RUN_OPTIONS:
+        parser.add_argument(*option.flags, **option.declaration())
+
+
+def add_to_pytest(group: Any) -> None:
+    """Declare every run option on the plugin's pytest option group."""
+    for option in RUN_OPTIONS:
+        group.addoption(*option.flags, **option.declaration())
+
+
+def _value(option: Option, value: object) -> str:
+    return str(Path(str(value)).resolve()) if option.path else str(value)
+
+
+def pytest_flags(args: argparse.Namespace) -> Iterator[str]:
+    """The run options the command line was given, as pytest's arguments."""
+    for option in RUN_OPTIONS:
+        value = getattr(args, option.dest)
+        if option.switch:
+            if value:
+                yield option.flags[0]
+        elif value is not None:
+            yield option.flags[0]
+            yield _value(option, value)

@@ -1,0 +1,386 @@
+"""What a conformance run saw: per-rule counts, violations, findings, created images.
+
+One `RunLog` per run. It is filled exchange by exchange and turned into the summary
+(`summary.json`) and the terminal table at the end. It never holds a key or a signature:
+requests are kept as their wire parameters, which carry neither.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness._version import __version__
+from harness.checks.response import CheckResult
+from harness.contract.oracle import Outcome, Verdict
+from harness.contract.probe import Probe
+from harness.contract.reference import NOTES
+from harness.contract.rules import CONTRADICTIONS, OPEN_CASES
+from harness.contract.wire import small_int
+from harness.core.answer import Answer
+from harness.core.errors import Violation
+from harness.core.plain import one_line
+from harness.core.scrub import SECRETS
+
+__all__ = ["SUMMARY_SCHEMA_VERSION", "Failure", "HarnessFault", "RunLog"]
+
+SUMMARY_SCHEMA_VERSION = 2
+_MAX_LISTED = 1000
+_EXAMPLES = 3
+_SIZE_BUCKETS = ((10, "<10"), (100, "10-99"), (1000, "100-999"), (10000, "1000-9999"),
+                 (16381, "10000-16380"))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A violation with everything needed to understand and reproduce it."""
+
+    violation: Violation
+    probe: Probe
+    seed: int
+    test: str
+    reproduction: tuple[str, ...]
+
+    def render(self) -> str:
+        """The failure as pytest and the terminal show it."""
+        v = self.violation
+        lines = [
+            f"[{v.rule}] {v.check}: {v.message}" if v.rule else f"{v.check}: {v.message}",
+            f"  where:    {v.path or '-'}",
+            f"  expected: {v.expected!r}",
+            f"  actual:   {v.actual!r}",
+            f"  probe:    {self.probe.label} ({self.probe.method})",
+            f"  request:  {_short(self.probe.wire)}",
+            f"  seed:     {self.seed}",
+            "  reproduce:",
+            *(f"    {line}" for line in self.reproduction),
+        ]
+        return "\n".join(one_line(line) for line in lines)  # service text: no escapes
+
+    def as_dict(self) -> dict[str, Any]:
+        """The failure as summary.json records it."""
+        v = self.violation
+        return {"rule": v.rule, "check": v.check, "message": v.message, "path": v.path,
+                "expected": _plain(v.expected), "actual": _plain(v.actual),
+                "test": self.test, "label": self.probe.label, "method": self.probe.method,
+                "request": self.probe.wire, "seed": self.seed,
+                "reproduction": list(self.reproduction)}
+
+
+@dataclass(frozen=True)
+class HarnessFault:
+    """An exception in the harness while it sent or judged: the run's verdict is 'error'.
+
+    Never a pass and never a violation: the harness, not the service, could not do its job.
+    """
+
+    test: str
+    error: str
+    probe: Probe | None = None
+
+    @classmethod
+    def of(cls, test: str, probe: Probe | None, exc: BaseException) -> HarnessFault:
+        """The fault an exception stands for (its type and the start of its message)."""
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        return cls(test, f"{type(exc).__name__}: {text}" if text else type(exc).__name__, probe)
+
+    def render(self) -> str:
+        """The fault as pytest and the terminal show it."""
+        lines = [f"harness error: {self.error}",
+                 "  the harness could not finish judging this test; it is not a pass"]
+        if self.probe is not None:
+            lines += [f"  probe:    {self.probe.label} ({self.probe.method})",
+                      f"  request:  {_short(self.probe.wire)}"]
+        return "\n".join(one_line(line) for line in lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fault as summary.json records it."""
+        return {"test": self.test, "error": self.error,
+                "label": self.probe.label if self.probe else None,
+                "request": self.probe.wire[:2000] if self.probe else None}
+
+
+def _says(case: str) -> str:
+    """What the seed (an open case) or the reference (a REF- note, with its source) says."""
+    if case in OPEN_CASES:
+        return f"{case}: {OPEN_CASES[case].text}"
+    if case in NOTES:
+        return f"{case}: {NOTES[case].text} ({NOTES[case].source})"
+    return case
+
+
+def _size_bucket(value: str) -> str:
+    number = small_int(value)
+    if number is None:
+        return ">16380" if value.isascii() and value.isdigit() else "not a number"
+    return next((name for bound, name in _SIZE_BUCKETS if number < bound), ">16380")
+
+
+def _short(text: str, limit: int = 300) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters; in full below and in summary.json)"
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return repr(value)
+
+
+@dataclass
+class RunLog:
+    """Everything one run observed."""
+
+    target: str
+    endpoint: str
+    profile: str
+    seed: int
+    started: float = field(default_factory=time.time)
+    per_rule: dict[str, Counter[str]] = field(default_factory=dict)
+    totals: Counter[str] = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    findings: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    budget: dict[str, Any] | None = None
+    leaks: dict[str, str] = field(default_factory=dict)
+    """Images proven the run's and not deleted: number -> why."""
+    unknown: list[str] = field(default_factory=list)
+    """Accepted creates whose images could not be identified, one line each."""
+    possibly: dict[str, str] = field(default_factory=dict)
+    """Images that may be the run's but cannot be proven: check by hand (number -> why)."""
+    not_deleted: dict[str, str] = field(default_factory=dict)
+    """Numbers the run's records named but could not prove its own now: never deleted."""
+    recovered: list[str] = field(default_factory=list)
+    """Images found by name after a lost or unreadable create answer."""
+    name_tag: str = ""
+    """The tag in the names of the images this run created (find them by it)."""
+    size_unit: str = ""
+    """The unit getBlockStorageVolumeTypeList gave sizes in (harness.contract.volumetypes)."""
+    harness_faults: list[HarnessFault] = field(default_factory=list)
+    budget_skipped: list[str] = field(default_factory=list)
+    """Tests that ended before their end because the create budget was spent."""
+    dry_run: list[str] = field(default_factory=list)
+    listener: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    """Called after each exchange is recorded (a progress bar)."""
+    unrecorded: list[str] = field(default_factory=list)
+    """Requests a replayed cassette had no recording of (each once, in order)."""
+    cassette: str | None = None
+    _unrecorded_seen: set[str] = field(default_factory=set)
+    checks: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    check_messages: dict[tuple[str, str], str] = field(default_factory=dict)
+    examples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    exercised: dict[str, Counter[str]] = field(default_factory=dict)
+    first_violation_s: float | None = None
+    """Seconds from the start of the run to the first answer that broke the contract."""
+
+    def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
+               result: CheckResult) -> None:
+        """Count one exchange under every rule it exercises."""
+        band = ("transient" if result.transient else "accepted" if answer.status == 200
+                else "rejected" if answer.status < 500 else "server_error")
+        self.totals["sent"] += 1
+        self.totals[band] += 1
+        if verdict is not None:
+            self.totals[f"oracle_{verdict.outcome.value}"] += 1
+        unspecified = verdict is not None and verdict.outcome is Outcome.UNSPECIFIED
+        for rule in probe.rules:
+            counts = self.per_rule.setdefault(rule, Counter())
+            counts["sent"] += 1
+            counts[band] += 1
+            counts["unspecified"] += unspecified
+            shown = self.examples.setdefault(rule, {}).setdefault(band, [])
+            if len(shown) < _EXAMPLES:
+                shown.append(f"{probe.method} {probe.wire}"[:600])
+        if result.violations:
+            self._first_violation()
+        if not result.transient:
+            self._count_checks(result)
+        if verdict is not None:
+            self._count_exercised(probe, verdict)
+        if self.listener is not None:
+            self.listener()
+        for finding in result.findings:
+            entry = self.findings.setdefault(finding.cases, {
+                "cases": list(finding.cases), "observed": Counter(), "example": None})
+            entry["observed"][f"{finding.status}: {finding.message}"[:200]] += 1
+            entry["example"] = entry["example"] or probe.wire
+        success = result.body is not None and result.body.kind == "success"
+        if (answer.status == 200 and verdict is not None and not success
+                and verdict.outcome is not Outcome.ACCEPT):
+            self.totals["created_unexpectedly"] += 1
+
+    def _count_checks(self, result: CheckResult) -> None:
+        failed = {(v.rule or "-", v.check) for v in result.violations}
+        for pair in dict.fromkeys([*result.ran, *failed]):  # a check that failed, ran
+            self.checks.setdefault(pair, Counter())["runs"] += 1
+        for violation in result.violations:
+            pair = (violation.rule or "-", violation.check)
+            self.checks.setdefault(pair, Counter())["violations"] += 1
+            self.check_messages.setdefault(pair, str(violation))
+
+    def count_check(self, rule: str, check: str, violation: Violation | None) -> None:
+        """Count one run of a check made outside `record` (two answers compared)."""
+        counts = self.checks.setdefault((rule, check), Counter())
+        counts["runs"] += 1
+        if violation is not None:
+            counts["violations"] += 1
+            self.check_messages.setdefault((rule, check), str(violation))
+
+    def _count_exercised(self, probe: Probe, verdict: Verdict) -> None:
+        """What the request looked like: list length, orders, sizes, method, format.
+
+        Read from the verdict's view (the request as the oracle read it), not parsed again.
+        """
+        def bump(kind: str, value: str) -> None:
+            self.exercised.setdefault(kind, Counter())[value] += 1
+
+        bump("method", probe.method)
+        fmt = next((v for k, v in probe.params if k == "responseFormatType"), None)
+        bump("format", "xml (default)" if fmt is None else fmt if fmt in ("xml", "json")
+             else "other")
+        if verdict.view is None:
+            return  # a verdict made by hand (a test's) has no reading to count
+        entries = verdict.view.reading.entries
+        for entry in entries:
+            raw = entry.fields.get("order")
+            if raw is not None:
+                order = small_int(raw)
+                bump("order", str(order) if order is not None and order <= 20 else "other")
+            size = entry.fields.get("blockStorageSize")
+            if size is not None:
+                bump("size_gb", _size_bucket(size))
+        bump("list_length", str(len(entries)) if len(entries) <= 21 else ">21")
+
+    def not_recorded(self, request: str) -> None:
+        """Count a request a replayed cassette holds no answer to; list it once."""
+        self.totals["not_recorded"] += 1
+        if request not in self._unrecorded_seen:
+            self._unrecorded_seen.add(request)
+            self.unrecorded.append(request)
+
+    def harness_fault(self, fault: HarnessFault) -> None:
+        """Keep an exception the harness met while sending or judging (once per test)."""
+        if all(f.test != fault.test for f in self.harness_faults):
+            self.harness_faults.append(fault)
+
+    def skip_for_budget(self, test: str) -> None:
+        """Note a test that could not finish: the create budget was spent."""
+        if test not in self.budget_skipped:
+            self.budget_skipped.append(test)
+
+    def note_created(self, number: str) -> None:
+        """Remember an image the run created, once."""
+        if number not in self.created:
+            self.created.append(number)
+
+    def _first_violation(self) -> None:
+        if self.first_violation_s is None:
+            self.first_violation_s = round(time.time() - self.started, 3)
+
+    def fail(self, failure: Failure) -> None:
+        """Keep a violation once per rule, check and place: the smallest request that shows it.
+
+        The covering set's fixed requests fail first and are not shrunk; a property test's
+        shrunk request for the same fault replaces them.
+        """
+        self._first_violation()
+        same = next((i for i, f in enumerate(self.failures)
+                     if f.violation.key == failure.violation.key), None)
+        if same is None:
+            self.failures.append(failure)
+        elif len(failure.probe.wire) < len(self.failures[same].probe.wire):
+            self.failures[same] = failure
+        counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
+        counts["violations"] += 1
+
+    @property
+    def left_behind(self) -> dict[str, str]:
+        """Images proven the run's and not deleted, with why (also when cleanup never ran)."""
+        ended = {number: "not deleted: the run ended before its cleanup reached it"
+                 for number in self.created if number not in self.deleted
+                 and number not in self.not_deleted}
+        return {**ended, **self.leaks}
+
+    @property
+    def left_unaccounted(self) -> int:
+        """Images left behind, accepted creates whose images are unknown, and possible ones."""
+        return len(self.left_behind) + len(self.unknown) + len(self.possibly)
+
+    @property
+    def verdict(self) -> str:
+        """'error' after a harness fault; 'failed' on a violation or an image unaccounted for."""
+        if self.harness_faults:
+            return "error"
+        return ("failed" if self.failures or self.left_unaccounted or self.not_deleted
+                else "passed")
+
+    def summary(self) -> dict[str, Any]:
+        """The run as summary.json records it (schema version 2, see summary.schema.json)."""
+        return {
+            "schema_version": SUMMARY_SCHEMA_VERSION,
+            "run": {
+                "target": self.target, "endpoint": self.endpoint, "profile": self.profile,
+                "seed": self.seed,
+                "started": datetime.fromtimestamp(self.started, UTC).isoformat(),
+                "duration_s": round(time.time() - self.started, 3),
+                "first_violation_s": self.first_violation_s,
+                "name_tag": self.name_tag,
+                "volume_size_unit": self.size_unit,
+                "versions": {"ncp-harness": __version__, "python": platform.python_version()},
+            },
+            "verdict": self.verdict,
+            "counts": dict(self.totals),
+            "rules": {rule: {**dict(counts), "examples": self.examples.get(rule, {})}
+                      for rule, counts in sorted(self.per_rule.items())},
+            "checks": [{"rule": rule, "check": check, "runs": c.get("runs", 0),
+                        "violations": c.get("violations", 0),
+                        "message": self.check_messages.get((rule, check))}
+                       for (rule, check), c in sorted(self.checks.items())],
+            "exercised": {kind: dict(sorted(c.items())) for kind, c in
+                          sorted(self.exercised.items())},
+            "contradictions": [{"rule": rule, "text": text} for rule, text in CONTRADICTIONS],
+            "violations": [f.as_dict() for f in self.failures],
+            "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
+                          "example": e["example"],
+                          "seed_says": [_says(c) for c in e["cases"]]}
+                         for e in self.findings.values()],
+            "resources": {"created": len(self.created), "deleted": len(self.deleted),
+                          "leaked": len(self.left_behind), "left_behind": self.left_behind,
+                          "recovered": len(self.recovered), "unknown": len(self.unknown),
+                          "unknown_creates": list(self.unknown),
+                          "possibly_created": dict(self.possibly),
+                          "not_deleted": dict(self.not_deleted)},
+            "harness_errors": [f.as_dict() for f in self.harness_faults],
+            "budget": None if self.budget is None else {
+                **self.budget, "skipped_tests": list(self.budget_skipped)},
+            "replay": None if self.cassette is None else {
+                "cassette": self.cassette,
+                "rechecked": self.totals.get("rechecked", 0),
+                "not_recorded": self.totals.get("not_recorded", 0),
+                "not_recorded_requests": self.unrecorded[:_MAX_LISTED],
+                "recorded_failures": self.totals.get("recorded_failures", 0),
+                "fixed": self.totals.get("fixed", 0),
+                "still_failing": self.totals.get("still_failing", 0),
+            },
+        }
+
+    def write(self, directory: Path, worker: str | None = None) -> Path:
+        """Write summary.json (summary-<worker>.json under xdist) into `directory`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / (f"summary-{worker}.json" if worker else "summary.json")
+        path.write_text(SECRETS.text(json.dumps(self.summary(), indent=2, ensure_ascii=False)),
+                        encoding="utf-8")
+        return path

@@ -1,0 +1,211 @@
+"""From the plugin's options to a running conformance session, and its cleanup after.
+
+Which target (simulator, live with consent, or a replayed cassette), its timeout and rate
+shared across xdist workers, the recorder, the session's budgets and ledger, and the
+deletion of what the run created. The pytest hooks themselves live in `pytest_plugin`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from harness.contract.account import Account
+from harness.core.errors import ConfigError, HarnessError, Violation
+from harness.core.loopback import is_loopback_url
+from harness.core.names import derived_tag, random_tag
+from harness.recording.cassette import Cassette, Recorder
+from harness.recording.redaction import Redactor
+from harness.run.cleanup import Waiting, settle
+from harness.run.ledger import Ledger, ledger_key
+from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE
+from harness.run.runlog import RunLog
+from harness.run.session import ConformanceSession
+from harness.sim.scenario import default_scenario, load_scenario
+from harness.targets.replay import FixtureTarget
+from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
+from harness.targets.transport import HttpTarget, live_target, simulator_target
+
+__all__ = ["clean", "name_tag", "new_session", "profile_of",
+           "recorder_for", "start_target"]
+
+
+_RUN_DIRS: dict[str, Path] = {}
+
+
+def _run_dir() -> Path:
+    """A directory every xdist worker of this run shares (one per process without xdist)."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    key = uid or "local"
+    if key not in _RUN_DIRS:
+        if uid:
+            path = Path(tempfile.gettempdir()) / "ncp-harness-runs" / uid
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path = Path(tempfile.mkdtemp(prefix="ncp-harness-run-"))
+        _RUN_DIRS[key] = path
+    return _RUN_DIRS[key]
+
+
+def _consented(config: pytest.Config, endpoint: str) -> bool:
+    return (is_loopback_url(endpoint) or bool(config.getoption("--yes"))
+            or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
+
+
+def _ledger(config: pytest.Config, target: HttpTarget, target_name: str) -> Ledger | None:
+    """Where a live run writes its custody, sealed with its key pair (harness.run.ledger)."""
+    if target_name != "live":
+        return None  # the in-process simulator's images end with the run
+    path = config.getoption("--ledger")
+    report_dir = config.getoption("--report-dir")
+    where = (Path(path) if path else Path(report_dir) / "ledger.jsonl" if report_dir
+             else Path("reports") / "ledger.jsonl")
+    return Ledger(where, ledger_key(target.credentials))
+
+
+def profile_of(config: pytest.Config, cassette: Cassette | None) -> str:
+    """--profile, else the replayed cassette's, else dev."""
+    profile = config.getoption("--profile")
+    if profile is None and config.getoption("--target") == "fixtures" and cassette:
+        profile = cassette.profile
+    return str(profile or "dev")
+
+
+def _max_examples(config: pytest.Config, cassette: Cassette | None) -> int | None:
+    count = config.getoption("--max-examples")
+    if count is None and config.getoption("--target") == "fixtures" and cassette:
+        count = cassette.max_examples
+    if count is not None and count < 1:
+        raise ConfigError(f"--max-examples {count}: must be 1 or more")
+    return int(count) if count is not None else None
+
+
+def name_tag(target_name: str, seed: int, cassette: Cassette | None) -> str:
+    """The tag of this run's image names (`harness.core.names`).
+
+    A live account gets a fresh random one: no other run sends its names. The simulator
+    and a replay get one fixed by the seed and the worker, or the recorded run's, so the
+    same run draws the same requests (a replay matches them byte for byte).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    recorded = cassette.name_tag if cassette is not None else None
+    if target_name == "fixtures" and recorded:
+        return recorded
+    if target_name == "live":
+        return random_tag()
+    return derived_tag(seed, worker)
+
+
+def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
+                 seed: int, tag: str) -> Recorder:
+    """A cassette recorder for --record DIR, with --redact-param/--redact-header."""
+    redactor = Redactor.of(target.credentials, config.getoption("--redact-param"),
+                           config.getoption("--redact-header"))
+    return Recorder(Path(config.getoption("--record")), redactor, {
+        "source": target_name, "endpoint": target.endpoint, "profile": profile_of(config, None),
+        "seed": seed, "region": os.environ.get("NCLOUD_REGION") or None,
+        "max_examples": config.getoption("--max-examples"), "name_tag": tag,
+    }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def _positive(config: pytest.Config, option: str, unit: str) -> float:
+    """A number option that must be finite and above zero; ConfigError names it."""
+    value = float(config.getoption(option))
+    if not math.isfinite(value) or value <= 0:
+        shown = "--timeout" if option == "--request-timeout" else option
+        raise ConfigError(f"{shown} {value:g}: give a positive number of {unit}")
+    return value
+
+
+def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
+                 cassette: Cassette | None) -> HttpTarget:
+    """The target the options name, configured (timeout, rate) and closed by `stack`."""
+    scenario_path = config.getoption("--scenario")
+    if target_name == "fixtures":
+        target: HttpTarget = FixtureTarget.of(cassette)
+        stack.callback(target.close)
+        return target
+    fault = config.getoption("--fault")
+    if target_name == "simulator":
+        scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
+        target = stack.enter_context(simulator_target(scenario, fault=fault))
+    else:
+        if scenario_path or fault:
+            raise HarnessError(f"{'--scenario' if scenario_path else '--fault'} applies to"
+                               " --target simulator only; a live account's state and bugs"
+                               " are its own (serve a faulty simulator with ncp-harness"
+                               " serve --fault NAME and point NCLOUD_API_GW at it)")
+        target = live_target()
+        stack.callback(target.close)
+        if not _consented(config, target.endpoint):
+            raise HarnessError(f"{target.endpoint} is not a loopback address and this run"
+                               " creates real server images there; pass --yes (or set"
+                               " NCLOUD_HARNESS_YES=1) to consent")
+    target.timeout = _positive(config, "--request-timeout", "SECONDS")
+    target.max_body = int(_positive(config, "--max-body", "MIB") * 2**20)
+    rate = config.getoption("--rate") or (
+        LIVE_RATE if target_name == "live" and not is_loopback_url(target.endpoint) else None)
+    if rate:
+        target.rate = RateLimit(_run_dir() / "rate.json", parse_rate(rate))
+    return target
+
+
+def new_session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
+                seed: int, cassette: Cassette | None, tag: str) -> ConformanceSession:
+    """The session the options describe: budgets, deadline, ledger, name tag, xdist letters."""
+    max_creates = config.getoption("--max-creates")
+    if max_creates is not None and max_creates < 0:
+        raise ConfigError(f"--max-creates {max_creates}: give 0 or more (0 sends no create"
+                          " request at all)")
+    if max_creates is None and target_name == "live":
+        max_creates = LIVE_MAX_CREATES
+    max_time = config.getoption("--max-time")
+    log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
+                 cassette=str(cassette.directory) if cassette else None)
+    return ConformanceSession(
+        target, account, log, config.getoption("--scenario"), _ledger(config, target, target_name),
+        max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
+        deadline=time.monotonic() + max_time if max_time else None,
+        budget=SharedBudget(_run_dir() / "budget.json", max_creates)
+        if max_creates is not None else None, first_letters=_worker_letters(),
+        max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag)
+
+
+def _worker_letters() -> str:
+    """Disjoint first letters per xdist worker, so two workers never pick the same name."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return ""
+    return "abcdefghijklmnopqrstuvwxyz"[int(worker[2:]) % 26::min(count, 26)]
+
+
+def clean(session: ConformanceSession, wait: float) -> None:
+    """Delete what the run proved it created; account for everything else (see cleanup)."""
+    target, log, custody = session.target, session.log, session.custody
+    if target.hiccups:
+        log.totals["service_hiccups"] += target.hiccups
+    if custody is None:
+        return  # a replay or a dry run made nothing
+    report = settle(target, custody.state(), custody.ledger, waiting=Waiting(wait))
+    for number in report.recovered:
+        log.note_created(number)
+    log.recovered.extend(report.recovered)
+    log.leaks.update(report.leaked)
+    log.deleted.extend(report.deleted)
+    log.unknown.extend(report.unknown)
+    log.possibly.update(report.possibly)
+    log.not_deleted.update(report.refused)
+    for number, why in report.refused.items():
+        log.count_check("SEED-S3", "echo", Violation(
+            "SEED-S3", "echo", f"the create answer named serverImageNo {number}, which is {why};"
+            " it was not deleted", path="serverImageList", actual=number))
+    log.totals["retries"] += target.retries
+    if log.budget is not None and session.budget is not None:
+        log.budget["spent"] = session.budget.spent

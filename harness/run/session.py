@@ -1,0 +1,323 @@
+"""One conformance session: send probes to a target, judge, check, shrink, reproduce.
+
+`exercise(strategy)` runs a Hypothesis property over a strategy of probes against the
+target: each probe is judged by the oracle against the account as it stands, sent, and
+checked. The first violation is shrunk by Hypothesis to a minimal probe, which comes back
+as a `Failure` with its seed and a reproduction (an `ncp-harness send` command and a curl
+line with no secret in it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+import hypothesis
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from harness.checks.response import (
+    Answer,
+    CheckResult,
+    check_answer,
+    check_auth_failure,
+    check_neighbour,
+)
+from harness.contract.account import Account, NamesInUse
+from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.contract.rules import OPEN_CASES
+from harness.contract.wire import encode_params
+from harness.core.errors import ContractViolation, NotRecorded, Violation
+from harness.core.names import NameBook
+from harness.core.signing import SPOILED, Signing
+from harness.recording.cassette import Cassette
+from harness.run.covering import COVER_ITEMS, covering_set
+from harness.run.custody import Custody
+from harness.run.gate import CreateGate, reserve_of
+from harness.run.ledger import Ledger
+from harness.run.profiles import PROFILES
+from harness.run.reproduce import reproduction
+from harness.run.runlog import Failure, HarnessFault, RunLog
+from harness.strategies.valid import usable_snapshots
+from harness.targets.sharing import SharedBudget
+from harness.targets.transport import HttpTarget
+
+__all__ = ["ConformanceSession"]
+
+
+class _Abort(BaseException):
+    """Stops Hypothesis at once: an exception in the harness is not a bug to shrink."""
+
+    def __init__(self, fault: HarnessFault) -> None:
+        super().__init__(fault.error)
+        self.fault = fault
+
+
+@dataclass
+class ConformanceSession:
+    """A target, the account behind it, the run's log, and how hard to try."""
+
+    target: HttpTarget
+    account: Account
+    log: RunLog
+    scenario_path: str | None = None
+    ledger: Ledger | None = None
+    max_creates: int | None = None
+    deadline: float | None = None
+    dry_run: bool = False
+    budget: SharedBudget | None = None
+    first_letters: str = ""
+    """Under xdist, this worker's own first letters for image names (see `NameBook`)."""
+    cassette: Cassette | None = None
+    """The recorded run being replayed (--target fixtures) or resent (--cassette)."""
+    max_examples: int | None = None
+    """At most this many examples per test, whatever the profile says (--max-examples)."""
+    name_tag: str = ""
+    """The run's tag in every image name it can carry (`harness.core.names`)."""
+    covered: set[str] = field(default_factory=set)
+    names: NameBook = field(init=False)
+    custody: Custody | None = field(init=False, default=None)
+    """Every create request and the images it proved its own (None: a replay makes none)."""
+    gate: CreateGate = field(init=False)
+    _current: Account | None = None
+    _current_base: Account | None = None
+
+    def __post_init__(self) -> None:
+        self.names = NameBook(self.first_letters, self.name_tag)
+        self.log.name_tag = self.name_tag
+        self.log.size_unit = self.account.size_unit
+        if self.max_creates is not None and self.log.budget is None:
+            self.log.budget = {"max_creates": self.max_creates,
+                               "reserve": reserve_of(self.max_creates),
+                               "covered": [], "not_covered": list(COVER_ITEMS)}
+        if self.target.creates and not self.dry_run:
+            self.custody = Custody(self.target.endpoint, self.account.image_region,
+                                   self.account.inventory, tag=self.name_tag,
+                                   ledger=self.ledger)
+        self.gate = CreateGate(self.target, self.account, self.log, self.names, self.budget,
+                               self.custody, self.dry_run, self.deadline)
+
+    @property
+    def current_account(self) -> Account:
+        """The account with the images this run has created (their names are in use, U10).
+
+        Its names are a live view of the run's own, so it is built once, not per image.
+        """
+        if self._current is None or self._current_base is not self.account:
+            self._current = replace(self.account,
+                                    image_names=NamesInUse(self.account.image_names,
+                                                           self.names.in_use))
+            self._current_base = self.account
+        return self._current
+
+    def settings(self, max_examples: int | None = None) -> hypothesis.settings:
+        """The profile's settings, seeded, without a database, one bug at a time."""
+        profile = PROFILES[self.log.profile]
+        examples = min(n for n in (profile.max_examples, max_examples, self.max_examples)
+                       if n is not None)
+        return hypothesis.settings(
+            profile, max_examples=examples, deadline=None, database=None, derandomize=False,
+            report_multiple_bugs=False, print_blob=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                   HealthCheck.data_too_large])
+
+    def _unique(self, probe: Probe) -> Probe:
+        """Give a valid probe's image a name unique to the run (`harness.core.names`)."""
+        if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
+            return probe
+        return self._renamed(probe, probe.request)
+
+    def _renamed(self, probe: Probe, request: CreateImageRequest) -> Probe:
+        fresh = self.names.fresh(request.server_image_name or "",
+                                 self.current_account.image_names,
+                                 keep_length="SEED-R2" in probe.rules)
+        request = replace(request, server_image_name=fresh)
+        return replace(probe, params=encode_params(request), request=request)
+
+    def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
+        """Judge, send (through the gate) and check one probe; record it in the log."""
+        probe = self._unique(probe)
+        verdict = judge(probe.params, self.current_account)
+        answer, result = self.gate.create(
+            probe, lambda got: check_answer(probe, verdict, got, self.current_account),
+            expects_create=verdict.outcome is not Outcome.REJECT,
+            send=lambda: self.target.send(probe))
+        if answer is not None:
+            self.log.record(probe, verdict, answer, result)
+        return probe, result
+
+    def _answer(self, send: Callable[[], Answer]) -> Answer | None:
+        """The target's answer; None when a replayed cassette has none (counted, listed)."""
+        try:
+            return send()
+        except NotRecorded as exc:
+            self.log.not_recorded(str(exc))
+            return None
+
+    def budget_mark(self) -> int:
+        """How many create requests the budget has held back so far (see `starved_since`)."""
+        return self.gate.mark()
+
+    def starved_since(self, mark: int) -> bool:
+        """Whether the create budget held back a request since `mark`: the test is unfinished."""
+        return self.gate.starved_since(mark)
+
+    def out_of_time(self) -> bool:
+        """Whether --max-time has run out."""
+        return self.gate.out_of_time()
+
+    def cover(self, test: str) -> Failure | None:
+        """Send the covering set first (see harness.run.covering); note what each request showed."""
+        failure = None
+        for cover in covering_set(self.account):
+            sent, result = self.exchange(cover.probe)
+            if result.transient:
+                continue
+            if result.violations and failure is None:
+                failure = Failure(result.violations[0], sent, self.log.seed, test,
+                                  self.reproduction(sent))
+                self.log.fail(failure)
+            elif result.ok and result.body is not None and result.body.kind == "success":
+                self.covered |= cover.items
+        self.log.budget = {**(self.log.budget or {"max_creates": self.max_creates}),
+                           "covered": sorted(self.covered),
+                           "not_covered": sorted(set(COVER_ITEMS) - self.covered)}
+        return failure
+
+    def exercise(self, strategy: st.SearchStrategy[Probe], test: str, *,
+                 max_examples: int | None = None) -> Failure | HarnessFault | None:
+        """Run the property (at most `max_examples`); the minimal failing probe, as a Failure."""
+        failing: list[tuple[Probe, Violation]] = []
+
+        def prop(probe: Probe) -> None:
+            sent, result = self._guarded(test, probe, lambda: self.exchange(probe))
+            if result.violations:
+                failing.append((sent, result.violations[0]))
+                raise ContractViolation(list(result.violations))
+
+        return self._minimal_failure(prop, strategy, test, failing, max_examples)
+
+    def _guarded(self, test: str, probe: Probe,
+                 step: Callable[[], tuple[Probe, CheckResult]]) -> tuple[Probe, CheckResult]:
+        """Run one exchange; an exception in the harness stops the test as a harness fault."""
+        try:
+            return step()
+        except ContractViolation:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any of them: never a pass, never shrunk
+            raise _Abort(HarnessFault.of(test, probe, exc)) from None
+
+    def agree(self, strategy: st.SearchStrategy[Probe], test: str, *,
+              max_examples: int | None = None) -> Failure | HarnessFault | None:
+        """Send each probe by GET and by POST: one accepted and the other refused is REQ-2."""
+        failing: list[tuple[Probe, Violation]] = []
+
+        def prop(probe: Probe) -> None:
+            answers = []
+            for method in ("GET", "POST"):
+                one = probe.with_method(method)
+                sent, result = self._guarded(test, one, partial(self.exchange, one))
+                if result.transient or _open_case(result):
+                    return  # nothing to compare: the oracle does not expect both accepted
+                answers.append((sent, _succeeded(result)))
+            (get, got), (post, posted) = answers
+            violation = None
+            if got != posted:
+                word = {True: "accepted", False: "refused"}
+                violation = Violation(
+                    "REQ-2", "get_and_post_agree", f"the same request was {word[got]} by GET"
+                    f" and {word[posted]} by POST; the seed offers both methods",
+                    expected=word[got], actual=word[posted])
+            self.log.count_check("REQ-2", "get_and_post_agree", violation)
+            if violation is not None:
+                failing.append((post if got else get, violation))
+                raise ContractViolation(violation)
+
+        return self._minimal_failure(prop, strategy, test, failing, max_examples)
+
+    def _minimal_failure(self, prop: Callable[[Probe], None], strategy: st.SearchStrategy[Probe],
+                         test: str, failing: list[tuple[Probe, Violation]],
+                         max_examples: int | None) -> Failure | HarnessFault | None:
+        runner = self.settings(max_examples)(
+            hypothesis.seed(self.log.seed)(given(strategy)(prop)))
+        try:
+            # Flaky: the minimal example no longer failed when replayed (a request the budget
+            # held back, a service that changed its mind); the smallest seen failing stands.
+            with contextlib.suppress(ContractViolation, Flaky, BaseExceptionGroup):
+                runner()
+        except _Abort as abort:
+            self.log.harness_fault(abort.fault)
+            return abort.fault
+        if not failing:
+            return None
+        probe, violation = failing[-1]  # Hypothesis replays the minimal example last
+        failure = Failure(violation, probe, self.log.seed, test, self.reproduction(probe))
+        self.log.fail(failure)
+        return failure
+
+    def auth(self, signing: Signing, test: str) -> Failure | None:
+        """Send one valid request with a missing, wrong or stale signature.
+
+        It is a create request like any other: it holds a unit of the budget, and an image
+        a faulty gateway lets it make is the run's to account for and delete.
+        """
+        snap = usable_snapshots(self.account)[0]
+        request = CreateImageRequest(f"auth-{signing}", (BlockStorage(0, snap.instance_no),))
+        probe = self._renamed(Probe.of(request, "GET", f"auth:{signing}", ("SEED-S5",)),
+                              request)
+        if self.dry_run:
+            self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
+                                    f"  ({signing} signature)")
+            return None
+        answer, result = self.gate.create(
+            probe, lambda got: check_auth_failure(got, SPOILED[signing]),
+            expects_create=False, send=lambda: self.target.send(probe, signing=signing))
+        if answer is None:
+            return None
+        self.log.record(probe, None, answer, result)
+        if result.ok:
+            return None
+        failure = Failure(result.violations[0], probe, self.log.seed, test,
+                          self.reproduction(probe))
+        self.log.fail(failure)
+        return failure
+
+    def neighbour(self, action: str, fmt: str, test: str) -> Failure | None:
+        """Call a neighbour action; its answer must be a 200 in `fmt` matching the schema."""
+        params = (("responseFormatType", fmt),)
+        probe = Probe(params, "GET", f"neighbour:{action}", ("SEED-S2",))
+        if self.dry_run:
+            self.log.dry_run.append(f"GET /vserver/v2/{action}?responseFormatType={fmt}")
+            return None
+        answer = self._answer(lambda: self.target.call(action, params))
+        if answer is None:
+            return None
+        result = check_neighbour(action, answer, fmt)
+        self.log.record(probe, None, answer, result)
+        violations = result.violations
+        if not violations:
+            return None
+        failure = Failure(violations[0], probe, self.log.seed, test, ())
+        self.log.fail(failure)
+        return failure
+
+    def reproduction(self, probe: Probe) -> tuple[str, ...]:
+        """An ncp-harness command and a curl line that resend the probe, with no secret."""
+        path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
+        return reproduction(probe, run_target=self.log.target, endpoint=self.target.endpoint,
+                            path=path, scenario_path=self.scenario_path)
+
+
+def _succeeded(result: CheckResult) -> bool:
+    """Whether an answer created the image (a success body), as far as it was read."""
+    return result.body is not None and result.body.kind == "success"
+
+
+def _open_case(result: CheckResult) -> bool:
+    """Whether the answer was to a request the seed leaves open (a finding, not a verdict)."""
+    return any(case in OPEN_CASES for finding in result.findings for case in finding.cases)
