@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import settings
 
@@ -9,10 +11,32 @@ from harness.contract.account import Account
 from harness.run.profiles import default_profile, register_profiles
 from harness.sim.scenario import sample_account
 
-pytest_plugins = ["pytester"]  # the plugin's own fixtures are tested in an inner pytest run
+# pytester: the plugin's own fixtures are tested in an inner pytest run. The harness's plugin
+# comes from here, not its entry point (pyproject.toml: -p no:ncp_harness), so that coverage
+# is measuring before any harness module is imported.
+pytest_plugins = ["pytester", "harness.pytest_plugin"]
 
 register_profiles()
 settings.load_profile(default_profile())
+
+TESTS = Path(__file__).resolve().parent
+
+
+def whole_suite(config: pytest.Config) -> bool:
+    """The run is the whole suite: no selection, no subset of paths, nothing deselected."""
+    option = config.option
+    narrowing = ("keyword", "markexpr", "deselect", "lf", "ff", "ignore", "ignore_glob")
+    if any(getattr(option, name, None) for name in narrowing):
+        return False
+    paths = {Path(str(arg).split("::")[0]).resolve() for arg in config.args}
+    return paths in ({TESTS}, {TESTS.parent}) and not any("::" in str(a) for a in config.args)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The coverage floor holds for the whole suite; a subset is not held to it."""
+    coverage = config.pluginmanager.getplugin("_cov")  # pytest-cov, when measuring
+    if coverage is not None and not whole_suite(config):
+        coverage.options.cov_fail_under = None
 
 
 @pytest.fixture

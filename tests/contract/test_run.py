@@ -131,3 +131,13 @@ def test_a_violation_exits_1_and_is_reported(tmp_path: Path,
     # The images the faulty service created for invalid requests are the run's to delete.
     assert summary["resources"]["created"] > 0
     assert summary["resources"]["leaked"] == 0
+
+
+def test_a_run_started_inside_an_xdist_worker_is_a_run_of_its_own(tmp_path: Path) -> None:
+    """A CI job under pytest-xdist that calls `ncp-harness run` still gets its summary."""
+    inherited = {"PYTEST_XDIST_WORKER": "gw1", "PYTEST_XDIST_WORKER_COUNT": "2",
+                 "PYTEST_XDIST_TESTRUNUID": "someone-elses-run"}
+    result = run("--seed", "3", "-k", "SEED-R3", "--report-dir", str(tmp_path), env=inherited)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["counts"]["sent"] > 0
