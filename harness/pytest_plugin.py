@@ -27,8 +27,7 @@ from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
 from harness.core.signing import Credentials
 from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Recorder
-from harness.report.html import write_html
-from harness.report.junit import write_junit
+from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
 from harness.run.options import add_to_pytest
@@ -306,10 +305,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.report_dir is not None:
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         state.log.write(state.report_dir, worker)
-        summary = state.log.summary()
-        suffix = f"-{worker}" if worker else ""
-        write_junit(summary, state.report_dir / f"junit{suffix}.xml")
-        write_html(summary, state.report_dir / f"report{suffix}.html")
+        write_reports(state.log.summary(), state.report_dir, worker)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

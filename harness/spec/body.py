@@ -22,11 +22,11 @@ from jsonschema.exceptions import ValidationError
 
 from harness.contract.model import ACTION
 from harness.contract.reference import NOTES, Difference
+from harness.contract.schemas import wrapper
 from harness.core.depth import TooDeep, json_document
 from harness.core.errors import UnreadableBody, Violation
 from harness.core.xmlcodec import from_xml
 from harness.spec.openapi import fast_validator, resolve, validator
-from harness.spec.schemas import wrapper
 
 __all__ = ["BodyKind", "ParsedBody", "parse_body"]
 

@@ -30,8 +30,8 @@ from harness.contract.rules import (
     NAME_MIN,
     RESPONSE_FORMATS,
 )
+from harness.contract.schemas import components_schemas, list_result, wrapper
 from harness.spec.openapi import SPEC_FILENAME
-from harness.spec.schemas import components_schemas, list_result, wrapper
 
 __all__ = ["build", "main", "render"]
 
