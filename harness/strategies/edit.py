@@ -10,8 +10,9 @@ __all__ = ["base_index", "drop", "entry_count", "put", "put_top"]
 
 def entry_count(params: Params) -> int:
     """How many `blockStorageList.N` entries the parameters hold (N counted from 1)."""
+    labels = {parsed.label for k, _ in params if (parsed := parse_entry_key(k)) is not None}
     count = 0
-    while any(k.startswith(entry_prefix(count + 1)) for k, _ in params):
+    while str(count + 1) in labels:
         count += 1
     return count
 
