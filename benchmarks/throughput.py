@@ -1,6 +1,6 @@
 """Examples per second, end to end, against a plain schemathesis loop; and peak memory.
 
-    python benchmarks/throughput.py [--examples 2000] [--memory 1000,20000]
+    python benchmarks/throughput.py [--examples 2000] [--rounds 3] [--memory 1000,20000]
 
 Three loops over the same action, each generating, encoding, sending and checking:
 
@@ -63,7 +63,7 @@ def _settings(examples: int) -> settings:
 
 
 def _mix(session: ConformanceSession) -> st.SearchStrategy[Probe]:
-    account = session.account
+    account = session.current_account  # the account the session judges: one oracle call
     return st.one_of(valid_probes(account, "mixed"), valid_probes(account, "base+new"),
                      *(breaking_probes(account, rule) for rule in BREAKABLE))
 
@@ -151,18 +151,35 @@ def _rate(name: str, measure: Callable[[], tuple[int, float]]) -> float:
     return rate
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main() -> int:
     """Measure the three loops, print the ratios, then peak memory."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--memory", default="1000,20000",
                         help="example counts for the peak-memory runs ('' to skip)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the three loops, interleaved; medians are reported"
+                        " (a busy machine moves single runs by a third)")
     args = parser.parse_args()
-    inproc = _rate("harness, in-process", lambda: harness_loop(args.examples, http=False))
-    http = _rate("harness, loopback HTTP", lambda: harness_loop(args.examples, http=True))
-    base = _rate("schemathesis call_and_validate", lambda: schemathesis_loop(args.examples))
-    print(f"\nin-process / schemathesis: {inproc / base:.1f}x (goal: 3x);"
-          f" loopback HTTP: {http:.0f} examples/s (goal: 300)")
+    inprocs, https, bases, ratios = [], [], [], []
+    for _ in range(args.rounds):
+        inprocs.append(_rate("harness, in-process",
+                             lambda: harness_loop(args.examples, http=False)))
+        https.append(_rate("harness, loopback HTTP",
+                           lambda: harness_loop(args.examples, http=True)))
+        bases.append(_rate("schemathesis call_and_validate",
+                           lambda: schemathesis_loop(args.examples)))
+        ratios.append(inprocs[-1] / bases[-1])
+    print(f"\nmedians of {args.rounds} rounds: in-process {_median(inprocs):.0f}, loopback HTTP"
+          f" {_median(https):.0f} (goal: 300), schemathesis {_median(bases):.0f} examples/s;"
+          f" in-process / schemathesis {_median(ratios):.1f}x (goal: 3x; rounds:"
+          f" {', '.join(f'{r:.1f}x' for r in ratios)})")
     for count in (int(c) for c in args.memory.split(",") if c):
         print(f"peak memory, {count:6} examples in-process (nightly-shaped):"
               f" {peak_memory(count):5} MiB", flush=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from harness.contract.account import Account
 from harness.contract.model import CreateImageRequest, Params
+from harness.contract.oracle import Verdict
 from harness.contract.wire import encode, encode_params
 
 __all__ = ["Method", "Probe"]
@@ -28,6 +30,20 @@ class Probe:
     rules: tuple[str, ...]
     request: CreateImageRequest | None = None
     raw: str | None = None
+    judged: tuple[Params, Account, Verdict] | None = field(default=None, compare=False,
+                                                             repr=False)
+    """The verdict a strategy already had from the oracle, with what it judged."""
+
+    def verdict_for(self, account: Account) -> Verdict | None:
+        """The strategy's verdict, when it judged these very parameters against `account`.
+
+        Identity, not equality: parameters edited since (a rename) or another account (one
+        whose names in use differ) get None, and the caller asks the oracle again.
+        """
+        if self.judged is None:
+            return None
+        params, judged_against, verdict = self.judged
+        return verdict if params is self.params and judged_against is account else None
 
     @classmethod
     def of(cls, request: CreateImageRequest, method: Method, label: str,

@@ -142,7 +142,8 @@ class ConformanceSession:
     def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
         """Judge, send (through the gate) and check one probe; record it in the log."""
         probe = self._unique(probe)
-        verdict = judge(probe.params, self.current_account)
+        account = self.current_account
+        verdict = probe.verdict_for(account) or judge(probe.params, account)  # judged once
         answer, result = self.gate.create(
             probe, lambda got: check_answer(probe, verdict, got, self.current_account),
             expects_create=verdict.outcome is not Outcome.REJECT,

@@ -33,10 +33,11 @@ def edited_probes(account: Account, edit: Edit, *, label: str, target: str,
     @st.composite
     def build(draw: Any) -> Probe:
         params = edit(draw, encode_params(draw(requests)), account)
-        return Probe(params, draw(methods), label, (target,))
+        return Probe(params, draw(methods), label, (target,),
+                     judged=(params, account, judge(params, account)))
 
     def confirmed(probe: Probe) -> bool:
-        verdict = judge(probe.params, account)
+        verdict = probe.verdict_for(account) or judge(probe.params, account)
         named = verdict.rules if outcome is Outcome.REJECT else verdict.cases
         return verdict.outcome is outcome and target in named
 

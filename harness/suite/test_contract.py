@@ -94,14 +94,16 @@ def test_get_and_post_agree(ncp_session: ConformanceSession,
 def test_broken_rule_is_rejected(ncp_session: ConformanceSession, rule: str,
                                  request: pytest.FixtureRequest) -> None:
     """A request that breaks one rule gets a 4xx with a responseError body."""
-    _run(ncp_session, lambda: breaking_probes(ncp_session.account, rule), request.node.nodeid)
+    _run(ncp_session, lambda: breaking_probes(ncp_session.current_account, rule),
+         request.node.nodeid)
 
 
 @pytest.mark.parametrize("case", list(OPEN_CASES))
 def test_open_case_is_a_finding(ncp_session: ConformanceSession, case: str,
                                 request: pytest.FixtureRequest) -> None:
     """Whatever the service does where the seed is silent is recorded, never failed (but 5xx)."""
-    _run(ncp_session, lambda: open_case_probes(ncp_session.account, case), request.node.nodeid)
+    _run(ncp_session, lambda: open_case_probes(ncp_session.current_account, case),
+         request.node.nodeid)
 
 
 @pytest.mark.seed_s5

@@ -153,3 +153,16 @@ def test_a_usable_snapshot_is_bootable_kvm_and_available(bootable: bool, hypervi
     verdict = judge(decode("serverImageName=img-7&blockStorageList.1.order=0"
                            "&blockStorageList.1.snapshotInstanceNo=7"), account)
     assert (verdict.outcome is Outcome.ACCEPT) == snap.usable
+
+
+def test_a_breakers_verdict_is_reused_only_for_its_own_parameters_and_account() -> None:
+    """Judged once: the verdict rides on the probe; an edit or another account re-asks."""
+    probe = find(breaking_probes(ACCOUNT, "SEED-R7"), lambda _: True,
+                 settings=settings(database=None, derandomize=True))
+    verdict = probe.verdict_for(ACCOUNT)
+    assert verdict is not None
+    assert verdict == judge(probe.params, ACCOUNT)
+    assert probe.verdict_for(replace(ACCOUNT)) is None  # an equal account, not the same one
+    renamed = replace(probe, params=(("serverImageName", "img-x"), *probe.params[1:]))
+    assert renamed.verdict_for(ACCOUNT) is None
+    assert probe.with_method("POST").verdict_for(ACCOUNT) == verdict
