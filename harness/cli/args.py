@@ -12,6 +12,7 @@ from pathlib import Path
 
 from harness._version import __version__
 from harness.contract.account import GIB
+from harness.core.numbers import integer, seconds
 from harness.run.options import LIVE_MAX_CREATES, add_to_argparse, pytest_flags
 from harness.sim.faults import FAULT_NAMES
 from harness.sim.scenario import default_scenario
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the run's ledger (default location: reports/ledger.jsonl)")
     clean.add_argument("--target", choices=("live",), default="live",
                        help="the target the images live on (live: NCLOUD_* variables)")
-    clean.add_argument("--wait", type=float, default=120.0, metavar="SECONDS",
+    clean.add_argument("--wait", type=seconds(zero=True), default=120.0, metavar="SECONDS",
                        help="how long to wait for images still INIT, and for deletions to"
                        " show (default: %(default)s)")
     clean.add_argument("--dry-run", action="store_true", default=False,
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: %(default)s, loopback only)")
-    serve.add_argument("--port", type=int, default=0,
+    serve.add_argument("--port", type=integer(0, 65535), default=0,
                        help="port to listen on (default: 0, any free port)")
     serve.add_argument("--scenario", metavar="FILE",
                        help="account state and behaviour (TOML or JSON; default: the built-in"
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.add_argument("parser", metavar="PARSER", help="e.g. examples.sdk_parser:parse")
     fuzz.add_argument("--response-format", choices=("json", "xml", "both"), default="both",
                       help="which bodies to feed (default: %(default)s)")
-    fuzz.add_argument("--max-examples", type=int, default=300, metavar="N",
+    fuzz.add_argument("--max-examples", type=integer(1), default=300, metavar="N",
                       help="bodies to try per search for a new failure (default: %(default)s)")
     fuzz.add_argument("--seed", type=int, default=0,
                       help="the search's seed; the same seed finds the same bodies")
@@ -217,7 +218,7 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                      help="live (default: the NCLOUD_* account) or the embedded simulator")
     pre.add_argument("--scenario", metavar="FILE",
                      help="the simulator's scenario (--target simulator)")
-    pre.add_argument("--max-creates", type=int, default=LIVE_MAX_CREATES, metavar="N",
+    pre.add_argument("--max-creates", type=integer(0), default=LIVE_MAX_CREATES, metavar="N",
                      help="the create budget to plan for (default: %(default)s, a live run's)")
     _format_option(pre)
 

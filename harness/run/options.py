@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.numbers import integer, seconds
 from harness.run.profiles import PROFILES
 from harness.sim.faults import FAULT_NAMES
 
@@ -72,23 +73,23 @@ RUN_OPTIONS: tuple[Option, ...] = (
            metavar="NAME", choices=FAULT_NAMES),
     Option(("--max-creates",), "send at most N requests expected to create an image (default:"
            f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target); the covering"
-           " set comes first", type=int, metavar="N"),
+           " set comes first", type=integer(0), metavar="N"),
     Option(("--rate",), "at most this many requests a second, shared by every xdist worker"
            f" (default: {LIVE_RATE} on a live endpoint that is not loopback)", metavar="N/s"),
     Option(("--max-examples",), "at most N examples per test, fewer than the profile's"
-           " (replaying a cassette: the recorded run's)", type=int, metavar="N"),
+           " (replaying a cassette: the recorded run's)", type=integer(1), metavar="N"),
     Option(("--max-time",), "stop sending after this long; what is left is skipped",
-           type=float, metavar="SECONDS"),
+           type=seconds(), metavar="SECONDS"),
     Option(("--dry-run",), "send nothing: list every request the run would send (no headers)",
            switch=True),
     Option(("--request-timeout", "--timeout"), "the most one request may take, its whole"
            " answer included; a request that takes longer fails, the run goes on"
-           + _default(30.0), type=float, default=30.0, metavar="SECONDS"),
+           + _default(30.0), type=seconds(), default=30.0, metavar="SECONDS"),
     Option(("--max-body",), "the longest answer read, in MiB after decompression; a longer"
-           " one stops the run with exit 2" + _default(16.0), type=float, default=16.0,
+           " one stops the run with exit 2" + _default(16.0), type=seconds(), default=16.0,
            metavar="MIB"),
     Option(("--cleanup-wait",), "how long cleanup waits for images still INIT"
-           + _default(120.0), type=float, default=120.0, metavar="SECONDS"),
+           + _default(120.0), type=seconds(zero=True), default=120.0, metavar="SECONDS"),
     Option(("--yes",), "consent to creating images on a non-loopback endpoint (or set"
            " NCLOUD_HARNESS_YES=1)", switch=True),
     Option(("--ledger",), "where a live run records every create request and every image it"

@@ -200,3 +200,16 @@ def test_an_error_answer_to_a_clients_neighbour_call_is_no_violation(
     code, report = _check(tmp_path, document, capsys)
     assert code == 0
     assert report["responses"][0]["keeps_contract"]  # type: ignore[index]
+
+
+def test_the_harness_s_own_recording_conforms_though_its_signatures_are_redacted(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A redacted signature cannot be verified: a finding, never a violation (exit 0)."""
+    cassette = Path(__file__).parents[2] / "harness" / "cassettes" / "simulator"
+    har = next(cassette.glob("test_valid_request_is_accepted*.har"))
+    assert main(["check-traffic", str(har), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["checked"] > 0
+    assert report["violating"] == 0
+    assert all(f["cases"] == ["REQ-5"] and "redacted" in f["message"]
+               for r in report["requests"] for f in r["findings"] if "REQ-5" in f["cases"])

@@ -75,3 +75,42 @@ def test_the_old_timeout_spelling_still_works() -> None:
     cli = build_parser().parse_args(["run", "--timeout", "3"])
     assert cli.request_timeout == 3.0
     assert _plugin_parse(["--timeout", "3"]).request_timeout == 3.0
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["run", "--request-timeout", "-1"], "--request-timeout/--timeout: -1 is out of range"),
+    (["run", "--timeout", "0"], "expected a number above 0"),
+    (["run", "--max-body", "nan"], "--max-body: nan is out of range"),
+    (["run", "--max-time", "inf"], "--max-time: inf is out of range"),
+    (["run", "--max-creates", "-1"], "--max-creates: -1 is out of range"),
+    (["run", "--max-examples", "0"], "expected a whole number of at least 1"),
+    (["run", "--max-creates", "two"], "'two' is not a whole number"),
+    (["record", "--out", "x", "--cleanup-wait", "-5"], "--cleanup-wait: -5 is out of range"),
+    (["serve", "--port", "99999"], "--port: 99999 is out of range: expected a whole number"
+                                   " from 0 to 65535"),
+    (["cleanup", "--ledger", "l", "--wait", "-1"], "--wait: -1 is out of range"),
+    (["preflight", "--max-creates", "-3"], "--max-creates: -3 is out of range"),
+])
+def test_a_number_that_makes_no_sense_is_refused_before_anything_runs(
+        argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "dest", "value"), [
+    (["run", "--max-creates", "0"], "max_creates", 0),
+    (["run", "--cleanup-wait", "0"], "cleanup_wait", 0.0),
+    (["serve", "--port", "0"], "port", 0),
+    (["run", "--request-timeout", "0.5"], "request_timeout", 0.5),
+])
+def test_the_edges_of_each_range_are_accepted(argv: list[str], dest: str, value: float) -> None:
+    assert getattr(build_parser().parse_args(argv), dest) == value
+
+
+def test_the_plugin_refuses_the_same_numbers() -> None:
+    plugin = _Plugin()
+    pytest_addoption(plugin)  # type: ignore[arg-type]
+    with pytest.raises(SystemExit):
+        plugin.argparse.parse_args(["--max-creates", "-1"])
