@@ -124,16 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--dry-run", action="store_true", default=False,
                        help="prove and list what would be deleted, and what would be refused;"
                        " delete nothing")
-    send = commands.add_parser(
-        "send",
-        help="send one createServerImageFromSnapshot request and check the answer",
-        description="Send one request (as printed in a failure's reproduction), show the"
-        " oracle's verdict, the answer and every check. Exit 1 on a violation.",
-    )
-    send.add_argument("wire", help="the query string or form body, exactly as to send")
-    send.add_argument("--method", choices=("GET", "POST"), default="GET")
-    send.add_argument("--target", choices=("simulator", "live"), default="simulator")
-    send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    _send_parser(commands)
     serve = commands.add_parser(
         "serve",
         help="run the embedded simulator as an HTTP server",
@@ -195,6 +186,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the search's seed; the same seed finds the same bodies")
     _format_option(fuzz)
     return parser
+
+
+def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `send` command: one request, as a failure's reproduction prints it."""
+    send = commands.add_parser(
+        "send",
+        help="send one createServerImageFromSnapshot request and check the answer",
+        description="Send one request (as printed in a failure's reproduction), show the"
+        " oracle's verdict, the answer and every check. Exit 1 on a violation.",
+    )
+    send.add_argument("wire", help="the query string or form body, exactly as to send")
+    send.add_argument("--method", choices=("GET", "POST"), default="GET")
+    send.add_argument("--target", choices=("simulator", "live"), default="simulator")
+    send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    send.add_argument("--yes", action="store_true",
+                      help="consent to sending to a live endpoint that is not loopback, where"
+                      " a valid request creates a paid image (or set NCLOUD_HARNESS_YES=1)")
 
 
 def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -43,6 +43,7 @@ from harness.report.summary import Comparison, compare, load_summaries, load_sum
 from harness.run.cleanup import CleanupReport, Waiting, settle
 from harness.run.ledger import Ledger, ledger_key
 from harness.run.preflight import preflight
+from harness.run.runsetup import require_consent
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, KINDS
 from harness.sim.scenario import Scenario, default_scenario, load_scenario
@@ -203,13 +204,15 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
         _say(f"not acted on: {line}")
 
 
-def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int:
+def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
+          yes: bool = False) -> int:
     with ExitStack() as stack:
         if target_name == "simulator":
             target = stack.enter_context(simulator_target(_scenario(scenario)))
         else:
             target = live_target()
             stack.callback(target.close)
+            require_consent(target.endpoint, yes=yes)  # before anything is sent
         account = discover(target)
         probe = Probe(decode(wire), "POST" if method == "POST" else "GET", "send", (), raw=wire)
         verdict = judge(probe.params, account)
@@ -232,8 +235,6 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None) -> int
 
 def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
                fmt: str) -> int:
-    if max_creates < 0:
-        raise ConfigError(f"--max-creates {max_creates}: give 0 or more")
     region = os.environ.get("NCLOUD_REGION") or None
     with ExitStack() as stack:
         if target_name == "live":
@@ -369,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "cleanup":
             return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
         if args.command == "send":
-            return _send(args.wire, args.method, args.target, args.scenario)
+            return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes)
         if args.command == "preflight":
             return _preflight(args.target, args.scenario, args.max_creates, args.format)
         if args.command == "check-traffic":

@@ -32,8 +32,15 @@ from harness.targets.replay import FixtureTarget
 from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
 from harness.targets.transport import HttpTarget, live_target, simulator_target
 
-__all__ = ["clean", "name_tag", "new_session", "profile_of",
-           "recorder_for", "start_target"]
+__all__ = [
+    "clean",
+    "name_tag",
+    "new_session",
+    "profile_of",
+    "recorder_for",
+    "require_consent",
+    "start_target",
+]
 
 
 _RUN_DIRS: dict[str, Path] = {}
@@ -53,9 +60,17 @@ def _run_dir() -> Path:
     return _RUN_DIRS[key]
 
 
-def _consented(config: pytest.Config, endpoint: str) -> bool:
-    return (is_loopback_url(endpoint) or bool(config.getoption("--yes"))
-            or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true"))
+def require_consent(endpoint: str, *, yes: bool) -> None:
+    """Creating on an endpoint that is not loopback needs --yes or NCLOUD_HARNESS_YES=1.
+
+    The one consent rule of every command that may create a paid image (run, record, send).
+    """
+    if (is_loopback_url(endpoint) or yes
+            or os.environ.get("NCLOUD_HARNESS_YES", "") in ("1", "yes", "true")):
+        return
+    raise HarnessError(f"{endpoint} is not a loopback address and a request sent there may"
+                       " create a real, paid server image; pass --yes (or set"
+                       " NCLOUD_HARNESS_YES=1) to consent")
 
 
 def _ledger(config: pytest.Config, target: HttpTarget, target_name: str) -> Ledger | None:
@@ -143,10 +158,7 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
                                " serve --fault NAME and point NCLOUD_API_GW at it)")
         target = live_target()
         stack.callback(target.close)
-        if not _consented(config, target.endpoint):
-            raise HarnessError(f"{target.endpoint} is not a loopback address and this run"
-                               " creates real server images there; pass --yes (or set"
-                               " NCLOUD_HARNESS_YES=1) to consent")
+        require_consent(target.endpoint, yes=bool(config.getoption("--yes")))
     target.timeout = _positive(config, "--request-timeout", "SECONDS")
     target.max_body = int(_positive(config, "--max-body", "MIB") * 2**20)
     rate = config.getoption("--rate") or (

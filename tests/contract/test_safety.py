@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli.commands import main
 from harness.core.ownership import Owned
 from harness.run.ledger import Ledger, RunRecord, ledger_key
 from harness.sim import Simulator
@@ -240,3 +241,24 @@ def test_a_harness_error_is_never_a_pass(tmp_path: Path) -> None:
     junit = (tmp_path / "junit.xml").read_text()
     assert 'type="harness_error"' in junit
     assert "a bug in the harness" in (tmp_path / "report.html").read_text()
+
+
+def test_send_to_a_live_endpoint_that_is_not_loopback_needs_consent(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`send` follows run's rule: a valid request creates a paid image, so --yes first."""
+    creds = default_scenario().credentials
+    assert creds is not None
+    monkeypatch.delenv("NCLOUD_HARNESS_YES", raising=False)
+    monkeypatch.setenv("NCLOUD_ACCESS_KEY", creds.access_key)
+    monkeypatch.setenv("NCLOUD_SECRET_KEY", creds.secret_key)
+    wire = ("serverImageName=img-send&blockStorageList.1.order=0"
+            "&blockStorageList.1.snapshotInstanceNo=1000001")
+    monkeypatch.setenv("NCLOUD_API_GW", "https://gateway.example.invalid")
+    assert main(["send", "--target", "live", wire]) == 2
+    assert "pass --yes" in capsys.readouterr().err
+    assert main(["send", "--target", "live", "--yes", wire]) == 2  # consented; unreachable
+    assert "pass --yes" not in capsys.readouterr().err
+    with running() as server:
+        monkeypatch.setenv("NCLOUD_API_GW", server.url)
+        assert main(["send", "--target", "live", wire]) == 0  # loopback: no consent needed
+        assert server.simulator.images.created_count == 1
