@@ -96,6 +96,12 @@ def _budget_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
           f" covered {len(covered)} of {len(covered) + len(not_covered)} classes and"
           " boundaries" + (f"; not covered: {', '.join(not_covered)}" if not_covered else ""))
     skipped = budget.get("skipped_tests", [])
+    if budget.get("source") == "live default":
+        cut = bool(skipped) or bool(summary["counts"].get("skipped_max_creates"))
+        write(f"the live default create budget ({ceiling}) applied, to this endpoint too"
+              " (loopback may be a proxy to a paying account): pass --max-creates N to set"
+              " one" + ("; it cut this run short" if cut else ""), bold=True, red=cut,
+              yellow=not cut)
     if skipped:
         write(f"budget spent: {len(skipped)} test(s) skipped before their end (not passed):")
         for test in skipped[:10]:

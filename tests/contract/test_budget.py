@@ -99,8 +99,13 @@ def test_a_live_run_creates_no_more_than_its_budget(tmp_path: Path, budget: int 
     if budget is None:  # 25, of which 5 are kept for invalid requests: these still run
         assert summary["budget"]["reserve"] == 5
         assert summary["rules"]["SEED-R2"]["rejected"] > 0
+        assert summary["budget"]["source"] == "live default"  # loopback too, said loudly
+        assert "the live default create budget (25) applied" in result.stdout
+        assert "it cut this run short" in result.stdout
     else:  # at the ceiling no create request of any kind is sent
         assert summary["rules"]["SEED-R2"].get("rejected", 0) == 0  # no breaker was sent
+        assert "source" not in summary["budget"]
+        assert "live default create budget" not in result.stdout
         assert any("SEED-R2" in t for t in skipped)
     not_covered = summary["budget"]["not_covered"]
     assert not_covered == ([] if created >= 3 else ["XML-asked", "base+1"])
