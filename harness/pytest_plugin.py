@@ -30,7 +30,7 @@ from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Reco
 from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
-from harness.run.options import add_to_pytest
+from harness.run.options import add_to_pytest, writable_directory
 from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
 from harness.run.runlog import HarnessFault, RunLog
@@ -125,12 +125,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
     register_profiles()
     report_dir = config.getoption("--report-dir", None)
-    state = _State(report_dir=Path(report_dir) if report_dir else None)
+    state = _State()
     config.stash[_STATE] = state
     target = config.getoption("--target", "simulator")
     cassette = config.getoption("--cassette", None)
     record = config.getoption("--record", None)
     try:
+        if report_dir:
+            state.report_dir = writable_directory(Path(report_dir))  # before anything is sent
         if target == "fixtures" or cassette:
             state.cassette = Cassette.load(cassette or SHIPPED_CASSETTE)
         if record:

@@ -42,6 +42,7 @@ from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.cleanup import CleanupReport, Waiting, settle
 from harness.run.ledger import Ledger, ledger_key
+from harness.run.options import writable_directory
 from harness.run.preflight import preflight
 from harness.run.runsetup import require_consent
 from harness.sim.core import Simulator
@@ -101,7 +102,7 @@ def _own_session() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    report_dir = Path(args.report_dir).resolve()
+    report_dir = writable_directory(Path(args.report_dir).resolve())
     pytest_args = run_pytest_args(args, report_dir)
     _own_session()
     if args.format == "json":

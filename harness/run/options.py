@@ -7,17 +7,19 @@ two can never drift: a new option is one row here.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.errors import ConfigError
 from harness.core.numbers import integer, seconds
 from harness.run.profiles import PROFILES
 from harness.sim.faults import FAULT_NAMES
 
 __all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "RUN_OPTIONS", "Option", "add_to_argparse",
-           "add_to_pytest", "pytest_flags"]
+           "add_to_pytest", "pytest_flags", "writable_directory"]
 
 LIVE_MAX_CREATES = 25
 """A live run's create budget unless --max-creates says otherwise."""
@@ -125,3 +127,21 @@ def pytest_flags(args: argparse.Namespace) -> Iterator[str]:
         elif value is not None:
             yield option.flags[0]
             yield _value(option, value)
+
+
+def writable_directory(path: Path, option: str = "--report-dir") -> Path:
+    """`path` as a directory the run can write to (made if missing); ConfigError says why not.
+
+    Checked before anything is sent, so a wrong report directory never costs a run.
+    """
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option} {path}: is a file, not a directory; give a directory"
+                          " (it is made if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot be written ({exc.strerror or exc}); give"
+                          " a directory you can write to") from None
+    return path

@@ -141,3 +141,13 @@ def test_a_run_started_inside_an_xdist_worker_is_a_run_of_its_own(tmp_path: Path
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts"]["sent"] > 0
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/below-it"])
+def test_a_report_dir_that_cannot_be_written_stops_the_run_before_it_starts(
+        tmp_path: Path, where: str) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    result = run("--report-dir", str(tmp_path / where))
+    assert result.returncode == 2
+    assert result.stderr.startswith("ncp-harness: error: --report-dir ")
+    assert result.stdout == ""  # nothing ran: no pytest header, no test
