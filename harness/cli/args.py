@@ -200,6 +200,9 @@ def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     send.add_argument("--method", choices=("GET", "POST"), default="GET")
     send.add_argument("--target", choices=("simulator", "live"), default="simulator")
     send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    send.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
+                      help="give the simulator one named bug (as the run that printed this"
+                      " reproduction did); simulator target only")
     send.add_argument("--yes", action="store_true",
                       help="consent to sending to a live endpoint that is not loopback, where"
                       " a valid request creates a paid image (or set NCLOUD_HARNESS_YES=1)")

@@ -206,10 +206,13 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
-          yes: bool = False) -> int:
+          yes: bool = False, fault: str | None = None) -> int:
     with ExitStack() as stack:
         if target_name == "simulator":
-            target = stack.enter_context(simulator_target(_scenario(scenario)))
+            target = stack.enter_context(simulator_target(_scenario(scenario), fault=fault))
+        elif fault:
+            raise ConfigError("--fault applies to --target simulator only; serve a faulty"
+                              " simulator with ncp-harness serve --fault NAME instead")
         else:
             target = live_target()
             stack.callback(target.close)
@@ -371,7 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "cleanup":
             return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
         if args.command == "send":
-            return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes)
+            return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes,
+                         fault=args.fault)
         if args.command == "preflight":
             return _preflight(args.target, args.scenario, args.max_creates, args.format)
         if args.command == "check-traffic":

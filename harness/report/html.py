@@ -247,7 +247,7 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
 {_e(run['profile'])}, seed <b>{_e(run['seed'])}</b>, started {_e(run['started'])},
 {run['duration_s']:.1f} s; ncp-harness {_e(run['versions'].get('ncp-harness', '?'))},
 Python {_e(run['versions'].get('python', '?'))}</p>
-<p>{_e(counts.get('sent', 0))} requests: {_e(counts.get('accepted', 0))} answered 200,
+{_fault(run)}<p>{_e(counts.get('sent', 0))} requests: {_e(counts.get('accepted', 0))} answered 200,
 {_e(counts.get('rejected', 0))} answered 4xx, {_e(counts.get('server_error', 0))} answered
 5xx; the oracle said accept {_e(counts.get('oracle_accept', 0))}, reject
 {_e(counts.get('oracle_reject', 0))}, unspecified {_e(counts.get('oracle_unspecified', 0))}.
@@ -273,3 +273,11 @@ def write_html(summary: dict[str, Any], path: Path,
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(SECRETS.text(render_html(summary, comparison)), encoding="utf-8")
     return path
+
+
+def _fault(run: dict[str, Any]) -> str:
+    """A line naming the simulator's deliberate bug, when the run had one (--fault)."""
+    if not run.get("fault"):
+        return ""
+    return (f"<p class=meta><b>fault {_e(run['fault'])}</b>: the simulator had this bug on"
+            " purpose (--fault); reproductions carry it</p>\n")

@@ -24,7 +24,9 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
     summary = log.summary()
     run = summary["run"]
     write(f"target {run['target']} ({run['endpoint']}), profile {run['profile']},"
-          f" seed {run['seed']}, {run['duration_s']:.1f} s")
+          f" seed {run['seed']}, {run['duration_s']:.1f} s"
+          + (f", FAULT {run['fault']} (a simulator with this bug on purpose)"
+             if run.get("fault") else ""))
     write(f"{'rule':10} {'sent':>6} {'200':>6} {'4xx':>6} {'5xx':>5} {'violations':>10}")
     for rule, counts in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
         write(f"{rule:10} {counts.get('sent', 0):>6} {counts.get('accepted', 0):>6}"

@@ -10,7 +10,7 @@ __all__ = ["reproduction"]
 
 
 def reproduction(probe: Probe, *, run_target: str, endpoint: str, path: str,
-                 scenario_path: str | None = None) -> tuple[str, ...]:
+                 scenario_path: str | None = None, fault: str | None = None) -> tuple[str, ...]:
     """The command, the curl line and a note for a probe a run sent to `run_target`.
 
     `path` is the request target the probe was sent to (path, and the query of a GET);
@@ -21,6 +21,8 @@ def reproduction(probe: Probe, *, run_target: str, endpoint: str, path: str,
     command = ["ncp-harness", "send", "--target", target, "--method", probe.method]
     if scenario_path and run_target == "simulator":
         command += ["--scenario", scenario_path]
+    if fault and run_target == "simulator":
+        command += ["--fault", fault]  # the same faulty simulator, or the bug is not there
     command.append(probe.wire)
     base = ("$NCLOUD_API_GW" if replaying else endpoint
             if run_target != "simulator" else "http://127.0.0.1:8080")
@@ -31,9 +33,9 @@ def reproduction(probe: Probe, *, run_target: str, endpoint: str, path: str,
     else:
         curl = (f"curl -sS -X POST {_quote_url(base, path)} --data-raw"
                 f" {shell_word(probe.wire)} {signing}")
+    serve = "ncp-harness serve --port 8080" + (f" --fault {fault}" if fault else "")
     note = ("# TS, ACCESS, SIG: see README 'Run it as an HTTP server'"
-            + (" (start `ncp-harness serve --port 8080` first)"
-               if run_target == "simulator" else ""))
+            + (f" (start `{serve}` first)" if run_target == "simulator" else ""))
     return (" ".join(shell_word(part) for part in command), curl, note)
 
 

@@ -166,6 +166,8 @@ class RunLog:
     recovered: list[str] = field(default_factory=list)
     """Images found by name after a lost or unreadable create answer."""
     name_tag: str = ""
+    fault: str | None = None
+    """The named bug the simulator was given (--fault), None for a faithful target."""
     """The tag in the names of the images this run created (find them by it)."""
     size_unit: str = ""
     """The unit getBlockStorageVolumeTypeList gave sizes in (harness.contract.volumetypes)."""
@@ -338,6 +340,7 @@ class RunLog:
                 "duration_s": round(time.time() - self.started, 3),
                 "first_violation_s": self.first_violation_s,
                 "name_tag": self.name_tag,
+                "fault": self.fault,
                 "volume_size_unit": self.size_unit,
                 "versions": {"ncp-harness": __version__, "python": platform.python_version()},
             },

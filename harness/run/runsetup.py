@@ -184,7 +184,8 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
         deadline=time.monotonic() + max_time if max_time else None,
         budget=SharedBudget(_run_dir() / "budget.json", max_creates)
         if max_creates is not None else None, first_letters=_worker_letters(),
-        max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag)
+        max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag,
+        fault=config.getoption("--fault"))
     if defaulted and log.budget is not None:
         log.budget["source"] = "live default"  # said loudly: the table cannot say it all
     return session

@@ -78,6 +78,8 @@ class ConformanceSession:
     max_examples: int | None = None
     """At most this many examples per test, whatever the profile says (--max-examples)."""
     name_tag: str = ""
+    fault: str | None = None
+    """The simulator's named bug (--fault): recorded, and carried by every reproduction."""
     """The run's tag in every image name it can carry (`harness.core.names`)."""
     covered: set[str] = field(default_factory=set)
     names: NameBook = field(init=False)
@@ -90,6 +92,7 @@ class ConformanceSession:
     def __post_init__(self) -> None:
         self.names = NameBook(self.first_letters, self.name_tag)
         self.log.name_tag = self.name_tag
+        self.log.fault = self.fault
         self.log.size_unit = self.account.size_unit
         if self.max_creates is not None and self.log.budget is None:
             self.log.budget = {"max_creates": self.max_creates,
@@ -311,7 +314,7 @@ class ConformanceSession:
         """An ncp-harness command and a curl line that resend the probe, with no secret."""
         path, _ = self.target.target_of(probe.method, ACTION, probe.wire)
         return reproduction(probe, run_target=self.log.target, endpoint=self.target.endpoint,
-                            path=path, scenario_path=self.scenario_path)
+                            path=path, scenario_path=self.scenario_path, fault=self.fault)
 
 
 def _succeeded(result: CheckResult) -> bool:

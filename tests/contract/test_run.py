@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -151,3 +152,27 @@ def test_a_report_dir_that_cannot_be_written_stops_the_run_before_it_starts(
     assert result.returncode == 2
     assert result.stderr.startswith("ncp-harness: error: --report-dir ")
     assert result.stdout == ""  # nothing ran: no pytest header, no test
+
+
+def test_a_run_against_a_faulty_simulator_records_the_fault_and_its_reproduction_carries_it(
+        tmp_path: Path) -> None:
+    result = run("--fault", "ignores-description-bytes", "--seed", "5", "-k", "SEED-R3",
+                 "--report-dir", str(tmp_path))
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "FAULT ignores-description-bytes" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["run"]["fault"] == "ignores-description-bytes"
+    assert "fault ignores-description-bytes" in (tmp_path / "report.html").read_text()
+    (failure,) = [v for v in summary["violations"] if v["rule"] == "SEED-R3"][:1]
+    command, _, note = failure["reproduction"]
+    assert "--fault ignores-description-bytes" in command
+    assert "ncp-harness serve --port 8080 --fault ignores-description-bytes" in note
+    argv = shlex.split(command)[1:]  # after "ncp-harness"
+    again = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert again.returncode == 1, again.stdout  # the same bug, seen again
+    clean = [a for i, a in enumerate(argv)
+             if a != "--fault" and (i == 0 or argv[i - 1] != "--fault")]
+    fixed = subprocess.run([sys.executable, "-m", "harness", *clean], capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert fixed.returncode == 0, fixed.stdout  # a faithful simulator refuses it
