@@ -295,10 +295,11 @@ def ncp_recorded(ncp_session: ConformanceSession) -> RecordedRun:
 @pytest.hookimpl(trylast=True)  # after the session fixture's teardown (the cleanup)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write summary.json when a conformance session ran."""
-    del exitstatus
     state = session.config.stash.get(_STATE, None)
     if state is None or state.log is None:
         return
+    if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
+        state.log.interrupted = True  # Ctrl-C or SIGTERM: whatever it found, never a pass
     verdict = state.log.verdict
     if verdict == "error":
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge

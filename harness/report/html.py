@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.core.scrub import SECRETS
-from harness.report.summary import Comparison, verdict_line
+from harness.report.summary import TONE, Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
 
@@ -24,7 +24,7 @@ main{max-width:1100px;margin:0 auto;padding:0 24px 48px}
 h1{font-size:22px;margin:24px 0 4px}h2{font-size:17px;margin:32px 0 8px;
 border-bottom:1px solid #dde2ea;padding-bottom:4px}
 .banner{padding:14px 24px;color:#fff;font-size:20px;font-weight:600}
-.passed{background:#1f7a4d}.failed{background:#b42318}
+.good{background:#1f7a4d}.bad{background:#b42318}.partial{background:#b54708}
 .meta{color:#5b6576;margin:4px 0 0}
 table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top}
@@ -89,7 +89,8 @@ def _trend(trend: tuple[dict[str, Any], ...]) -> str:
     for i, run in enumerate(trend):
         bar = (height - 20) * run["violations"] / top
         x = pad + i * step + step * 0.15
-        colour = "#b42318" if run["verdict"] == "failed" else "#1f7a4d"
+        colour = {"bad": "#b42318", "partial": "#b54708"}.get(TONE.get(run["verdict"], ""),
+                                                               "#1f7a4d")
         parts.append(f'<rect x="{x:.1f}" y="{height - bar:.1f}" width="{step * 0.7:.1f}"'
                      f' height="{max(bar, 1):.1f}" fill="{colour}"><title>'
                      f'{_e(run["started"])}: {_e(run["violations"])} violation(s),'
@@ -221,7 +222,7 @@ def _accounting(summary: dict[str, Any]) -> str:
 def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -> str:
     """The page for one run (and its comparison with earlier runs, when given)."""
     run = summary["run"]
-    passed = summary["verdict"] == "passed"
+    tone = TONE[summary["verdict"]]
     counts = summary["counts"]
     resources = summary["resources"]
     verdict = verdict_line(summary)
@@ -241,7 +242,7 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ncp-harness: {_e(verdict)}</title><style>{_CSS}</style></head>
-<body><div class="banner {'passed' if passed else 'failed'}">{_e(verdict)}</div><main>
+<body><div class="banner {tone}">{_e(verdict)}</div><main>
 <h1>createServerImageFromSnapshot conformance</h1>
 <p class=meta>target <b>{_e(run['target'])}</b> ({_e(run['endpoint'])}), profile
 {_e(run['profile'])}, seed <b>{_e(run['seed'])}</b>, started {_e(run['started'])},

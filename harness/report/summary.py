@@ -20,8 +20,12 @@ from harness.core.depth import TooDeep, json_document
 from harness.core.errors import ConfigError
 from harness.run.runlog import SUMMARY_SCHEMA_VERSION
 
-__all__ = ["Comparison", "compare", "load_summaries", "load_summary", "summary_schema",
+__all__ = ["TONE", "Comparison", "compare", "load_summaries", "load_summary", "summary_schema",
            "verdict_line"]
+
+TONE = {"passed": "good", "failed": "bad", "error": "bad", "interrupted": "bad",
+        "dry-run": "partial", "incomplete": "partial"}
+"""How each verdict is shown: green, red, or amber (no violation, but not a whole run)."""
 
 
 def summary_schema() -> dict[str, Any]:
@@ -33,9 +37,23 @@ def summary_schema() -> dict[str, Any]:
 
 def verdict_line(summary: dict[str, Any]) -> str:
     """The run's verdict in one line, as the terminal and report.html head it."""
-    if summary["verdict"] == "passed":
+    verdict = summary["verdict"]
+    if verdict == "passed":
         return "PASSED: the contract held"
+    counts = summary["counts"]
+    if verdict == "dry-run":
+        return (f"DRY RUN: nothing was sent ({counts.get('dry_run', 0)} request(s) listed);"
+                " no verdict on the service")
+    if verdict == "incomplete":
+        cut = len((summary.get("budget") or {}).get("skipped_tests", []))
+        held = sum(n for k, n in counts.items() if k.startswith("skipped_"))
+        return (f"INCOMPLETE: no violation in what was sent, but {held} request(s) were held"
+                f" back and {cut} test(s) cut short (--max-creates, --max-time); not a pass")
     resources = summary["resources"]
+    if verdict == "interrupted":
+        return (f"INTERRUPTED: the run was stopped before its end; not a pass"
+                f" ({len(summary['violations'])} violation(s) in what was sent,"
+                f" {resources['leaked']} image(s) left behind)")
     unaccounted = "".join(
         f", {resources[key]} {what}" for key, what in (
             ("unknown", "accepted create(s) whose images are unknown"),) if resources.get(key))

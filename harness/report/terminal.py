@@ -9,7 +9,7 @@ from typing import Any
 from harness.contract.rules import rule_sort_key
 from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
-from harness.report.summary import verdict_line
+from harness.report.summary import TONE, verdict_line
 from harness.run.runlog import RunLog
 
 __all__ = ["write_summary"]
@@ -63,8 +63,9 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
             write(f"  {line}")
     if report_dir is not None:
         write(f"reports: {report_dir / 'report.html'}, summary.json, junit.xml")
-    write(verdict_line(summary), bold=True, red=summary["verdict"] != "passed",
-          green=summary["verdict"] == "passed")
+    tone = TONE[summary["verdict"]]
+    write(verdict_line(summary), bold=True, red=tone == "bad", green=tone == "good",
+          yellow=tone == "partial")
 
 
 def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:

@@ -168,6 +168,8 @@ class RunLog:
     name_tag: str = ""
     fault: str | None = None
     """The named bug the simulator was given (--fault), None for a faithful target."""
+    interrupted: bool = False
+    """The run was stopped (Ctrl-C, SIGTERM) before its end: never a pass."""
     """The tag in the names of the images this run created (find them by it)."""
     size_unit: str = ""
     """The unit getBlockStorageVolumeTypeList gave sizes in (harness.contract.volumetypes)."""
@@ -323,11 +325,29 @@ class RunLog:
 
     @property
     def verdict(self) -> str:
-        """'error' after a harness fault; 'failed' on a violation or an image unaccounted for."""
+        """The run's verdict: only a whole run that found nothing wrong is 'passed'.
+
+        'error' after a harness fault; 'failed' on a violation or an image unaccounted for;
+        then 'interrupted' (stopped before its end), 'dry-run' (nothing sent) and
+        'incomplete' (tests cut short or requests held back by --max-creates/--max-time):
+        no violation in what was sent, which is not all the run would have checked.
+        """
         if self.harness_faults:
             return "error"
-        return ("failed" if self.failures or self.left_unaccounted or self.not_deleted
-                else "passed")
+        if self.failures or self.left_unaccounted or self.not_deleted:
+            return "failed"
+        if self.interrupted:
+            return "interrupted"
+        if self.dry_run or self.totals["dry_run"]:
+            return "dry-run"
+        if self.budget_skipped or self.held_back:
+            return "incomplete"
+        return "passed"
+
+    @property
+    def held_back(self) -> int:
+        """Requests the run meant to send and did not: the budget or the time was spent."""
+        return sum(n for k, n in self.totals.items() if k.startswith("skipped_"))
 
     def summary(self) -> dict[str, Any]:
         """The run as summary.json records it (schema version 2, see summary.schema.json)."""

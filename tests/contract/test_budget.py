@@ -111,6 +111,8 @@ def test_a_live_run_creates_no_more_than_its_budget(tmp_path: Path, budget: int 
     assert not_covered == ([] if created >= 3 else ["XML-asked", "base+1"])
     assert f"create budget {budget or 25}, {created} spent" in result.stdout
     assert "test(s) skipped before their end (not passed)" in result.stdout
+    assert summary["verdict"] == "incomplete"
+    assert "PASSED" not in result.stdout
 
 
 @pytest.mark.slow
@@ -139,6 +141,11 @@ def test_dry_run_sends_nothing_and_lists_everything(tmp_path: Path) -> None:
     assert "dry run: " in result.stdout
     assert "GET /vserver/v2/createServerImageFromSnapshot?serverImageName=" in result.stdout
     assert "x-ncp-apigw" not in result.stdout
+    assert "PASSED" not in result.stdout
+    assert "DRY RUN: nothing was sent" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "dry-run"
+    assert 'class="banner partial"' in (tmp_path / "report.html").read_text()
 
 
 def test_max_time_stops_sending(tmp_path: Path) -> None:
@@ -148,3 +155,5 @@ def test_max_time_stops_sending(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts"].get("sent", 0) < 20
     assert "skipped" in result.stdout
+    assert summary["verdict"] == "incomplete"  # time ran out: no violation, not a pass
+    assert "INCOMPLETE: no violation in what was sent" in result.stdout

@@ -212,7 +212,7 @@ def test_a_corrupt_cassette_exits_2_naming_file_and_place(tmp_path: Path, damage
 @pytest.mark.parametrize(("args", "message"), [
     (("run", "--target", "fixtures", "--cassette", "/nonexistent"), "no such directory"),
     (("record", "--out", str(SHIPPED_CASSETTE)), "already holds a cassette"),
-    (("run", "--target", "fixtures", "--max-examples", "0"), "--max-examples 0"),
+    (("run", "--target", "fixtures", "--max-examples", "0"), "--max-examples: 0 is out of"),
 ], ids=["missing", "occupied", "zero-examples"])
 def test_cassette_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     result = harness(*args, "--report-dir", str(tmp_path))

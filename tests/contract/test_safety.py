@@ -114,6 +114,10 @@ def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["resources"]["leaked"] == 0
     assert summary["resources"]["created"] > 0
+    assert summary["verdict"] == "interrupted"  # stopped part-way: never a pass
+    assert run.returncode == 2
+    assert "PASSED" not in out
+    assert "INTERRUPTED: the run was stopped before its end" in out
 
 
 def test_cleanup_refuses_a_ledger_from_another_endpoint(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.contract.probe import Probe
 from harness.core.errors import Violation
+from harness.report.summary import TONE, summary_schema, verdict_line
 from harness.run.runlog import Failure, RunLog
 
 VIOLATION = Violation("SEED-R10", "format_matches_request", "XML answered for JSON")
@@ -41,3 +42,31 @@ def test_a_violation_of_no_seed_rule_renders_without_a_rule_tag() -> None:
     assert "None" not in text.splitlines()[0]
     ruled = Failure(VIOLATION, probe, 1, "t", ()).render()
     assert ruled.splitlines()[0] == "[SEED-R10] format_matches_request: XML answered for JSON"
+
+
+def test_only_a_whole_run_without_violations_passes() -> None:
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    assert log.verdict == "passed"
+    log.totals["skipped_max_creates"] += 3
+    assert log.verdict == "incomplete"
+    log.dry_run.append("GET /vserver/v2/createServerImageFromSnapshot?...")
+    assert log.verdict == "dry-run"
+    log.interrupted = True
+    assert log.verdict == "interrupted"
+    log.fail(_failure(5, "t"))
+    assert log.verdict == "failed"  # what it found stands, whatever else happened
+    summary = log.summary()
+    assert verdict_line(summary).startswith("FAILED: 1 violation(s)")
+
+
+def test_every_verdict_has_a_tone_and_a_line_and_is_in_the_schema() -> None:
+    schema = summary_schema()["properties"]["verdict"]["enum"]
+    assert set(schema) == set(TONE)
+    assert [v for v, tone in TONE.items() if tone == "good"] == ["passed"]
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    for verdict in TONE:
+        summary = {**log.summary(), "verdict": verdict}
+        line = verdict_line(summary)
+        assert line.split(":")[0] == verdict.upper().replace("-", " ") or (
+            verdict == "failed" and line.startswith("FAILED"))
+        assert ("PASSED" in line) is (verdict == "passed")
