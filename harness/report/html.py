@@ -68,6 +68,17 @@ def _bars(counts: dict[str, int], *, width: int = 320, colour: str = "#3b6fd6") 
     return "".join(parts)
 
 
+CHART_NOTES = {
+    "order": "One bar per order value sent, per entry. 'not 0-20': an order the seed forbids"
+             " (above 20, negative, not an integer, empty), sent by the SEED-R4 breakers and"
+             " the wire fuzz to see it refused.",
+    "list_length": "Entries per request. '>21': more than the seed allows (SEED-R4 breakers).",
+    "size_gb": "blockStorageSize values sent, in GB, by range ('not a number': SEED-R7"
+               " breakers).",
+}
+"""What a chart's odd bars mean, under the chart."""
+
+
 def _order_key(kind: str, name: str) -> tuple[int, int, str]:
     if kind in ("order", "list_length") and name.isdigit():
         return (0, int(name), name)
@@ -229,6 +240,7 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
     charts = "".join(
         f"<div class=chart><h3>{_e(kind.replace('_', ' '))}</h3>"
         + _bars(dict(sorted(values.items(), key=lambda kv: _order_key(kind, kv[0]))))
+        + (f"<p class=meta>{_e(CHART_NOTES[kind])}</p>" if kind in CHART_NOTES else "")
         + "</div>" for kind, values in sorted(summary.get("exercised", {}).items()))
     contradictions = "".join(f"<li><b>{_e(c['rule'])}</b>: {_e(c['text'])}</li>"
                              for c in summary.get("contradictions", []))

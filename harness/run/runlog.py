@@ -262,7 +262,7 @@ class RunLog:
             raw = entry.fields.get("order")
             if raw is not None:
                 order = small_int(raw)
-                bump("order", str(order) if order is not None and order <= 20 else "other")
+                bump("order", str(order) if order is not None and order <= 20 else "not 0-20")
             size = entry.fields.get("blockStorageSize")
             if size is not None:
                 bump("size_gb", _size_bucket(size))

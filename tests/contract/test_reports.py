@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.contract.oracle import Outcome, Verdict
+from harness.checks.response import Answer, CheckResult
+from harness.contract.oracle import Outcome, Verdict, judge
+from harness.contract.probe import Probe
 from harness.core.errors import ConfigError
 from harness.report.html import render_html
 from harness.report.junit import junit_xml
 from harness.report.summary import compare, load_summaries, load_summary, summary_schema
+from harness.run.runlog import RunLog
 from harness.sim import Simulator
-from harness.sim.scenario import default_scenario
+from harness.sim.scenario import default_scenario, sample_account
 from harness.sim.server import running
 
 NCP_HARNESS = str(Path(sys.executable).with_name("ncp-harness"))
@@ -280,3 +283,18 @@ def test_the_progress_bar_replaces_per_test_letters(tmp_path: Path) -> None:
          "--report-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=300, check=False, env=base)
     assert "tests  " not in quiet.stdout  # auto: not a terminal, no bar
+
+
+def test_a_chart_s_odd_bars_are_explained_under_it() -> None:
+    """The order chart's bar for forbidden orders says what it is and who sent it."""
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    probe = Probe((("serverImageName", "img-1"), ("blockStorageList.1.order", "77")), "GET",
+                  "break:SEED-R4", ("SEED-R4",))
+    log.record(probe, judge(probe.params, sample_account()),
+               Answer(400, {"Content-Type": "application/xml"}, b"<responseError/>"),
+               CheckResult())
+    summary = log.summary()
+    assert summary["exercised"]["order"] == {"not 0-20": 1}
+    page = render_html(summary)
+    assert "not 0-20" in page
+    assert "sent by the SEED-R4 breakers" in page
