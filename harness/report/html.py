@@ -161,6 +161,15 @@ def _violations(summary: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _finding_lead(cases: list[str]) -> str:
+    """A card's lead: the reference differs, a response rule not compared, or the seed silent."""
+    if all(str(c).startswith("REF-") for c in cases):
+        return "The service differs from the reference:"
+    if all(str(c).startswith("SEED-S") for c in cases):
+        return "Not compared (the answer could not be held to this response rule):"
+    return "The seed is silent:"
+
+
 def _findings(summary: dict[str, Any]) -> str:
     if not summary["findings"]:
         return "<p class=meta>No open case was exercised.</p>"
@@ -170,8 +179,7 @@ def _findings(summary: dict[str, Any]) -> str:
         seen = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in
                        sorted(f["observed"].items(), key=lambda kv: -kv[1]))
         tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
-        lead = ("The service differs from the reference:" if all(
-            str(c).startswith("REF-") for c in f["cases"]) else "The seed is silent:")
+        lead = _finding_lead(f["cases"])
         parts.append(f"<div class='card finding'>{tags}"
                      f"<div>{lead}</div><ul>{says}</ul><div>The service:</div>"
                      f"<ul>{seen}</ul><div>example:</div><pre>{_e(f['example'] or '')}</pre>"

@@ -298,3 +298,19 @@ def test_a_chart_s_odd_bars_are_explained_under_it() -> None:
     page = render_html(summary)
     assert "not 0-20" in page
     assert "sent by the SEED-R4 breakers" in page
+
+
+@pytest.mark.parametrize(("cases", "lead"), [
+    (["U1"], "The seed is silent:"),
+    (["REF-hypervisorType"], "The service differs from the reference:"),
+    (["SEED-S3"], "Not compared (the answer could not be held to this response rule):"),
+])
+def test_a_finding_card_says_what_kind_of_finding_it_is(cases: list[str], lead: str) -> None:
+    summary = RunLog("simulator", "https://x.invalid", "dev", 1).summary()
+    summary["findings"] = [{"cases": cases, "observed": {"200: the service accepted it": 1},
+                            "example": "serverImageName=img-1"}]
+    page = render_html(summary)
+    assert lead in page
+    others = {"The seed is silent:", "The service differs from the reference:",
+              "Not compared (the answer could not be held to this response rule):"} - {lead}
+    assert not any(other in page for other in others)
