@@ -88,6 +88,12 @@ def _order_key(kind: str, name: str) -> tuple[int, int, str]:
     return (1, 0, name)
 
 
+def _run_label(run: dict[str, Any], days: list[str]) -> str:
+    """A run's date, with its time of day when another run shares the date."""
+    started = str(run["started"])
+    return started[:10] if days.count(started[:10]) < 2 else f"{started[5:10]} {started[11:16]}"
+
+
 def _trend(trend: tuple[dict[str, Any], ...]) -> str:
     """Violations per run (bars) over the runs compared, oldest first, as inline SVG."""
     width, height, pad = 640, 160, 30
@@ -97,6 +103,7 @@ def _trend(trend: tuple[dict[str, Any], ...]) -> str:
              ' role="img"><title>violations per run</title>')]
     parts.append(f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}"'
                  ' stroke="#9aa3b2"/>')
+    days = [str(run["started"])[:10] for run in trend]
     for i, run in enumerate(trend):
         bar = (height - 20) * run["violations"] / top
         x = pad + i * step + step * 0.15
@@ -109,7 +116,7 @@ def _trend(trend: tuple[dict[str, Any], ...]) -> str:
                      f'<text x="{x + step * 0.35:.1f}" y="{height - bar - 4:.1f}" font-size="11"'
                      f' text-anchor="middle">{_e(run["violations"])}</text>'
                      f'<text x="{x + step * 0.35:.1f}" y="{height + 14}" font-size="10"'
-                     f' text-anchor="middle">{_e(str(run["started"])[:10])}</text>')
+                     f' text-anchor="middle">{_e(_run_label(run, days))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -20,7 +20,7 @@ from harness.checks.response import Answer, CheckResult
 from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
 from harness.core.errors import ConfigError
-from harness.report.html import render_html
+from harness.report.html import _run_label, render_html
 from harness.report.junit import junit_xml
 from harness.report.summary import compare, load_summaries, load_summary, summary_schema
 from harness.run.runlog import RunLog
@@ -314,3 +314,10 @@ def test_a_finding_card_says_what_kind_of_finding_it_is(cases: list[str], lead: 
     others = {"The seed is silent:", "The service differs from the reference:",
               "Not compared (the answer could not be held to this response rule):"} - {lead}
     assert not any(other in page for other in others)
+
+
+def test_two_runs_on_one_day_are_told_apart_in_the_trend() -> None:
+    runs = [{"started": "2026-12-01T09:00:00+00:00"}, {"started": "2026-12-02T09:05:00+00:00"},
+            {"started": "2026-12-02T21:40:00+00:00"}]
+    days = [r["started"][:10] for r in runs]
+    assert [_run_label(r, days) for r in runs] == ["2026-12-01", "12-02 09:05", "12-02 21:40"]
