@@ -344,7 +344,9 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
         del signum, frame
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # Both signals explicitly: a process started with SIGINT ignored (an xdist worker's child,
+    # a CI runner's) would otherwise never stop on Ctrl-C.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     _say(server.url, flush=True)
     bug = f" with the fault {fault}" if fault else ""
     _say(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
@@ -355,7 +357,8 @@ def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
         pass
     finally:
         server.server_close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     _say("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
     return EXIT_OK
 

@@ -133,7 +133,7 @@ def test_serve_prints_its_url_and_stops_cleanly(
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url), url
     assert _signed_get(url, "getRegionList", "").status_code == 200
     process.send_signal(stop)
-    _, err = process.communicate(timeout=15)
+    _, err = process.communicate(timeout=120)  # a safety net, not a speed bound
     assert process.returncode == 0
     assert "simulator stopped" in err
     assert "Traceback" not in err
@@ -229,3 +229,25 @@ def test_a_malformed_request_line_gets_the_gateways_400(line: bytes) -> None:
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert parse_body(body).kind == "gateway_error"
+
+
+@pytest.mark.slow
+def test_serve_stops_on_ctrl_c_even_when_started_with_sigint_ignored() -> None:
+    """A child of a CI runner or an xdist worker may inherit SIGINT ignored; serve still stops."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("NCLOUD_")},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # noqa: PLW1509
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    try:
+        assert _signed_get(url, "getRegionList", "").status_code == 200
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)  # a safety net, not a speed bound
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "simulator stopped" in err
