@@ -275,9 +275,10 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
         if state.progress is not None:
             session.log.listener = state.progress.refresh
         if threading.current_thread() is threading.main_thread():
-            # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted.
-            previous = signal.signal(signal.SIGTERM, _interrupt)
-            stack.callback(signal.signal, signal.SIGTERM, previous)
+            # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted; and
+            # Ctrl-C does even when the run was started with SIGINT ignored (a CI runner's).
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                stack.callback(signal.signal, sig, signal.signal(sig, _interrupt))
         try:
             yield session
         finally:
