@@ -44,7 +44,7 @@ from harness.run.cleanup import CleanupReport, Waiting, settle
 from harness.run.ledger import Ledger, ledger_key
 from harness.run.options import writable_directory
 from harness.run.preflight import preflight
-from harness.run.runsetup import require_consent
+from harness.run.runsetup import check_before_run, require_consent
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, KINDS
 from harness.sim.scenario import Scenario, default_scenario, load_scenario
@@ -103,6 +103,7 @@ def _own_session() -> None:
 
 def _run(args: argparse.Namespace) -> int:
     report_dir = writable_directory(Path(args.report_dir).resolve())
+    check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes)
     pytest_args = run_pytest_args(args, report_dir)
     _own_session()
     if args.format == "json":
@@ -392,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
                           fault=args.fault)
     except HarnessError as exc:
         _say(f"ncp-harness: error: {exc}", file=sys.stderr)
+        if getattr(args, "format", "text") == "json":  # standard output stays JSON
+            print(SECRETS.text(json.dumps({"error": one_line(exc), "exit": EXIT_USAGE},
+                                          ensure_ascii=False)))
         return EXIT_USAGE
     parser.print_help()
     return EXIT_OK

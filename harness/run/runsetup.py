@@ -138,6 +138,32 @@ def _positive(config: pytest.Config, option: str, unit: str) -> float:
     return value
 
 
+def _simulator_only(scenario_path: str | None, fault: str | None) -> None:
+    if scenario_path or fault:
+        raise HarnessError(f"{'--scenario' if scenario_path else '--fault'} applies to"
+                           " --target simulator only; a live account's state and bugs"
+                           " are its own (serve a faulty simulator with ncp-harness"
+                           " serve --fault NAME and point NCLOUD_API_GW at it)")
+
+
+def check_before_run(target_name: str, *, scenario_path: str | None, fault: str | None,
+                     yes: bool) -> None:
+    """The mistakes a run would meet at its start, found before it starts (exit 2, one line).
+
+    The same checks `start_target` makes, without sending anything: the scenario file, the
+    options that are simulator-only, the live key pair and endpoint, and consent.
+    """
+    if target_name == "simulator":
+        if scenario_path:
+            load_scenario(scenario_path)
+        return
+    _simulator_only(scenario_path, fault)
+    if target_name == "live":
+        target = live_target()
+        target.close()
+        require_consent(target.endpoint, yes=yes)
+
+
 def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
                  cassette: Cassette | None) -> HttpTarget:
     """The target the options name, configured (timeout, rate) and closed by `stack`."""
@@ -151,11 +177,7 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
         scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
         target = stack.enter_context(simulator_target(scenario, fault=fault))
     else:
-        if scenario_path or fault:
-            raise HarnessError(f"{'--scenario' if scenario_path else '--fault'} applies to"
-                               " --target simulator only; a live account's state and bugs"
-                               " are its own (serve a faulty simulator with ncp-harness"
-                               " serve --fault NAME and point NCLOUD_API_GW at it)")
+        _simulator_only(scenario_path, fault)
         target = live_target()
         stack.callback(target.close)
         require_consent(target.endpoint, yes=bool(config.getoption("--yes")))

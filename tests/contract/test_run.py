@@ -65,20 +65,6 @@ def test_markers_select_one_rule(tmp_path: Path) -> None:
     assert "test_broken_rule_is_rejected[SEED-R4]" in names
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (("--target", "live"), {}, "needs NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY"),
-    (("--scenario", "/nonexistent.toml"), {}, "cannot be read"),
-    (("--target", "live", "--scenario", "x.toml"), {"NCLOUD_ACCESS_KEY": "a",
-                                                     "NCLOUD_SECRET_KEY": "b"},
-     "--scenario applies to --target simulator only"),
-])
-def test_usage_and_configuration_errors_exit_2(args: tuple[str, ...], env: dict[str, str],
-                                               message: str, tmp_path: Path) -> None:
-    result = run(*args, "--report-dir", str(tmp_path), env=env)
-    assert result.returncode == 2
-    assert message in result.stdout + result.stderr
-
-
 def test_an_unreachable_live_target_exits_2(tmp_path: Path) -> None:
     with running() as server:
         url = server.url
@@ -176,3 +162,29 @@ def test_a_run_against_a_faulty_simulator_records_the_fault_and_its_reproduction
     fixed = subprocess.run([sys.executable, "-m", "harness", *clean], capture_output=True,
                            text=True, timeout=120, check=False)
     assert fixed.returncode == 0, fixed.stdout  # a faithful simulator refuses it
+
+
+@pytest.mark.parametrize(("args", "env", "says"), [
+    (("--target", "live"), {}, "--target live needs NCLOUD_ACCESS_KEY"),
+    (("--target", "live", "--scenario", "x.toml"), {"NCLOUD_ACCESS_KEY": "a",
+                                                     "NCLOUD_SECRET_KEY": "b"},
+     "--scenario applies to --target simulator only"),
+    (("--scenario", "/nonexistent/scenario.toml"), {}, "--scenario /nonexistent/scenario.toml"),
+    (("--target", "live"), {"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b",
+                            "NCLOUD_API_GW": "https://gateway.example.invalid"}, "pass --yes"),
+], ids=["no-keys", "scenario-on-live", "no-scenario-file", "no-consent"])
+def test_a_configuration_mistake_is_one_line_and_exit_2_before_pytest_starts(
+        tmp_path: Path, args: tuple[str, ...], env: dict[str, str], says: str) -> None:
+    (tmp_path / "junit-tests.xml").write_text("<kept/>")
+    result = run(*args, "--report-dir", str(tmp_path), env=env)
+    assert result.returncode == 2
+    assert result.stdout == ""  # no pytest header, no test
+    assert result.stderr.startswith("ncp-harness: error: ")
+    assert says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "junit-tests.xml").read_text() == "<kept/>"  # not overwritten
+    as_json = run(*args, "--report-dir", str(tmp_path), "--format", "json", env=env)
+    assert as_json.returncode == 2
+    error = json.loads(as_json.stdout)
+    assert says in error["error"]
+    assert error["exit"] == 2
