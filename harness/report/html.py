@@ -158,7 +158,8 @@ def _violations(summary: dict[str, Any]) -> str:
         return "<p class='card ok'>No violation: the service kept the contract.</p>"
     parts = [
         (f"<div class=card><b>[{_e(v['rule'] or '-')}] {_e(v['check'])}</b>:"
-            f" {_e(v['message'])}<br><span class=meta>where {_e(v['path'] or '-')}; test"
+            f" {_e(v['message'])}<br><span class=meta>seen in {_e(v.get('occurrences', 1))}"
+            f" answer(s); where {_e(v['path'] or '-')}; test"
             f" {_e(v['test'])}; seed {_e(v['seed'])}</span>"
             f"<table><tr><th>expected</th><td>{_e(v['expected'])}</td></tr><tr><th>actual"
             f"</th><td>{_e(v['actual'])}</td></tr></table>"

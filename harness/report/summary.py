@@ -66,8 +66,16 @@ def verdict_line(summary: dict[str, Any]) -> str:
         return (f"ERROR: the harness failed in {len(errors)} test(s); nothing it said there is"
                 f" a pass ({len(summary['violations'])} violation(s),"
                 f" {resources['leaked']} image(s) left behind{unaccounted})")
-    return (f"FAILED: {len(summary['violations'])} violation(s),"
-            f" {resources['leaked']} image(s) left behind{unaccounted}")
+    return (f"FAILED: {_violations(summary)}, {resources['leaked']} image(s) left"
+            f" behind{unaccounted}")
+
+
+def _violations(summary: dict[str, Any]) -> str:
+    """`3 violation(s)`, with how many answers showed them when that is more."""
+    distinct = summary["violations"]
+    seen = sum(v.get("occurrences", 1) for v in distinct)
+    return f"{len(distinct)} violation(s)" + (
+        f" (seen in {seen} answers)" if seen > len(distinct) else "")
 
 
 def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:

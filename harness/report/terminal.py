@@ -27,11 +27,16 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
           f" seed {run['seed']}, {run['duration_s']:.1f} s"
           + (f", FAULT {run['fault']} (a simulator with this bug on purpose)"
              if run.get("fault") else ""))
-    write(f"{'rule':10} {'sent':>6} {'200':>6} {'4xx':>6} {'5xx':>5} {'violations':>10}")
+    write(f"{'rule':10} {'sent':>6} {'200':>6} {'4xx':>6} {'5xx':>5} {'violations':>10}"
+          f"  {'(answers)':>9}")
     for rule, counts in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
+        seen = counts.get("occurrences", 0)
         write(f"{rule:10} {counts.get('sent', 0):>6} {counts.get('accepted', 0):>6}"
               f" {counts.get('rejected', 0):>6} {counts.get('server_error', 0):>5}"
-              f" {counts.get('violations', 0):>10}")
+              f" {counts.get('violations', 0):>10}  {f'({seen})' if seen else '':>9}")
+    if any(c.get("server_error") for r, c in summary["rules"].items() if r != "SEED-S5"):
+        write("a 5xx answer is a violation of SEED-S5 (never a server error), whatever rule"
+              " its request exercised: see the SEED-S5 row")
     resources = summary["resources"]
     verb = "checked" if run["target"] == "fixtures" else "sent"
     write(f"{verb} {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"

@@ -151,6 +151,9 @@ class RunLog:
     per_rule: dict[str, Counter[str]] = field(default_factory=dict)
     totals: Counter[str] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
+    occurrences: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """How many answers showed each violation (rule, check, place): one definition, and
+    its number, for the table, the banner, the cards and summary.json."""
     findings: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -307,8 +310,10 @@ class RunLog:
             self.failures.append(failure)
         elif len(failure.probe.wire) < len(self.failures[same].probe.wire):
             self.failures[same] = failure
+        self.occurrences[failure.violation.key] += 1
         counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
-        counts["violations"] += 1
+        counts["violations"] += same is None  # distinct: what the banner and cards count
+        counts["occurrences"] += 1
 
     @property
     def left_behind(self) -> dict[str, str]:
@@ -375,7 +380,8 @@ class RunLog:
             "exercised": {kind: dict(sorted(c.items())) for kind, c in
                           sorted(self.exercised.items())},
             "contradictions": [{"rule": rule, "text": text} for rule, text in CONTRADICTIONS],
-            "violations": [f.as_dict() for f in self.failures],
+            "violations": [{**f.as_dict(), "occurrences": self.occurrences[f.violation.key]}
+                           for f in self.failures],
             "findings": [{"cases": e["cases"], "observed": dict(e["observed"]),
                           "example": e["example"],
                           "seed_says": [_says(c) for c in e["cases"]]}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+from jsonschema import Draft202012Validator
+
 from harness.contract.probe import Probe
 from harness.core.errors import Violation
+from harness.report.html import render_html
 from harness.report.summary import TONE, summary_schema, verdict_line
+from harness.report.terminal import write_summary
 from harness.run.runlog import Failure, RunLog
 
 VIOLATION = Violation("SEED-R10", "format_matches_request", "XML answered for JSON")
@@ -21,7 +27,8 @@ def test_a_smaller_request_for_the_same_fault_replaces_a_larger_one() -> None:
     log.fail(_failure(5, "shrunk"))
     log.fail(_failure(40, "later"))
     assert [f.test for f in log.failures] == ["shrunk"]
-    assert log.per_rule["SEED-R10"]["violations"] == 3
+    assert log.per_rule["SEED-R10"]["violations"] == 1  # one violation: rule, check, place
+    assert log.per_rule["SEED-R10"]["occurrences"] == 3  # seen in three answers
     assert log.first_violation_s is not None
 
 
@@ -70,3 +77,21 @@ def test_every_verdict_has_a_tone_and_a_line_and_is_in_the_schema() -> None:
         assert line.split(":")[0] == verdict.upper().replace("-", " ") or (
             verdict == "failed" and line.startswith("FAILED"))
         assert ("PASSED" in line) is (verdict == "passed")
+
+
+def test_one_violation_seen_in_many_answers_is_counted_alike_in_every_view() -> None:
+    """A crash fault failed 18 tests: one violation, seen in 18 answers, everywhere."""
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    for n in range(18):
+        log.fail(_failure(5 + n, f"t{n}"))
+    summary = log.summary()
+    assert summary["rules"]["SEED-R10"]["violations"] == 1
+    assert summary["rules"]["SEED-R10"]["occurrences"] == 18
+    assert [v["occurrences"] for v in summary["violations"]] == [18]
+    assert verdict_line(summary).startswith("FAILED: 1 violation(s) (seen in 18 answers)")
+    lines: list[str] = []
+    write_summary(lambda line, **_: lines.append(line), log, None)
+    (row,) = [line for line in lines if line.startswith("SEED-R10")]
+    assert row.split()[-2:] == ["1", "(18)"]
+    assert "seen in 18 answer(s)" in render_html(summary)
+    Draft202012Validator(summary_schema()).validate(json.loads(json.dumps(summary)))
