@@ -50,6 +50,9 @@ from harness.targets.transport import HttpTarget
 __all__ = ["ConformanceSession"]
 
 
+_ABOUT_NAMES = frozenset({"SEED-R2", "U4", "U10"})
+"""Rules and cases whose probes test the name itself: their names are sent as drawn."""
+
 class _Abort(BaseException):
     """Stops Hypothesis at once: an exception in the harness is not a bug to shrink."""
 
@@ -130,10 +133,27 @@ class ConformanceSession:
                                    HealthCheck.data_too_large])
 
     def _unique(self, probe: Probe) -> Probe:
-        """Give a valid probe's image a name unique to the run (`harness.core.names`)."""
+        """Give a valid probe's image a name unique to the run (`harness.core.names`).
+
+        Any other probe whose name is already in use, and that is not about names, gets a
+        fresh one too: otherwise the run's own earlier images make it U10 as well, and
+        every open case's finding comes twice.
+        """
         if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
-            return probe
+            return self._unclashed(probe)
         return self._renamed(probe, probe.request)
+
+    def _unclashed(self, probe: Probe) -> Probe:
+        if (probe.raw is not None or probe.label.startswith("wire:")
+                or set(probe.rules) & _ABOUT_NAMES):
+            return probe  # exact wire, or a probe whose point is the name
+        taken = self.current_account.image_names
+        clash = next((v for k, v in probe.params if k == "serverImageName" and v in taken), None)
+        if clash is None:
+            return probe
+        fresh = self.names.fresh(clash, taken)
+        return replace(probe, params=tuple(
+            (k, fresh if k == "serverImageName" and v == clash else v) for k, v in probe.params))
 
     def _renamed(self, probe: Probe, request: CreateImageRequest) -> Probe:
         fresh = self.names.fresh(request.server_image_name or "",

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from harness.contract.oracle import Outcome, Verdict, judge
+from harness.contract.probe import Probe
 from harness.run.runlog import Failure, RunLog
 from harness.run.runsetup import clean
 from harness.run.session import ConformanceSession
@@ -104,3 +105,23 @@ def test_auth_faults_are_caught(session_for: Factory) -> None:
     failure = session.auth("wrong", "t")
     assert failure is not None
     assert failure.violation.check == "auth_failure_is_401"
+
+
+def _open_u1(name: str, rules: tuple[str, ...]) -> Probe:
+    return Probe((("serverImageName", name), ("blockStorageList.1.order", "0"),
+                  ("blockStorageList.1.snapshotInstanceNo", "1000001"),
+                  ("blockStorageList.2.order", "1"),
+                  ("blockStorageList.2.snapshotInstanceNo", "1000002")), "GET", "open:U1", rules)
+
+
+def test_an_open_case_does_not_collide_with_the_runs_own_names(session_for: Factory) -> None:
+    """A name the run made is not reused, unless the probe is about names (R2, U4, U10)."""
+    session = session_for(Simulator())
+    sent, _ = session.exchange(_open_u1("img-open", ("U1",)))  # accepted: the name is used
+    assert sent.params[0] == ("serverImageName", "img-open")
+    again, result = session.exchange(_open_u1("img-open", ("U1",)))
+    assert dict(again.params)["serverImageName"] != "img-open"
+    assert [f.cases for f in result.findings if "U1" in f.cases] == [("U1",)]
+    kept, result = session.exchange(_open_u1("img-open", ("U10",)))
+    assert dict(kept.params)["serverImageName"] == "img-open"
+    assert any("U10" in f.cases for f in result.findings)
