@@ -44,7 +44,7 @@ from harness.run.cleanup import CleanupReport, Waiting, settle
 from harness.run.ledger import Ledger, ledger_key
 from harness.run.options import writable_directory
 from harness.run.preflight import preflight
-from harness.run.runsetup import check_before_run, require_consent
+from harness.run.runsetup import check_before_run, require_consent, simulator_only
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, KINDS
 from harness.sim.scenario import Scenario, default_scenario, load_scenario
@@ -211,10 +211,8 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
     with ExitStack() as stack:
         if target_name == "simulator":
             target = stack.enter_context(simulator_target(_scenario(scenario), fault=fault))
-        elif fault:
-            raise ConfigError("--fault applies to --target simulator only; serve a faulty"
-                              " simulator with ncp-harness serve --fault NAME instead")
         else:
+            simulator_only(None, fault)
             target = live_target()
             stack.callback(target.close)
             require_consent(target.endpoint, yes=yes)  # before anything is sent

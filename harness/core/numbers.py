@@ -23,7 +23,6 @@ def integer(low: int, high: int | None = None) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{value} is out of range: expected {expected}")
         return value
 
-    parse.__name__ = "integer"
     return parse
 
 
@@ -40,5 +39,4 @@ def seconds(*, zero: bool = False) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{text} is out of range: expected {expected}")
         return value
 
-    parse.__name__ = "number"
     return parse

@@ -7,7 +7,6 @@ deletion of what the run created. The pytest hooks themselves live in `pytest_pl
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import time
@@ -33,12 +32,14 @@ from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
 from harness.targets.transport import HttpTarget, live_target, simulator_target
 
 __all__ = [
+    "check_before_run",
     "clean",
     "name_tag",
     "new_session",
     "profile_of",
     "recorder_for",
     "require_consent",
+    "simulator_only",
     "start_target",
 ]
 
@@ -129,16 +130,8 @@ def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
     }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
 
 
-def _positive(config: pytest.Config, option: str, unit: str) -> float:
-    """A number option that must be finite and above zero; ConfigError names it."""
-    value = float(config.getoption(option))
-    if not math.isfinite(value) or value <= 0:
-        shown = "--timeout" if option == "--request-timeout" else option
-        raise ConfigError(f"{shown} {value:g}: give a positive number of {unit}")
-    return value
-
-
-def _simulator_only(scenario_path: str | None, fault: str | None) -> None:
+def simulator_only(scenario_path: str | None, fault: str | None) -> None:
+    """--scenario and --fault describe the simulator; on any other target they are refused."""
     if scenario_path or fault:
         raise HarnessError(f"{'--scenario' if scenario_path else '--fault'} applies to"
                            " --target simulator only; a live account's state and bugs"
@@ -157,7 +150,7 @@ def check_before_run(target_name: str, *, scenario_path: str | None, fault: str 
         if scenario_path:
             load_scenario(scenario_path)
         return
-    _simulator_only(scenario_path, fault)
+    simulator_only(scenario_path, fault)
     if target_name == "live":
         target = live_target()
         target.close()
@@ -177,12 +170,13 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
         scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
         target = stack.enter_context(simulator_target(scenario, fault=fault))
     else:
-        _simulator_only(scenario_path, fault)
+        simulator_only(scenario_path, fault)
         target = live_target()
         stack.callback(target.close)
         require_consent(target.endpoint, yes=bool(config.getoption("--yes")))
-    target.timeout = _positive(config, "--request-timeout", "SECONDS")
-    target.max_body = int(_positive(config, "--max-body", "MIB") * 2**20)
+    # Both numbers were refused by their option's parser when not finite and above 0.
+    target.timeout = float(config.getoption("--request-timeout"))
+    target.max_body = int(float(config.getoption("--max-body")) * 2**20)
     rate = config.getoption("--rate") or (
         LIVE_RATE if target_name == "live" and not is_loopback_url(target.endpoint) else None)
     if rate:
