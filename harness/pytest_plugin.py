@@ -40,6 +40,7 @@ from harness.run.runsetup import (
     new_session,
     recorder_for,
     start_target,
+    worker_of,
 )
 from harness.run.session import ConformanceSession
 from harness.targets.discovery import discover
@@ -259,7 +260,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     with ExitStack() as stack:
         try:
             target = start_target(config, stack, target_name, state.cassette)
-            tag = name_tag(target_name, seed, state.cassette)
+            tag = name_tag(target_name, seed, state.cassette, worker_of(config))
             if config.getoption("--record"):
                 state.recorder = recorder_for(config, target, target_name, seed, tag)
                 target.recorder = state.recorder
@@ -307,7 +308,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     elif verdict == "failed" and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak, an image unaccounted for
     if state.report_dir is not None:
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        worker = worker_of(session.config).id or None
         state.log.write(state.report_dir, worker)
         write_reports(state.log.summary(), state.report_dir, worker)
 

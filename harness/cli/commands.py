@@ -90,22 +90,10 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
-def _own_session() -> None:
-    """This process's pytest session is a run of its own, never a worker of another.
-
-    An `ncp-harness run` started from inside a pytest-xdist worker (a CI job, our own
-    suite) inherits PYTEST_XDIST_*; left there, the run would write a worker's partial
-    summary for a controller that does not exist.
-    """
-    for name in [n for n in os.environ if n.startswith("PYTEST_XDIST_")]:
-        del os.environ[name]
-
-
 def _run(args: argparse.Namespace) -> int:
     report_dir = writable_directory(Path(args.report_dir).resolve())
     check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes)
     pytest_args = run_pytest_args(args, report_dir)
-    _own_session()
     if args.format == "json":
         summary = report_dir / "summary.json"
         before = summary.stat().st_mtime_ns if summary.exists() else None

@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,15 +42,38 @@ __all__ = [
     "require_consent",
     "simulator_only",
     "start_target",
+    "worker_of",
 ]
 
 
 _RUN_DIRS: dict[str, Path] = {}
 
 
-def _run_dir() -> Path:
+@dataclass(frozen=True)
+class Worker:
+    """This process's place in a pytest-xdist run: its id (gw0), how many, the run's uid.
+
+    Read from pytest's config (`workerinput`, set by xdist for its own workers only), never
+    from PYTEST_XDIST_* variables: a run started inside another run's worker inherits those.
+    """
+
+    id: str = ""
+    count: int = 1
+    run_uid: str = ""
+
+
+def worker_of(config: pytest.Config) -> Worker:
+    """The xdist worker this process is, or `Worker()` for the controller or a plain run."""
+    info = getattr(config, "workerinput", None)
+    if not isinstance(info, dict):
+        return Worker()
+    return Worker(str(info.get("workerid", "")), int(info.get("workercount", 1) or 1),
+                  str(info.get("testrunuid", "")))
+
+
+def _run_dir(worker: Worker) -> Path:
     """A directory every xdist worker of this run shares (one per process without xdist)."""
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    uid = worker.run_uid
     key = uid or "local"
     if key not in _RUN_DIRS:
         if uid:
@@ -102,20 +126,19 @@ def _max_examples(config: pytest.Config, cassette: Cassette | None) -> int | Non
     return int(count) if count is not None else None
 
 
-def name_tag(target_name: str, seed: int, cassette: Cassette | None) -> str:
+def name_tag(target_name: str, seed: int, cassette: Cassette | None, worker: Worker) -> str:
     """The tag of this run's image names (`harness.core.names`).
 
     A live account gets a fresh random one: no other run sends its names. The simulator
     and a replay get one fixed by the seed and the worker, or the recorded run's, so the
     same run draws the same requests (a replay matches them byte for byte).
     """
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     recorded = cassette.name_tag if cassette is not None else None
     if target_name == "fixtures" and recorded:
         return recorded
     if target_name == "live":
         return random_tag()
-    return derived_tag(seed, worker)
+    return derived_tag(seed, worker.id)
 
 
 def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
@@ -127,7 +150,7 @@ def recorder_for(config: pytest.Config, target: HttpTarget, target_name: str,
         "source": target_name, "endpoint": target.endpoint, "profile": profile_of(config, None),
         "seed": seed, "region": os.environ.get("NCLOUD_REGION") or None,
         "max_examples": config.getoption("--max-examples"), "name_tag": tag,
-    }, worker=os.environ.get("PYTEST_XDIST_WORKER"))
+    }, worker=worker_of(config).id or None)
 
 
 def simulator_only(scenario_path: str | None, fault: str | None) -> None:
@@ -180,7 +203,7 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
     rate = config.getoption("--rate") or (
         LIVE_RATE if target_name == "live" and not is_loopback_url(target.endpoint) else None)
     if rate:
-        target.rate = RateLimit(_run_dir() / "rate.json", parse_rate(rate))
+        target.rate = RateLimit(_run_dir(worker_of(config)) / "rate.json", parse_rate(rate))
     return target
 
 
@@ -192,14 +215,15 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
     if defaulted:
         max_creates = LIVE_MAX_CREATES  # also on loopback: it may be a proxy to an account
     max_time = config.getoption("--max-time")
+    worker = worker_of(config)
     log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
                  cassette=str(cassette.directory) if cassette else None)
     session = ConformanceSession(
         target, account, log, config.getoption("--scenario"), _ledger(config, target, target_name),
         max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
         deadline=time.monotonic() + max_time if max_time else None,
-        budget=SharedBudget(_run_dir() / "budget.json", max_creates)
-        if max_creates is not None else None, first_letters=_worker_letters(),
+        budget=SharedBudget(_run_dir(worker) / "budget.json", max_creates)
+        if max_creates is not None else None, first_letters=_worker_letters(worker),
         max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag,
         fault=config.getoption("--fault"))
     if defaulted and log.budget is not None:
@@ -207,13 +231,11 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
     return session
 
 
-def _worker_letters() -> str:
+def _worker_letters(worker: Worker) -> str:
     """Disjoint first letters per xdist worker, so two workers never pick the same name."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    if not worker.startswith("gw") or count < 2:
+    if not worker.id.startswith("gw") or not worker.id[2:].isdigit() or worker.count < 2:
         return ""
-    return "abcdefghijklmnopqrstuvwxyz"[int(worker[2:]) % 26::min(count, 26)]
+    return "abcdefghijklmnopqrstuvwxyz"[int(worker.id[2:]) % 26::min(worker.count, 26)]
 
 
 def clean(session: ConformanceSession, wait: float) -> None:
