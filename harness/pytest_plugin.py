@@ -30,10 +30,11 @@ from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Reco
 from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
+from harness.run.failures import HarnessFault
 from harness.run.options import add_to_pytest, writable_directory
 from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
-from harness.run.runlog import HarnessFault, RunLog
+from harness.run.runlog import RunLog
 from harness.run.runsetup import (
     clean,
     name_tag,

@@ -12,32 +12,27 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pytest
 
-from harness.checks.request import assumed_account
 from harness.checks.response import check_answer
-from harness.checks.robustness import ParserFailure, fuzz_parser, load_parser
-from harness.checks.traffic import traffic_from_har
-from harness.checks.trafficjudge import judge_traffic
 from harness.cli.args import build_parser
 from harness.cli.args import pytest_args as run_pytest_args
-from harness.contract.model import ACTION
+from harness.cli.clientchecks import check_traffic, fuzz_parser_command
+from harness.cli.common import EXIT_CONTRACT, EXIT_OK, EXIT_USAGE, say, scenario_at
+from harness.cli.serve import list_faults, serve
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
-from harness.contract.wire import ACTION_PATH, decode
+from harness.contract.wire import decode
 from harness.core.errors import ConfigError, HarnessError
-from harness.core.loopback import is_loopback
 from harness.core.plain import block, one_line
 from harness.core.scrub import SECRETS
-from harness.core.signing import Credentials, KeyRing
 from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.cleanup import CleanupReport, Waiting, settle
@@ -45,34 +40,15 @@ from harness.run.ledger import Ledger, ledger_key
 from harness.run.options import writable_directory
 from harness.run.preflight import preflight
 from harness.run.runsetup import check_before_run, require_consent, simulator_only
-from harness.sim.core import Simulator
-from harness.sim.faults import FAULTS, KINDS
-from harness.sim.scenario import Scenario, default_scenario, load_scenario
-from harness.sim.server import SimulatorServer
-from harness.strategies.answers import Format
 from harness.targets.discovery import discover
 from harness.targets.transport import live_target, simulator_target
 
-__all__ = ["exposure_warning", "main"]
+__all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_CONTRACT = 1
-EXIT_USAGE = 2
-
-
-def _say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool = False) -> None:
-    """Print for a person: service and file text as plain lines, no escapes, no secret."""
-    text = sep.join(str(part) for part in parts)
-    print("\n".join(SECRETS.text(one_line(line)) for line in text.split("\n")),
-          file=file, flush=flush)
-
-
-def _scenario(path: str | None) -> Scenario:
-    return load_scenario(path) if path else default_scenario()
 
 
 def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
-    verdict = judge(decode(query), _scenario(scenario).account)
+    verdict = judge(decode(query), scenario_at(scenario).account)
     if as_json:
         print(json.dumps({
             "outcome": verdict.outcome.value,
@@ -82,11 +58,11 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
                            for c in verdict.open_cases],
         }, indent=2, ensure_ascii=False))
     else:
-        _say(verdict.outcome.value)
+        say(verdict.outcome.value)
         for b in verdict.breaches:
-            _say(f"  {b.rule:9} {b.path}: {b.message}")
+            say(f"  {b.rule:9} {b.path}: {b.message}")
         for c in verdict.open_cases:
-            _say(f"  {c.case:9} {c.path}: {c.message}")
+            say(f"  {c.case:9} {c.path}: {c.message}")
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
@@ -127,27 +103,27 @@ def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
 
 def _print_report(current: dict[str, Any], comparison: Comparison | None, page: Path) -> None:
     run = current["run"]
-    _say(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
+    say(f"run {run['started']} ({run['target']}, seed {run['seed']}):"
           f" {current['verdict'].upper()}, {len(current['violations'])} violation(s),"
           f" {len(current['findings'])} finding(s)")
     if comparison is not None:
-        _say(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
+        say(f"compared with {comparison.previous}: new {len(comparison.new)}, fixed"
               f" {len(comparison.fixed)}, persisting {len(comparison.persisting)}")
         for word, items in (("NEW", comparison.new), ("FIXED", comparison.fixed),
                             ("PERSISTS", comparison.persisting)):
             for v in items:
                 where = f" at {v['path']}" if v.get("path") else ""
-                _say(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
-        _say("trend (violations per run, oldest first): " + " | ".join(
+                say(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
+        say("trend (violations per run, oldest first): " + " | ".join(
             f"{str(t['started'])[:16]} {t['violations']}" for t in comparison.trend))
-    _say(f"report: {page}")
+    say(f"report: {page}")
 
 
 def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
     if not Path(ledger_path).exists():
         raise ConfigError(f"--ledger {ledger_path}: no such file")
     if not Ledger(ledger_path).state().owes:
-        _say(f"{ledger_path}: nothing left to delete")
+        say(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
     report = CleanupReport()
     target = live_target()
@@ -174,31 +150,31 @@ def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
 
 def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: bool) -> None:
     if dry_run:
-        _say(f"dry run: would delete {len(report.would_delete)} image(s)"
+        say(f"dry run: would delete {len(report.would_delete)} image(s)"
               + (f": {', '.join(report.would_delete)}" if report.would_delete else ""))
     else:
-        _say(f"deleted {len(report.deleted)} image(s) of"
+        say(f"deleted {len(report.deleted)} image(s) of"
               f" {len(report.deleted) + len(report.leaked)}")
     for number in report.recovered:
-        _say(f"found by name: serverImageNo {number} (its create answer never arrived or"
+        say(f"found by name: serverImageNo {number} (its create answer never arrived or"
               " named no image)")
     for number, why in sorted(report.leaked.items()):
-        _say(f"left behind: serverImageNo {number}: {why}")
+        say(f"left behind: serverImageNo {number}: {why}")
     for number, why in sorted(report.refused.items()):
-        _say(f"refused: serverImageNo {number}: {why}; not deleted")
+        say(f"refused: serverImageNo {number}: {why}; not deleted")
     for _, why in sorted(report.possibly.items()):
-        _say(f"possibly created, check by hand: {why}")
+        say(f"possibly created, check by hand: {why}")
     for line in report.unknown:
-        _say(f"accepted create whose image is unknown: {line}")
+        say(f"accepted create whose image is unknown: {line}")
     for line in unprovable:
-        _say(f"not acted on: {line}")
+        say(f"not acted on: {line}")
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
           yes: bool = False, fault: str | None = None) -> int:
     with ExitStack() as stack:
         if target_name == "simulator":
-            target = stack.enter_context(simulator_target(_scenario(scenario), fault=fault))
+            target = stack.enter_context(simulator_target(scenario_at(scenario), fault=fault))
         else:
             simulator_only(None, fault)
             target = live_target()
@@ -209,17 +185,17 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
         verdict = judge(probe.params, account)
         answer = target.send(probe)
         result = check_answer(probe, verdict, answer, account)
-        _say(f"oracle: {verdict}")
-        _say(f"answer: {answer.status} {answer.header('Content-Type')}")
+        say(f"oracle: {verdict}")
+        say(f"answer: {answer.status} {answer.header('Content-Type')}")
         print(SECRETS.text(block(answer.body.decode("utf-8", "replace")[:2000])))
         for violation in result.violations:
-            _say(f"VIOLATION {violation}")
+            say(f"VIOLATION {violation}")
         for finding in result.findings:
-            _say(f"finding [{', '.join(finding.cases)}] {finding.message}")
+            say(f"finding [{', '.join(finding.cases)}] {finding.message}")
         if result.ok:
-            _say("checks: the answer keeps the contract")
+            say("checks: the answer keeps the contract")
         if target_name == "live" and answer.status == 200 and result.body is not None:
-            _say("note: this request created an image on the live account; delete it with"
+            say("note: this request created an image on the live account; delete it with"
                   " deleteServerImage", file=sys.stderr)
         return EXIT_CONTRACT if result.violations else EXIT_OK
 
@@ -232,122 +208,17 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
             target = stack.enter_context(contextlib.closing(live_target()))
         else:
             target = stack.enter_context(simulator_target(
-                _scenario(scenario_file) if scenario_file else None))
+                scenario_at(scenario_file) if scenario_file else None))
         result = preflight(target, max_creates=max_creates, region=region, now=time.time)
     if fmt == "json":
         print(SECRETS.text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False)))
     else:
         for line in result.lines():
-            _say(SECRETS.text(one_line(line)))
-        _say({0: "ready: run `ncp-harness run --target live --yes` when you are",
+            say(SECRETS.text(one_line(line)))
+        say({0: "ready: run `ncp-harness run --target live --yes` when you are",
               1: "the neighbour answers above break the contract; a run would report them",
               2: "a run could not start: fix the PROBLEM lines first"}[result.exit_code])
     return result.exit_code
-
-
-def _check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
-    path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the HAR file {file}: {exc}") from None
-    captured, skipped = traffic_from_har(text, file)
-    if not any(c.action == ACTION for c in captured):
-        raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all"
-                          f" {len(skipped) + len(captured)} of its entries go to other URLs;"
-                          " capture the client's call to the action")
-    keys = KeyRing()
-    scenario = _scenario(scenario_file) if scenario_file else None
-    for creds in (scenario.credentials if scenario else None, Credentials.from_env()):
-        if creds is not None:
-            keys.add(creds)
-    traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
-                            keys.get)
-    if fmt == "json":
-        print(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
-                         indent=2, ensure_ascii=False))
-    else:
-        _say("\n".join([*traffic.lines(), traffic.summary(len(skipped))]))
-    return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
-
-
-def _fuzz_parser(args: argparse.Namespace) -> int:
-    if args.max_examples < 1:
-        raise ConfigError(f"--max-examples {args.max_examples}: give at least 1")
-    parse = load_parser(args.parser)
-    formats: tuple[Format, ...] = (("json", "xml") if args.response_format == "both"
-                                   else (args.response_format,))
-
-    def heard(failure: ParserFailure, fed: int) -> None:
-        _say(f"  found after {fed} bodies: {failure.kind} ({failure.format}) {failure.where}",
-              file=sys.stderr)
-
-    _say(f"fuzz-parser: feeding {args.parser} legal {' and '.join(formats)} bodies...",
-          file=sys.stderr)
-    report = fuzz_parser(parse, formats=formats, max_examples=args.max_examples,
-                         seed=args.seed, progress=heard)
-    if args.format == "json":
-        print(json.dumps({"parser": args.parser, "examples": report.examples,
-                          "failures": [{"kind": f.kind, "format": f.format, "where": f.where,
-                                        "detail": f.detail, "body": f.body}
-                                       for f in report.failures]},
-                         indent=2, ensure_ascii=False))
-    else:
-        _say(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
-              " kind(s) of failure, each with a minimal body")
-        for failure in report.failures:
-            _say("\n".join(failure.lines()))
-    return EXIT_OK if report.ok else EXIT_CONTRACT
-
-
-def exposure_warning(address: str) -> str | None:
-    """A warning when the simulator listens beyond loopback, else None."""
-    if is_loopback(address):
-        return None
-    return (f"{address} is not a loopback address; the simulator and its demo key pair are"
-            " reachable from the network")
-
-
-def _list_faults() -> int:
-    width = max(len(f.name) for f in FAULTS)
-    for kind in KINDS:
-        _say(f"{kind}:")
-        for fault in (f for f in FAULTS if f.kind == kind):
-            _say(f"  {fault.name:{width}}  {fault.blames:9} {fault.does}")
-    return EXIT_OK
-
-
-def _serve(host: str, port: int, scenario: Scenario, *, verbose: bool,
-           fault: str | None = None) -> int:
-    try:
-        server = SimulatorServer(Simulator(scenario, fault=fault), host, port, verbose=verbose)
-    except OSError as exc:
-        raise ConfigError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
-    warning = exposure_warning(str(server.server_address[0]))
-    if warning:
-        _say(f"ncp-harness: warning: {warning}", file=sys.stderr)
-
-    def stop(signum: int, frame: object) -> None:
-        del signum, frame
-        raise KeyboardInterrupt
-
-    # Both signals explicitly: a process started with SIGINT ignored (an xdist worker's child,
-    # a CI runner's) would otherwise never stop on Ctrl-C.
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    _say(server.url, flush=True)
-    bug = f" with the fault {fault}" if fault else ""
-    _say(f"ncp-harness: simulating {scenario.source}{bug}; Ctrl-C or SIGTERM stops",
-          file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    _say("ncp-harness: simulator stopped", file=sys.stderr, flush=True)
-    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
@@ -369,16 +240,16 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "preflight":
             return _preflight(args.target, args.scenario, args.max_creates, args.format)
         if args.command == "check-traffic":
-            return _check_traffic(args.file, args.scenario, args.format)
+            return check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":
-            return _fuzz_parser(args)
+            return fuzz_parser_command(args)
         if args.command == "serve" and args.list_faults:
-            return _list_faults()
+            return list_faults()
         if args.command == "serve":
-            return _serve(args.host, args.port, _scenario(args.scenario), verbose=args.verbose,
+            return serve(args.host, args.port, scenario_at(args.scenario), verbose=args.verbose,
                           fault=args.fault)
     except HarnessError as exc:
-        _say(f"ncp-harness: error: {exc}", file=sys.stderr)
+        say(f"ncp-harness: error: {exc}", file=sys.stderr)
         if getattr(args, "format", "text") == "json":  # standard output stays JSON
             print(SECRETS.text(json.dumps({"error": one_line(exc), "exit": EXIT_USAGE},
                                           ensure_ascii=False)))

@@ -18,7 +18,7 @@ from harness.core.errors import Violation
 from harness.core.signing import SPOILED
 from harness.recording.cassette import Cassette
 from harness.recording.har import Exchange
-from harness.run.runlog import Failure
+from harness.run.failures import Failure
 from harness.run.session import ConformanceSession
 from harness.targets.replay import accounts_along, answer_of, probe_of, recheck, recorded_account
 

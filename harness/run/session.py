@@ -38,11 +38,12 @@ from harness.core.signing import SPOILED, Signing
 from harness.recording.cassette import Cassette
 from harness.run.covering import COVER_ITEMS, covering_set
 from harness.run.custody import Custody
+from harness.run.failures import Failure, HarnessFault
 from harness.run.gate import CreateGate, reserve_of
 from harness.run.ledger import Ledger
 from harness.run.profiles import PROFILES
 from harness.run.reproduce import reproduction
-from harness.run.runlog import Failure, HarnessFault, RunLog
+from harness.run.runlog import RunLog
 from harness.strategies.valid import usable_snapshots
 from harness.targets.sharing import SharedBudget
 from harness.targets.transport import HttpTarget

@@ -21,8 +21,8 @@ from harness.contract.rules import OPEN_CASES
 from harness.core.errors import ConfigError
 from harness.core.signing import SPOILED
 from harness.pytest_plugin import cassette_files
+from harness.run.failures import Failure, HarnessFault
 from harness.run.recorded import RecordedRun
-from harness.run.runlog import Failure, HarnessFault
 from harness.run.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
 from harness.strategies.from_schemathesis import schemathesis_probes

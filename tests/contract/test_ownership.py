@@ -23,8 +23,9 @@ import pytest
 from harness.contract.oracle import Outcome, Verdict
 from harness.core.errors import TargetError
 from harness.run.cleanup import Waiting, settle
+from harness.run.failures import Failure
 from harness.run.ledger import Ledger
-from harness.run.runlog import Failure, RunLog
+from harness.run.runlog import RunLog
 from harness.run.runsetup import clean
 from harness.run.session import ConformanceSession
 from harness.sim import SimResponse, Simulator

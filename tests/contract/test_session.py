@@ -10,7 +10,8 @@ import pytest
 
 from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
-from harness.run.runlog import Failure, RunLog
+from harness.run.failures import Failure
+from harness.run.runlog import RunLog
 from harness.run.runsetup import clean
 from harness.run.session import ConformanceSession
 from harness.sim import SimResponse, Simulator

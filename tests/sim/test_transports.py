@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.cli.commands import exposure_warning
+from harness.cli.serve import exposure_warning
 from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
 from harness.contract.wire import encode
 from harness.core.signing import sign

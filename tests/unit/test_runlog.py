@@ -11,7 +11,8 @@ from harness.core.errors import Violation
 from harness.report.html import render_html
 from harness.report.summary import TONE, summary_schema, verdict_line
 from harness.report.terminal import write_summary
-from harness.run.runlog import Failure, RunLog
+from harness.run.failures import Failure
+from harness.run.runlog import RunLog
 
 VIOLATION = Violation("SEED-R10", "format_matches_request", "XML answered for JSON")
 

@@ -1,0 +1,27 @@
+"""What every command shares: its exit codes, printing for a person, a scenario by path."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from harness.core.plain import one_line
+from harness.core.scrub import SECRETS
+from harness.sim.scenario import Scenario, default_scenario, load_scenario
+
+__all__ = ["EXIT_CONTRACT", "EXIT_OK", "EXIT_USAGE", "say", "scenario_at"]
+
+EXIT_OK = 0
+EXIT_CONTRACT = 1
+EXIT_USAGE = 2
+
+
+def say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool = False) -> None:
+    """Print for a person: service and file text as plain lines, no escapes, no secret."""
+    text = sep.join(str(part) for part in parts)
+    print("\n".join(SECRETS.text(one_line(line)) for line in text.split("\n")),
+          file=file, flush=flush)
+
+
+def scenario_at(path: str | None) -> Scenario:
+    """The scenario in that file, or the default one."""
+    return load_scenario(path) if path else default_scenario()
