@@ -55,6 +55,7 @@ __all__ = [
     "ncp_session",
     "pytest_addoption",
     "pytest_configure",
+    "setup_error",
 ]
 
 TARGETS = ("simulator", "live", "fixtures")
@@ -69,6 +70,8 @@ class _State:
     cassette: Cassette | None = None
     recorder: Recorder | None = None
     progress: Progress | None = None
+    error: str | None = None  # why the session could not start (one line, scrubbed)
+    junit_before: bytes | None = None  # the junit file an earlier run left, kept on error
 
 
 _STATE = pytest.StashKey[_State]()
@@ -109,9 +112,26 @@ def _know_the_keys() -> None:
         SECRETS.key(credentials.secret_key)
 
 
+def setup_error(config: pytest.Config) -> str | None:
+    """Why this run's conformance session could not start, or None (it started, or none ran)."""
+    state = config.stash.get(_STATE, None)
+    return state.error if state is not None else None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Pytest's own junit file, scrubbed: its failures quote what services sent."""
+    """Pytest's own junit file, scrubbed: its failures quote what services sent.
+
+    A run whose session could not start leaves the junit file of the run before it as it
+    was (or none), not an empty one that says nothing ran.
+    """
     path = getattr(config.option, "xmlpath", None)
+    state = config.stash.get(_STATE, None)
+    if path and state is not None and state.error is not None:
+        if state.junit_before is not None:
+            Path(path).write_bytes(state.junit_before)
+        else:
+            Path(path).unlink(missing_ok=True)
+        return
     if not path or not Path(path).is_file():
         return
     text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
@@ -129,6 +149,9 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.getoption("--report-dir", None)
     state = _State()
     config.stash[_STATE] = state
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath and Path(xmlpath).is_file():
+        state.junit_before = Path(xmlpath).read_bytes()
     target = config.getoption("--target", "simulator")
     cassette = config.getoption("--cassette", None)
     record = config.getoption("--record", None)
@@ -272,7 +295,8 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             session = new_session(config, target, account, target_name, seed, state.cassette,
                                   tag)
         except HarnessError as exc:
-            pytest.exit(SECRETS.text(f"ncp-harness: error: {one_line(exc)}"), returncode=2)
+            state.error = SECRETS.text(one_line(exc))
+            pytest.exit(f"ncp-harness: error: {state.error}", returncode=2)
         state.log = session.log
         if state.progress is not None:
             session.log.listener = state.progress.refresh

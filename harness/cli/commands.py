@@ -33,6 +33,7 @@ from harness.contract.wire import decode
 from harness.core.errors import ConfigError, HarnessError
 from harness.core.plain import block, one_line
 from harness.core.scrub import SECRETS
+from harness.pytest_plugin import setup_error
 from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.cleanup import CleanupReport, Waiting, settle
@@ -66,19 +67,33 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK
 
 
+class _Started:
+    """A plugin that keeps pytest's config, to ask the harness plugin how the run started."""
+
+    config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+
 def _run(args: argparse.Namespace) -> int:
     report_dir = writable_directory(Path(args.report_dir).resolve())
-    check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes)
+    check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes,
+                     cassette=getattr(args, "cassette", None), dry_run=args.dry_run)
     pytest_args = run_pytest_args(args, report_dir)
+    started = _Started()
     if args.format == "json":
         summary = report_dir / "summary.json"
         before = summary.stat().st_mtime_ns if summary.exists() else None
         with contextlib.redirect_stdout(sys.stderr):  # pytest's own output goes to stderr
-            code = int(pytest.main(pytest_args))
+            code = int(pytest.main(pytest_args, plugins=[started]))
         if summary.exists() and summary.stat().st_mtime_ns != before:  # this run's, not older
             print(summary.read_text(encoding="utf-8"))
     else:
-        code = int(pytest.main(pytest_args))
+        code = int(pytest.main(pytest_args, plugins=[started]))
+    error = setup_error(started.config) if started.config is not None else None
+    if error is not None:  # found once pytest had started (the endpoint went away, say)
+        raise HarnessError(error)
     return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
 
 

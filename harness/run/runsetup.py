@@ -20,7 +20,7 @@ from harness.contract.account import Account
 from harness.core.errors import ConfigError, HarnessError, Violation
 from harness.core.loopback import is_loopback_url
 from harness.core.names import derived_tag, random_tag
-from harness.recording.cassette import Cassette, Recorder
+from harness.recording.cassette import SHIPPED_CASSETTE, Cassette, Recorder
 from harness.recording.redaction import Redactor
 from harness.run.cleanup import Waiting, settle
 from harness.run.ledger import Ledger, ledger_key
@@ -28,6 +28,7 @@ from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim.scenario import default_scenario, load_scenario
+from harness.targets.paging import list_answer
 from harness.targets.replay import FixtureTarget
 from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
 from harness.targets.transport import HttpTarget, live_target, simulator_target
@@ -163,12 +164,17 @@ def simulator_only(scenario_path: str | None, fault: str | None) -> None:
 
 
 def check_before_run(target_name: str, *, scenario_path: str | None, fault: str | None,
-                     yes: bool) -> None:
+                     yes: bool, cassette: str | None = None, dry_run: bool = False) -> None:
     """The mistakes a run would meet at its start, found before it starts (exit 2, one line).
 
-    The same checks `start_target` makes, without sending anything: the scenario file, the
-    options that are simulator-only, the live key pair and endpoint, and consent.
+    The same checks `pytest_configure` and `start_target` make: the scenario file, the
+    cassette, the options that are simulator-only, the live key pair and endpoint, consent,
+    and (unless --dry-run, which sends a live account nothing) that the endpoint answers one
+    read, getRegionList, with the keys: an unreachable endpoint or refused keys are said in
+    one line before pytest prints anything.
     """
+    if target_name == "fixtures" or cassette:
+        Cassette.load(cassette or SHIPPED_CASSETTE)
     if target_name == "simulator":
         if scenario_path:
             load_scenario(scenario_path)
@@ -176,8 +182,12 @@ def check_before_run(target_name: str, *, scenario_path: str | None, fault: str 
     simulator_only(scenario_path, fault)
     if target_name == "live":
         target = live_target()
-        target.close()
-        require_consent(target.endpoint, yes=yes)
+        try:
+            require_consent(target.endpoint, yes=yes)
+            if not dry_run:
+                list_answer(target, "getRegionList")  # a read: reachable, keys accepted
+        finally:
+            target.close()
 
 
 def start_target(config: pytest.Config, stack: ExitStack, target_name: str,

@@ -14,6 +14,8 @@ import pytest
 
 from harness.contract.oracle import Outcome, Verdict
 from harness.sim import Simulator
+from harness.sim.actions import ACTIONS
+from harness.sim.render import gateway_error
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 
@@ -65,13 +67,54 @@ def test_markers_select_one_rule(tmp_path: Path) -> None:
     assert "test_broken_rule_is_rejected[SEED-R4]" in names
 
 
-def test_an_unreachable_live_target_exits_2(tmp_path: Path) -> None:
+def test_an_unreachable_live_target_is_one_line_and_exit_2_before_pytest_starts(
+        tmp_path: Path) -> None:
     with running() as server:
         url = server.url
     result = run("--target", "live", "--report-dir", str(tmp_path),
                  env={"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b", "NCLOUD_API_GW": url})
     assert result.returncode == 2
-    assert f"cannot reach {url}" in result.stdout + result.stderr
+    assert result.stdout == ""  # no pytest header
+    assert result.stderr.strip().splitlines() == [
+        f"ncp-harness: error: cannot reach {url} (ConnectionError); is the target running"
+        " and NCLOUD_API_GW right?"]
+    assert not (tmp_path / "junit-tests.xml").exists()
+
+
+def test_keys_the_endpoint_refuses_are_said_before_pytest_starts_without_the_keys(
+        tmp_path: Path) -> None:
+    with running() as server:
+        result = run("--target", "live", "--report-dir", str(tmp_path),
+                     env={"NCLOUD_ACCESS_KEY": "AKwrongwrongwrong",
+                          "NCLOUD_SECRET_KEY": "SKwrongwrongwrong", "NCLOUD_API_GW": server.url})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"ncp-harness: error: getRegionList on {server.url} answered 401")
+    assert "(check the keys)" in line
+    assert "wrongwrong" not in line
+
+
+def test_a_target_that_fails_once_pytest_has_started_is_exit_2_and_keeps_the_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """getRegionList answers (the up-front check passes); the volume types do not."""
+    monkeypatch.setitem(ACTIONS, "getBlockStorageVolumeTypeList",
+                        lambda ctx: gateway_error(403, "this key may not list volume types"))
+    (tmp_path / "junit-tests.xml").write_text("<kept/>")
+    with running() as server:
+        result = run("--target", "live", "--report-dir", str(tmp_path),
+                     env=_live_env(server.url))
+        as_json = run("--target", "live", "--report-dir", str(tmp_path), "--format", "json",
+                      env=_live_env(server.url))
+    says = (f"ncp-harness: error: getBlockStorageVolumeTypeList on {server.url} answered 403:"
+            " Forbidden (check the keys)")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == says  # the last word, in one line
+    assert (tmp_path / "junit-tests.xml").read_text() == "<kept/>"  # not an empty file
+    assert not (tmp_path / "summary.json").exists()
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout) == {"error": says.removeprefix("ncp-harness: error: "),
+                                          "exit": 2}
 
 
 def _live_env(url: str) -> dict[str, str]:
@@ -172,7 +215,9 @@ def test_a_run_against_a_faulty_simulator_records_the_fault_and_its_reproduction
     (("--scenario", "/nonexistent/scenario.toml"), {}, "--scenario /nonexistent/scenario.toml"),
     (("--target", "live"), {"NCLOUD_ACCESS_KEY": "a", "NCLOUD_SECRET_KEY": "b",
                             "NCLOUD_API_GW": "https://gateway.example.invalid"}, "pass --yes"),
-], ids=["no-keys", "scenario-on-live", "no-scenario-file", "no-consent"])
+    (("--target", "fixtures", "--cassette", "/nonexistent/run"), {},
+     "--cassette /nonexistent/run: no such directory"),
+], ids=["no-keys", "scenario-on-live", "no-scenario-file", "no-consent", "no-cassette"])
 def test_a_configuration_mistake_is_one_line_and_exit_2_before_pytest_starts(
         tmp_path: Path, args: tuple[str, ...], env: dict[str, str], says: str) -> None:
     (tmp_path / "junit-tests.xml").write_text("<kept/>")
