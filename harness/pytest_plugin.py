@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
 from harness.run.failures import HarnessFault
+from harness.run.logmerge import merge, pack, unpack
 from harness.run.options import add_to_pytest, writable_directory
 from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
@@ -72,9 +73,13 @@ class _State:
     progress: Progress | None = None
     error: str | None = None  # why the session could not start (one line, scrubbed)
     junit_before: bytes | None = None  # the junit file an earlier run left, kept on error
+    seed: int | None = None  # under xdist, the controller's: one seed for every worker
+    workers_lost: list[str] = field(default_factory=list)  # xdist workers that crashed
 
 
 _STATE = pytest.StashKey[_State]()
+_SEED_KEY = "ncp_harness_seed"
+_LOG_KEY = "ncp_harness_log"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -149,6 +154,8 @@ def pytest_configure(config: pytest.Config) -> None:
     report_dir = config.getoption("--report-dir", None)
     state = _State()
     config.stash[_STATE] = state
+    seed = getattr(config, "workerinput", {}).get(_SEED_KEY)
+    state.seed = int(seed) if seed is not None else config.getoption("--seed", None)
     xmlpath = getattr(config.option, "xmlpath", None)
     if xmlpath and Path(xmlpath).is_file():
         state.junit_before = Path(xmlpath).read_bytes()
@@ -176,6 +183,31 @@ def cassette_files(config: pytest.Config) -> list[str]:
     if state is None or state.cassette is None:
         return []
     return [f.name for f in state.cassette.files]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Under xdist, every worker draws with the controller's seed: one run, one seed."""
+    state = node.config.stash[_STATE]
+    if state.seed is None:
+        state.seed = random.SystemRandom().randrange(2**32)
+    node.workerinput[_SEED_KEY] = state.seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under xdist, fold a worker's log into the run's (one summary, report and table)."""
+    state = node.config.stash[_STATE]
+    data = getattr(node, "workeroutput", {}).get(_LOG_KEY)
+    if data is None:
+        if error is not None:
+            state.workers_lost.append(str(node.gateway.id))
+        return
+    log = unpack(data)
+    if state.log is None:
+        state.log = log
+    else:
+        merge(state.log, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -277,7 +309,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     if config.getoption("--dry-run"):
         target_name = "simulator"  # learn nothing from, and send nothing to, a live account
     state = config.stash[_STATE]
-    seed = config.getoption("--seed")
+    seed = state.seed
     if seed is None and target_name == "fixtures" and state.cassette is not None:
         seed = state.cassette.seed  # the recorded run's seed draws the recorded requests
     seed = random.SystemRandom().randrange(2**32) if seed is None else seed
@@ -327,15 +359,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
         state.log.interrupted = True  # Ctrl-C or SIGTERM: whatever it found, never a pass
+    for worker in state.workers_lost:
+        state.log.harness_fault(HarnessFault(
+            f"xdist worker {worker}", "the worker ended before it handed over its results;"
+            " what it sent is not in this summary"))
     verdict = state.log.verdict
     if verdict == "error":
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge
     elif verdict == "failed" and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak, an image unaccounted for
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller reports
+        session.config.workeroutput[_LOG_KEY] = pack(state.log)
+        return
     if state.report_dir is not None:
-        worker = worker_of(session.config).id or None
-        state.log.write(state.report_dir, worker)
-        write_reports(state.log.summary(), state.report_dir, worker)
+        state.log.write(state.report_dir)
+        write_reports(state.log.summary(), state.report_dir)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -15,7 +15,7 @@ __all__ = ["REPORTS", "Report", "write_reports"]
 
 @dataclass(frozen=True)
 class Report:
-    """One report: its file name (`{worker}` is `-gw0` under xdist, else empty) and writer."""
+    """One report: its file name in the report directory, and its writer."""
 
     name: str
     filename: str
@@ -23,14 +23,13 @@ class Report:
 
 
 REPORTS: tuple[Report, ...] = (
-    Report("junit", "junit{worker}.xml", write_junit),
-    Report("html", "report{worker}.html", write_html),
+    Report("junit", "junit.xml", write_junit),
+    Report("html", "report.html", write_html),
 )
-"""Written after summary.json (run/runlog.py), from the same summary, by every run."""
+"""Written after summary.json (run/runlog.py), from the same summary, by every run (under
+xdist by the controller, from its workers' merged logs: run/logmerge.py)."""
 
 
-def write_reports(summary: dict[str, Any], directory: Path, worker: str | None) -> list[Path]:
+def write_reports(summary: dict[str, Any], directory: Path) -> list[Path]:
     """Write every report of REPORTS for one summary; the paths written."""
-    suffix = f"-{worker}" if worker else ""
-    return [report.write(summary, directory / report.filename.format(worker=suffix))
-            for report in REPORTS]
+    return [report.write(summary, directory / report.filename) for report in REPORTS]

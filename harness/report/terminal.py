@@ -44,7 +44,9 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
           f" {resources['deleted']}, leaked {resources['leaked']}"
           + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
     if run.get("name_tag"):
-        write(f"image names of this run carry the tag {run['name_tag']!r}")
+        tags = run["name_tag"].split(", ")
+        write(f"image names of this run carry the tag{'s' if len(tags) > 1 else ''} "
+              + ", ".join(repr(t) for t in tags))
     if run.get("volume_size_unit"):
         write(f"getBlockStorageVolumeTypeList gave volume sizes in {run['volume_size_unit']}"
               " (learned; requests give GB)")

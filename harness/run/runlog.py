@@ -29,11 +29,12 @@ from harness.core.errors import Violation
 from harness.core.scrub import SECRETS
 from harness.run.failures import Failure, HarnessFault
 
-__all__ = ["SUMMARY_SCHEMA_VERSION", "RunLog"]
+__all__ = ["EXAMPLES", "SUMMARY_SCHEMA_VERSION", "RunLog", "shorter"]
 
 SUMMARY_SCHEMA_VERSION = 2
 _MAX_LISTED = 1000
-_EXAMPLES = 3
+EXAMPLES = 3
+"""Requests kept per rule and answer band, to show in the report."""
 _SIZE_BUCKETS = ((10, "<10"), (100, "10-99"), (1000, "100-999"), (10000, "1000-9999"),
                  (16381, "10000-16380"))
 
@@ -45,6 +46,11 @@ def _says(case: str) -> str:
     if case in NOTES:
         return f"{case}: {NOTES[case].text} ({NOTES[case].source})"
     return case
+
+
+def shorter(kept: str | None, seen: str) -> str:
+    """The example a finding shows: the shortest request seen (the same in any order)."""
+    return seen if kept is None else min(kept, seen, key=lambda wire: (len(wire), wire))
 
 
 def _size_bucket(value: str) -> str:
@@ -124,7 +130,7 @@ class RunLog:
             counts[band] += 1
             counts["unspecified"] += unspecified
             shown = self.examples.setdefault(rule, {}).setdefault(band, [])
-            if len(shown) < _EXAMPLES:
+            if len(shown) < EXAMPLES:
                 shown.append(f"{probe.method} {probe.wire}"[:600])
         if result.violations:
             self._first_violation()
@@ -138,7 +144,7 @@ class RunLog:
             entry = self.findings.setdefault(finding.cases, {
                 "cases": list(finding.cases), "observed": Counter(), "example": None})
             entry["observed"][f"{finding.status}: {finding.message}"[:200]] += 1
-            entry["example"] = entry["example"] or probe.wire
+            entry["example"] = shorter(entry["example"], probe.wire)
         success = result.body is not None and result.body.kind == "success"
         if (answer.status == 200 and verdict is not None and not success
                 and verdict.outcome is not Outcome.ACCEPT):
@@ -219,16 +225,21 @@ class RunLog:
         shrunk request for the same fault replaces them.
         """
         self._first_violation()
+        new = self.keep(failure)
+        self.occurrences[failure.violation.key] += 1
+        counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
+        counts["violations"] += new  # distinct: what the banner and cards count
+        counts["occurrences"] += 1
+
+    def keep(self, failure: Failure) -> bool:
+        """Keep `failure` unless one as short is kept for its place; True when it is new."""
         same = next((i for i, f in enumerate(self.failures)
                      if f.violation.key == failure.violation.key), None)
         if same is None:
             self.failures.append(failure)
         elif len(failure.probe.wire) < len(self.failures[same].probe.wire):
             self.failures[same] = failure
-        self.occurrences[failure.violation.key] += 1
-        counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
-        counts["violations"] += same is None  # distinct: what the banner and cards count
-        counts["occurrences"] += 1
+        return same is None
 
     @property
     def left_behind(self) -> dict[str, str]:
@@ -321,10 +332,10 @@ class RunLog:
             },
         }
 
-    def write(self, directory: Path, worker: str | None = None) -> Path:
-        """Write summary.json (summary-<worker>.json under xdist) into `directory`."""
+    def write(self, directory: Path) -> Path:
+        """Write summary.json into `directory` (under xdist, the controller's merged log)."""
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / (f"summary-{worker}.json" if worker else "summary.json")
+        path = directory / "summary.json"
         path.write_text(SECRETS.text(json.dumps(self.summary(), indent=2, ensure_ascii=False)),
                         encoding="utf-8")
         return path

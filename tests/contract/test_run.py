@@ -97,7 +97,7 @@ def test_keys_the_endpoint_refuses_are_said_before_pytest_starts_without_the_key
 
 def test_a_target_that_fails_once_pytest_has_started_is_exit_2_and_keeps_the_reports(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """getRegionList answers (the up-front check passes); the volume types do not."""
+    """The up-front getRegionList read passes; listing the volume types does not."""
     monkeypatch.setitem(ACTIONS, "getBlockStorageVolumeTypeList",
                         lambda ctx: gateway_error(403, "this key may not list volume types"))
     (tmp_path / "junit-tests.xml").write_text("<kept/>")

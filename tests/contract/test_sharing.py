@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -68,12 +69,14 @@ class _Clocked(Simulator):
     def __init__(self) -> None:
         super().__init__()
         self.arrivals: list[float] = []
+        self.actions: list[str] = []
         self._arrival_lock = threading.Lock()
 
     def handle(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes = b"") -> SimResponse:
         with self._arrival_lock:
             self.arrivals.append(time.monotonic())
+            self.actions.append(target.partition("?")[0].rsplit("/", 1)[-1])
         return super().handle(method, target, headers, body)
 
 
@@ -90,7 +93,8 @@ def test_two_workers_share_one_rate_and_one_budget(tmp_path: Path) -> None:
             [sys.executable, "-m", "pytest", "--pyargs", "harness.suite", "-p", "xdist",
              "-n", "2", "-q", "--target", "live", "--rate", "40/s", "--max-creates", "6",
              "--max-examples", "3", "-k", "valid_request", "--report-dir", str(tmp_path),
-             "--ledger", str(tmp_path / "ledger.jsonl"), "-p", "no:cacheprovider"],
+             "--ledger", str(tmp_path / "ledger.jsonl"), "-p", "no:cacheprovider",
+             "--record", str(tmp_path / "recorded")],
             env=env, capture_output=True, text=True, timeout=600, check=False,
             cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -100,5 +104,14 @@ def test_two_workers_share_one_rate_and_one_budget(tmp_path: Path) -> None:
     assert len(arrivals) > 10
     span = arrivals[-1] - arrivals[0]
     assert span >= (len(arrivals) - 1) / 40 * 0.9  # one bucket for both workers
-    assert {p.name for p in tmp_path.glob("summary-*.json")} == {"summary-gw0.json",
-                                                                 "summary-gw1.json"}
+    # One run, one report: the controller merges both workers' logs.
+    assert not list(tmp_path.glob("*-gw*"))
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["resources"]["created"] == created == summary["resources"]["deleted"]
+    assert summary["budget"]["spent"] == created
+    assert summary["counts"]["sent"] == simulator.actions.count("createServerImageFromSnapshot")
+    assert len(summary["run"]["name_tag"].split(", ")) == 2  # each worker's own tag
+    assert "ncp-harness conformance" in result.stdout  # the table, on the controller
+    seeds = {json.loads(har.read_text())["log"]["_ncpHarness"]["seed"]
+             for har in (tmp_path / "recorded").glob("*.har")}
+    assert seeds == {summary["run"]["seed"]}  # drawn once, by the controller, for both
