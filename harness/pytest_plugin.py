@@ -296,6 +296,17 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             recorder.group = SESSION
 
 
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside the terminal's: before its last word
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """Draw the progress bar's last frame once the tests and the cleanup are done."""
+    try:
+        return (yield)
+    finally:
+        state = session.config.stash.get(_STATE, None)
+        if state is not None and state.progress is not None:
+            state.progress.finish()  # pytest's own closing lines end its line
+
+
 def _interrupt(signum: int, frame: object) -> None:
     del signum, frame
     raise KeyboardInterrupt
@@ -381,8 +392,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     state = terminalreporter.config.stash.get(_STATE, None)
     if state is None or state.log is None:
         return
-    if state.progress is not None:
-        state.progress.refresh(force=True)
-        terminalreporter.write("\n")
     terminalreporter.section("ncp-harness conformance")
     write_summary(terminalreporter.write_line, state.log, state.report_dir)

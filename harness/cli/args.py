@@ -295,6 +295,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path) -> list[str]:
                    "--report-dir", str(report_dir),
                    "--junitxml", str(report_dir / "junit-tests.xml"),
                    "-o", "junit_family=xunit2", "--assert=plain", _verbosity(args)]
+    if pytest_args[-1] == "-q":  # the progress bar says how far the run is: no [100%] too
+        pytest_args += ["-o", "console_output_style=classic"]
     pytest_args += _cassette_args(args)
     if args.select:
         pytest_args += ["-k", args.select]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import re
@@ -277,6 +278,7 @@ def test_the_progress_bar_replaces_per_test_letters(tmp_path: Path) -> None:
     assert drawn[-1].startswith("[" + "#" * 24 + f"] {total}/{total} tests  ")
     assert "0 violations" in drawn[-1]
     assert "...." not in result.stdout  # no per-test letters under the bar
+    assert all(a != b for a, b in itertools.pairwise(drawn))  # no frame drawn twice
     quiet = subprocess.run(
         [sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini"),
          "--rootdir", str(suite), "-q", "--max-examples", "2", "--seed", "1", "-k", "SEED-R1",

@@ -32,10 +32,29 @@ def test_redraws_are_throttled_but_a_finished_test_always_shows() -> None:
                         lambda: (5, 1), clock=lambda: now[0])
     progress.refresh()
     progress.refresh()  # 0 s later: skipped
-    now[0] += 0.25
+    now[0] += 1.25
     progress.refresh()
     progress.test_done()  # forced, though only 0 s passed
     assert [line.split("] ")[1] for line, _ in drawn] == [
-        "0/2 tests  5 requests  1 violation  0 s", "0/2 tests  5 requests  1 violation  0 s",
-        "1/2 tests  5 requests  1 violation  0 s"]
+        "0/2 tests  5 requests  1 violation  0 s", "0/2 tests  5 requests  1 violation  1 s",
+        "1/2 tests  5 requests  1 violation  1 s"]
     assert drawn[0][1] == {"bold": True, "red": True}
+
+
+def test_a_frame_is_drawn_once_and_nothing_after_the_finish() -> None:
+    drawn: list[str] = []
+    now, sent = [100.0], [0]
+    progress = Progress(lambda line, **markup: drawn.append(line), 1, lambda: (sent[0], 0),
+                        clock=lambda: now[0])
+    for _ in range(3):  # requests judged within a second: one frame per new count
+        sent[0] += 1
+        now[0] += 0.3
+        progress.refresh()
+    progress.test_done()
+    progress.finish()  # nothing changed since the last test: no second copy of its frame
+    sent[0] += 1
+    now[0] += 5
+    progress.refresh(force=True)  # after the finish: pytest's closing lines own the screen
+    assert [line.split("] ")[1] for line in drawn] == [
+        "0/1 tests  1 requests  0 violations  0 s", "0/1 tests  2 requests  0 violations  1 s",
+        "0/1 tests  3 requests  0 violations  1 s", "1/1 tests  3 requests  0 violations  1 s"]
