@@ -1,9 +1,11 @@
 """report.html: one self-contained page (inline CSS and SVG, no fetches) from a summary.
 
 The verdict first; then, with a comparison, what is new, fixed and persisting and a trend
-chart; the rule-by-outcome matrix whose cells link to example requests; every violation
-with its minimal request and reproduction; the findings with what the seed says; the seed's
-own contradictions; charts of what was exercised.
+chart; the rule-by-outcome matrix whose cells link to example requests; charts of what was
+exercised; every violation with its minimal request and reproduction; the findings, one
+row per open case with how often and what the service did (the rest folded); then, folded,
+the example requests per rule and the seed's own contradictions. A passing run's page is
+a few screens (benchmarks/report_height.py measures it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ white-space:pre-wrap;word-break:break-all;margin:4px 0}
 .finding{border-left-color:#b7791f}.ok{border-left-color:#1f7a4d}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 320px}
 .chart h3{font-size:14px;margin:8px 0 4px}
+summary{cursor:pointer;color:#1f5fbf}details{margin:4px 0}
+.findings ul{margin:2px 0;padding-left:18px}
 a{color:#1f5fbf}.tag{display:inline-block;background:#eef1f6;border-radius:3px;
 padding:0 6px;margin-right:4px;font-size:12px}
 """
@@ -169,33 +173,67 @@ def _violations(summary: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _finding_lead(cases: list[str]) -> str:
-    """A card's lead: the reference differs, a response rule not compared, or the seed silent."""
-    if all(str(c).startswith("REF-") for c in cases):
-        return "The service differs from the reference:"
-    if all(str(c).startswith("SEED-S") for c in cases):
-        return "Not compared (the answer could not be held to this response rule):"
-    return "The seed is silent:"
+FINDING_KINDS = {"REF": "the service differs from the reference",
+                 "SEED-S": "not compared: the answer could not be held to this response rule",
+                 "U": "the seed is silent"}
+"""What a finding is, by the prefix of its cases (U1, REF-..., SEED-S3)."""
+
+
+def _finding_kind(cases: list[str]) -> str:
+    """A row's kind: the reference differs, a response rule not compared, or the seed silent."""
+    for prefix in ("REF", "SEED-S"):
+        if all(str(c).startswith(prefix) for c in cases):
+            return FINDING_KINDS[prefix]
+    return FINDING_KINDS["U"]
+
+
+def _said(case: str, says: str) -> str:
+    """What the seed says of `case`, without the case's name in front (its column has it)."""
+    return says.removeprefix(f"{case}: ")
+
+
+def _finding_row(f: dict[str, Any]) -> str:
+    """One case (or combination of cases): what is said, how often, what the service did."""
+    says = "".join(f"<li>{_e(_said(c, s))}</li>" for c, s in
+                   zip(f["cases"], f.get("seed_says") or f["cases"], strict=False))
+    observed = sorted(f["observed"].items(), key=lambda kv: (-kv[1], kv[0]))
+    answers = sum(n for _, n in observed)
+    tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
+    top, top_n = observed[0] if observed else ("", 0)
+    rest = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in observed[1:])
+    more = (f"{len(observed) - 1} other kind(s) of answer, and an example" if rest
+            else "an example")
+    return (f"<tr><td>{tags}</td><td>{_e(_finding_kind(f['cases']))}</td><td><ul>{says}</ul>"
+            f"</td><td class=n>{_e(answers)}</td><td>{_e(top_n)} &times; {_e(top)}"
+            f"<details><summary>{more}</summary>{f'<ul>{rest}</ul>' if rest else ''}"
+            f"<pre>{_e(f['example'] or '')}</pre></details></td></tr>")
+
+
+_FINDINGS_HEAD = ("<table class=findings><tr><th>case</th><th>kind</th><th>what the seed (or"
+                  " the reference) says</th><th>answers</th><th>what the service did, most"
+                  " often</th></tr>")
 
 
 def _findings(summary: dict[str, Any]) -> str:
+    """One row per open case; requests that met several at once, folded under one line."""
     if not summary["findings"]:
         return "<p class=meta>No open case was exercised.</p>"
+    single = [f for f in summary["findings"] if len(f["cases"]) == 1]
+    combined = [f for f in summary["findings"] if len(f["cases"]) > 1]
     parts = []
-    for f in summary["findings"]:
-        says = "".join(f"<li>{_e(s)}</li>" for s in f.get("seed_says") or f["cases"])
-        seen = "".join(f"<li>{_e(n)} &times; {_e(what)}</li>" for what, n in
-                       sorted(f["observed"].items(), key=lambda kv: -kv[1]))
-        tags = "".join(f"<span class=tag>{_e(c)}</span>" for c in f["cases"])
-        lead = _finding_lead(f["cases"])
-        parts.append(f"<div class='card finding'>{tags}"
-                     f"<div>{lead}</div><ul>{says}</ul><div>The service:</div>"
-                     f"<ul>{seen}</ul><div>example:</div><pre>{_e(f['example'] or '')}</pre>"
-                     "</div>")
+    if single:
+        parts.append(_FINDINGS_HEAD + "".join(_finding_row(f) for f in sorted(
+            single, key=lambda f: rule_sort_key(f["cases"][0]))) + "</table>")
+    if combined:
+        answers = sum(sum(f["observed"].values()) for f in combined)
+        parts.append(f"<details><summary>{len(combined)} combination(s) of open cases in one"
+                     f" request ({answers} answers)</summary>{_FINDINGS_HEAD}"
+                     + "".join(_finding_row(f) for f in combined) + "</table></details>")
     return "".join(parts)
 
 
 def _examples(summary: dict[str, Any]) -> str:
+    """Each rule's example requests, folded; the matrix's numbers land on the rule's line."""
     parts = []
     for rule, c in sorted(summary["rules"].items(), key=lambda kv: rule_sort_key(kv[0])):
         shown = c.get("examples") or {}
@@ -203,7 +241,9 @@ def _examples(summary: dict[str, Any]) -> str:
             continue
         bands = "".join(f"<div>{_e(band)}:</div><pre>{_e(chr(10).join(lines))}</pre>"
                         for band, lines in sorted(shown.items()))
-        parts.append(f'<h3 id="examples-{_e(rule)}">{_e(rule)}</h3>{bands}')
+        parts.append(f'<details id="examples-{_e(rule)}"><summary>{_e(rule)}:'
+                     f" {sum(len(lines) for lines in shown.values())} example(s)</summary>"
+                     f"{bands}</details>")
     return "".join(parts) or "<p class=meta>No examples recorded.</p>"
 
 
@@ -285,13 +325,15 @@ Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, l
 {_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2>Rules</h2>{_matrix(summary)}
+<h2>What was exercised</h2><div class=charts>{charts}</div>
 <h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
 <h2>Findings: where the seed is silent or the service differs from the reference
 ({len(summary['findings'])})</h2>{_findings(summary)}
-<h2>Where the seed contradicts itself</h2><ul>{contradictions}</ul>
-<h2>What was exercised</h2><div class=charts>{charts}</div>
 {replay_html}
 <h2>Example requests per rule</h2>{_examples(summary)}
+<h2>Where the seed contradicts itself</h2><details><summary>{len(summary.get(
+    "contradictions", []))} contradiction(s) the oracle settles</summary><ul>{contradictions}</ul>
+</details>
 </main></body></html>
 """
 

@@ -22,7 +22,7 @@ from harness.checks.response import CheckResult
 from harness.contract.oracle import Outcome, Verdict
 from harness.contract.probe import Probe
 from harness.contract.reference import NOTES
-from harness.contract.rules import CONTRADICTIONS, OPEN_CASES
+from harness.contract.rules import CONTRADICTIONS, OPEN_CASES, RULES
 from harness.contract.wire import small_int
 from harness.core.answer import Answer
 from harness.core.errors import Violation
@@ -45,6 +45,8 @@ def _says(case: str) -> str:
         return f"{case}: {OPEN_CASES[case].text}"
     if case in NOTES:
         return f"{case}: {NOTES[case].text} ({NOTES[case].source})"
+    if case in RULES:  # a response rule the answer could not be held to (SEED-S3)
+        return f"{case}: {RULES[case].text}"
     return case
 
 

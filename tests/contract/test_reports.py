@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
 import os
@@ -21,7 +22,7 @@ from harness.checks.response import Answer, CheckResult
 from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
 from harness.core.errors import ConfigError
-from harness.report.html import _run_label, render_html
+from harness.report.html import FINDING_KINDS, _run_label, render_html
 from harness.report.junit import junit_xml
 from harness.report.summary import compare, load_summaries, load_summary, summary_schema
 from harness.run.runlog import RunLog
@@ -302,20 +303,59 @@ def test_a_chart_s_odd_bars_are_explained_under_it() -> None:
     assert "sent by the SEED-R4 breakers" in page
 
 
-@pytest.mark.parametrize(("cases", "lead"), [
-    (["U1"], "The seed is silent:"),
-    (["REF-hypervisorType"], "The service differs from the reference:"),
-    (["SEED-S3"], "Not compared (the answer could not be held to this response rule):"),
+@pytest.mark.parametrize(("cases", "kind"), [
+    (["U1"], "the seed is silent"),
+    (["REF-hypervisorType"], "the service differs from the reference"),
+    (["SEED-S3"], "not compared: the answer could not be held to this response rule"),
 ])
-def test_a_finding_card_says_what_kind_of_finding_it_is(cases: list[str], lead: str) -> None:
+def test_a_finding_row_says_what_kind_of_finding_it_is(cases: list[str], kind: str) -> None:
     summary = RunLog("simulator", "https://x.invalid", "dev", 1).summary()
     summary["findings"] = [{"cases": cases, "observed": {"200: the service accepted it": 1},
                             "example": "serverImageName=img-1"}]
     page = render_html(summary)
-    assert lead in page
-    others = {"The seed is silent:", "The service differs from the reference:",
-              "Not compared (the answer could not be held to this response rule):"} - {lead}
-    assert not any(other in page for other in others)
+    assert f"<td>{kind}</td>" in page
+    assert not any(f"<td>{other}</td>" in page for other in FINDING_KINDS.values()
+                   if other != kind)
+
+
+def _sections(page: str) -> list[str]:
+    return [re.split(r"[:(]", h)[0].strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page,
+                                                                 flags=re.S)]
+
+
+def _outside_details(page: str) -> str:
+    """The page as first seen: what no folded <details> hides (innermost first)."""
+    folded = re.compile(r"(<details[^>]*>\s*<summary>(?:(?!<details).)*?</summary>)"
+                        r"(?:(?!<details).)*?</details>", re.S)
+    while (shorter := folded.sub(lambda m: m.group(1).replace("<details", "<DETAILS"),
+                                 page)) != page:
+        page = shorter
+    return page
+
+
+def test_a_passing_report_leads_with_the_matrix_and_charts_and_folds_the_long_lists(
+        clean_run: Path) -> None:
+    """A passing run's page: a few screens, not a wall of cards (issue 18)."""
+    page = (clean_run / "report.html").read_text()
+    summary = load_summary(clean_run / "summary.json")
+    ours = [h for h in _sections(page) if h != "Since the last run"]  # another test compared
+    assert ours[:4] == ["Rules", "What was exercised", "Violations", "Findings"]
+    assert summary["findings"]
+    single = [f for f in summary["findings"] if len(f["cases"]) == 1]
+    assert page.count("<tr><td><span class=tag>") == len(summary["findings"])  # one row each
+    seen = _outside_details(page)
+    for f in summary["findings"]:
+        most = min(f["observed"].items(), key=lambda kv: (-kv[1], kv[0]))  # ties: by text
+        shown = f"{most[1]} &times; {html.escape(most[0], quote=True)}"
+        assert (shown in seen) == (f in single), f["cases"]  # combinations: folded
+        assert f"<pre>{html.escape(f['example'], quote=True)}</pre>" not in seen
+    for rule, counts in summary["rules"].items():
+        for line in (line for lines in counts["examples"].values() for line in lines):
+            assert html.escape(line, quote=True) not in seen, rule  # one click away
+        assert f'<details id="examples-{rule}"><summary>' in page
+    # The folded page is a small part of the whole; every card of the old one is a row.
+    assert len(seen) < len(page) / 2
+    assert "class='card finding'" not in page
 
 
 def test_two_runs_on_one_day_are_told_apart_in_the_trend() -> None:
