@@ -27,15 +27,19 @@ _SVG = re.compile(r"<svg[^>]*?height=\"(\d+)\".*?</svg>", re.S)
 SCREEN = 1000
 
 
-def as_first_seen(html: str) -> str:
-    """The page with every `<details>` folded (innermost first) and charts as blocks."""
+def as_first_seen(html: str, *, charts: bool = False) -> str:
+    """The page with every `<details>` folded; charts kept, or blocks of their height.
+
+    The layout engine measures an inline SVG as nothing, hence the blocks for a height.
+    """
     while True:
         folded = _FOLDED.sub(lambda m: m.group(1).replace("<details", "<DETAILS")
                              + "</DETAILS>", html)
         if folded == html:
             break
         html = folded
-    return _SVG.sub(lambda m: f'<div style="height:{m.group(1)}px"></div>', html)
+    return html if charts else _SVG.sub(
+        lambda m: f'<div style="height:{m.group(1)}px"></div>', html)
 
 
 def height(html: str, width: int) -> float:

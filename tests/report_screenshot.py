@@ -2,7 +2,8 @@
 
 Runs the simulator twice (a clean night, then a night where it wrongly accepts invalid
 names and descriptions), compares them with `ncp-harness report --compare`, and renders
-the first page of report.html to reports/example-report.png with PyMuPDF (no browser).
+the first page of report.html, as first seen (folded parts folded), to
+reports/example-report.png with PyMuPDF (no browser).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pymupdf
 
+from benchmarks.report_height import as_first_seen
 from harness.contract.oracle import Outcome, Verdict
 from harness.sim import Simulator, actions
 from harness.sim.scenario import default_scenario
@@ -47,7 +49,8 @@ def _nights(root: Path) -> Path:
 
 
 def _render(page: Path, out: Path) -> None:
-    story = pymupdf.Story(html=page.read_text(encoding="utf-8"))
+    story = pymupdf.Story(html=as_first_seen(page.read_text(encoding="utf-8"),
+                                               charts=True))
     pdf = out.with_suffix(".pdf")
     writer = pymupdf.DocumentWriter(str(pdf))
     rect = pymupdf.Rect(0, 0, 900, 1500)

@@ -363,3 +363,15 @@ def test_two_runs_on_one_day_are_told_apart_in_the_trend() -> None:
             {"started": "2026-12-02T21:40:00+00:00"}]
     days = [r["started"][:10] for r in runs]
     assert [_run_label(r, days) for r in runs] == ["2026-12-01", "12-02 09:05", "12-02 21:40"]
+
+
+def test_tests_the_budget_cut_short_are_counted_and_their_names_folded() -> None:
+    summary = RunLog("live", "https://x.invalid", "dev", 1).summary()
+    names = [f"test_contract.py::test_open_case_is_a_finding[U{i}]" for i in range(40)]
+    summary["budget"] = {"limit": 25, "spent": 25, "source": "live default",
+                         "skipped_tests": names}
+    page = render_html(summary)
+    assert "<b>skipped, budget spent</b>: 40 test(s) ended before their end" in page
+    seen = _outside_details(page)
+    assert all(html.escape(name, quote=True) in page for name in names)
+    assert not any(html.escape(name, quote=True) in seen for name in names)
