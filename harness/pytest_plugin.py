@@ -12,7 +12,7 @@ import os
 import random
 import signal
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,9 +307,19 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
             state.progress.finish()  # pytest's own closing lines end its line
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    del signum, frame
-    raise KeyboardInterrupt
+def _interrupter(log: RunLog) -> Callable[[int, object], None]:
+    """A SIGTERM/SIGINT handler that stops the run as Ctrl-C does, and says so in its log.
+
+    The flag is what counts: an exception raised by a signal handler is lost when the
+    signal lands in a finalizer (Python prints "Exception ignored" and goes on), so the
+    session raises again at its next exchange and the verdict is `interrupted` whatever.
+    """
+    def interrupt(signum: int, frame: object) -> None:
+        del signum, frame
+        log.interrupted = True
+        raise KeyboardInterrupt
+
+    return interrupt
 
 
 @pytest.fixture(scope="session")
@@ -347,7 +357,8 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             # SIGTERM ends the run as Ctrl-C does, so what was created is still deleted; and
             # Ctrl-C does even when the run was started with SIGINT ignored (a CI runner's).
             for sig in (signal.SIGTERM, signal.SIGINT):
-                stack.callback(signal.signal, sig, signal.signal(sig, _interrupt))
+                stack.callback(signal.signal, sig,
+                               signal.signal(sig, _interrupter(session.log)))
         try:
             yield session
         finally:

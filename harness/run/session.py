@@ -165,6 +165,8 @@ class ConformanceSession:
 
     def exchange(self, probe: Probe) -> tuple[Probe, CheckResult]:
         """Judge, send (through the gate) and check one probe; record it in the log."""
+        if self.log.interrupted:  # a stop signal whose KeyboardInterrupt was lost
+            raise KeyboardInterrupt
         probe = self._unique(probe)
         account = self.current_account
         verdict = probe.verdict_for(account) or judge(probe.params, account)  # judged once

@@ -10,6 +10,7 @@ import pytest
 
 from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
+from harness.pytest_plugin import _interrupter
 from harness.run.failures import Failure
 from harness.run.runlog import RunLog
 from harness.run.runsetup import clean
@@ -126,3 +127,18 @@ def test_an_open_case_does_not_collide_with_the_runs_own_names(session_for: Fact
     kept, result = session.exchange(_open_u1("img-open", ("U10",)))
     assert dict(kept.params)["serverImageName"] == "img-open"
     assert any("U10" in f.cases for f in result.findings)
+
+
+def test_a_stop_signal_whose_interrupt_was_lost_still_stops_the_run(session_for: Factory) -> None:
+    """A handler's KeyboardInterrupt can vanish in a finalizer; its flag in the log cannot."""
+    session = session_for(Simulator())
+    handler = _interrupter(session.log)
+    with pytest.raises(KeyboardInterrupt):
+        handler(15, None)
+    assert session.log.interrupted  # as if the exception had been swallowed: the flag stays
+    sent = session.log.totals["sent"]
+    with pytest.raises(KeyboardInterrupt):
+        session.exercise(valid_probes(session.account, "mixed"), "t")
+    assert session.log.totals["sent"] == sent  # nothing more was sent
+    clean(session, wait=0)  # the cleanup still runs, and deletes what was made
+    assert session.log.verdict == "interrupted"
