@@ -72,9 +72,9 @@ class CheckResult:
 
 
 def _v(rule: str | None, check: str, message: str, *, path: str = "", expected: Any = None,
-       actual: Any = None) -> Violation:
+       actual: Any = None, clause: str | None = None) -> Violation:
     return Violation(rule=rule, check=check, message=message, path=path, expected=expected,
-                     actual=actual)
+                     actual=actual, clause=clause)
 
 
 def _parse(answer: Answer, out: list[Violation], action: str = ACTION) -> ParsedBody | None:
@@ -198,7 +198,8 @@ def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody |
         breach = next(b for b in verdict.breaches if b.rule == rule)
         checks.out.append(_v(rule, "status_agrees_with_oracle",
                              f"an invalid request was answered {answer.status}: {breach.message}",
-                             path=breach.path, expected="4xx", actual=answer.status))
+                             path=breach.path, expected="4xx", actual=answer.status,
+                             clause=breach.clause))
         return
     if body is None:
         return

@@ -53,7 +53,8 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     if as_json:
         print(json.dumps({
             "outcome": verdict.outcome.value,
-            "breaches": [{"rule": b.rule, "path": b.path, "message": b.message}
+            "breaches": [{"rule": b.rule, "clause": b.clause, "path": b.path,
+                          "message": b.message}
                          for b in verdict.breaches],
             "open_cases": [{"case": c.case, "path": c.path, "message": c.message}
                            for c in verdict.open_cases],
@@ -61,7 +62,7 @@ def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     else:
         say(verdict.outcome.value)
         for b in verdict.breaches:
-            say(f"  {b.rule:9} {b.path}: {b.message}")
+            say(f"  {b.clause:11} {b.path}: {b.message}")
         for c in verdict.open_cases:
             say(f"  {c.case:9} {c.path}: {c.message}")
     return EXIT_CONTRACT if verdict.outcome is Outcome.REJECT else EXIT_OK

@@ -53,13 +53,18 @@ class Verdict:
         return tuple(sorted({b.rule for b in self.breaches}, key=rule_sort_key))
 
     @property
+    def clauses(self) -> tuple[str, ...]:
+        """Ids of the clauses broken (SEED-R9.3), in the order the rules found them, once."""
+        return tuple(dict.fromkeys(b.clause for b in self.breaches))
+
+    @property
     def cases(self) -> tuple[str, ...]:
         """Ids of the open cases seen, sorted, each once."""
         return tuple(sorted({c.case for c in self.open_cases}, key=rule_sort_key))
 
     def __str__(self) -> str:
         if self.outcome is Outcome.REJECT:
-            return "reject: " + "; ".join(f"[{b.rule}] {b.message}" for b in self.breaches)
+            return "reject: " + "; ".join(f"[{b.clause}] {b.message}" for b in self.breaches)
         if self.outcome is Outcome.UNSPECIFIED:
             return "unspecified: " + "; ".join(f"[{c.case}] {c.message}" for c in self.open_cases)
         return "accept"

@@ -1,5 +1,8 @@
 """One small function per seed rule, each yielding the breaches and open cases it finds.
 
+Every breach names the clause it breaks (`harness.contract.clauses`: SEED-R9.3, not just
+SEED-R9), so what a service missed is said promise by promise.
+
 Every function takes one `Reading` of the wire and the `Account`, and is lenient where
 the seed is silent: an open case (U1..U10, UH1..UH4) is reported, never counted as a
 breach, and checks that only make sense under one answer to it are skipped. That keeps
@@ -118,7 +121,7 @@ def seed_r1_region(view: View) -> Iterator[Found]:
     """SEED-R1: regionCode, when sent, is a region of getRegionList."""
     region = view.reading.top.get("regionCode")
     if region and region not in view.account.regions:
-        yield Breach("SEED-R1", "regionCode",
+        yield Breach("SEED-R1.2", "regionCode",
                      f"regionCode={region!r} is not a region of getRegionList;"
                      f" expected one of {', '.join(view.account.regions)}")
 
@@ -128,20 +131,23 @@ def seed_r2_name(view: View) -> Iterator[Found]:
     name = view.reading.top.get("serverImageName")
     path = "serverImageName"
     if name is None:
-        yield Breach("SEED-R2", path, "serverImageName is required")
+        yield Breach("SEED-R2.1", path, "serverImageName is required")
         return
-    problems = []
+    problems: list[tuple[str, str]] = []
     if not NAME_MIN <= len(name) <= NAME_MAX:
-        problems.append(f"is {len(name)} characters long; expected {NAME_MIN} to {NAME_MAX}")
-    bad = sorted({ch for ch in name if not NAME_ALLOWED.fullmatch(ch)})
+        length = f"is {len(name)} characters long; expected {NAME_MIN} to {NAME_MAX}"
+        problems.append(("SEED-R2.2", length))
+    bad = "".join(sorted({ch for ch in name if not NAME_ALLOWED.fullmatch(ch)}))
     if bad:
-        problems.append(f"contains {''.join(bad)!r}; only letters, digits and '-' are allowed")
+        allowed = f"contains {bad!r}; only letters, digits and '-' are allowed"
+        problems.append(("SEED-R2.3", allowed))
     if name and not ("a" <= name[0] <= "z"):
-        problems.append(f"starts with {name[0]!r}; the first character must be a-z")
+        problems.append(("SEED-R2.4", f"starts with {name[0]!r}; the first character must be a-z"))
     if name and not ("a" <= name[-1] <= "z" or "0" <= name[-1] <= "9"):
-        problems.append(f"ends with {name[-1]!r}; the last character must be a-z or 0-9")
-    for problem in problems:
-        yield Breach("SEED-R2", path, f"serverImageName={name!r} {problem}")
+        last = f"ends with {name[-1]!r}; the last character must be a-z or 0-9"
+        problems.append(("SEED-R2.5", last))
+    for clause, problem in problems:
+        yield Breach(clause, path, f"serverImageName={name!r} {problem}")
     if not problems and any("A" <= ch <= "Z" for ch in name):
         yield OpenCase("U4", path, f"serverImageName={name!r} has upper-case letters inside")
     if not problems and name in view.account.image_names:
@@ -155,7 +161,7 @@ def seed_r3_description(view: View) -> Iterator[Found]:
         return
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > DESCRIPTION_MAX_BYTES:
-        yield Breach("SEED-R3", "serverImageDescription",
+        yield Breach("SEED-R3.2", "serverImageDescription",
                      f"serverImageDescription is {size} bytes in UTF-8 ({len(text)} characters);"
                      f" at most {DESCRIPTION_MAX_BYTES} bytes are allowed")
 
@@ -164,11 +170,11 @@ def seed_r4_order(view: View) -> Iterator[Found]:
     """SEED-R4: an integer order on every entry, exactly one 0, others 1..20, at most 21."""
     limits = view.account.limits
     if not view.reading.entries:
-        yield Breach("SEED-R4", f"{LIST_PREFIX}.1.order",
+        yield Breach("SEED-R4.3", f"{LIST_PREFIX}.1.order",
                      "no blockStorageList entry is sent; the base storage (order 0) is required")
         return
     if len(view.reading.entries) > limits.max_entries:
-        yield Breach("SEED-R4", LIST_PREFIX,
+        yield Breach("SEED-R4.6", LIST_PREFIX,
                      f"{len(view.reading.entries)} entries are sent; at most {limits.max_entries}"
                      " are allowed, the base storage included")
     orders: dict[int, list[str]] = {}
@@ -176,21 +182,21 @@ def seed_r4_order(view: View) -> Iterator[Found]:
         raw = entry.fields.get("order")
         order = _integer(raw)
         if raw is None or raw == "":
-            yield Breach("SEED-R4", entry.path("order"), "order is required for every entry")
+            yield Breach("SEED-R4.1", entry.path("order"), "order is required for every entry")
         elif order is None:
-            yield Breach("SEED-R4", entry.path("order"), f"order={raw!r} is not an integer")
+            yield Breach("SEED-R4.2", entry.path("order"), f"order={raw!r} is not an integer")
         elif not 0 <= order <= limits.max_order:
-            yield Breach("SEED-R4", entry.path("order"),
+            yield Breach("SEED-R4.5", entry.path("order"),
                          f"order={raw!r} is out of range; the base storage is 0 and"
                          f" additional storages are 1 to {limits.max_order}")
         else:
             orders.setdefault(order, []).append(entry.path("order"))
     bases = orders.get(0, [])
     if not bases:
-        yield Breach("SEED-R4", f"{LIST_PREFIX}.1.order",
+        yield Breach("SEED-R4.3", f"{LIST_PREFIX}.1.order",
                      "no entry has order 0; exactly one base storage is required")
     if len(bases) > 1:
-        yield Breach("SEED-R4", bases[1],
+        yield Breach("SEED-R4.4", bases[1],
                      f"{' and '.join(bases)} are all 0; exactly one base storage is allowed")
     for order, paths in sorted(orders.items()):
         if order and len(paths) > 1:
@@ -206,16 +212,17 @@ def seed_r5_snapshot(view: View) -> Iterator[Found]:
             continue
         path = storage.path("snapshotInstanceNo")
         if storage.snapshot_no is None:
-            what = "the base storage" if storage.kind == "base" else "an attached storage"
-            yield Breach("SEED-R5", path, f"snapshotInstanceNo is required on {what}")
+            clause, what = (("SEED-R5.1", "the base storage") if storage.kind == "base"
+                            else ("SEED-R5.2", "an attached storage"))
+            yield Breach(clause, path, f"snapshotInstanceNo is required on {what}")
             continue
         snap = view.account.snapshot(storage.snapshot_no)
         if snap is None:
-            yield Breach("SEED-R5", path,
+            yield Breach("SEED-R5.3", path,
                          f"snapshotInstanceNo={storage.snapshot_no!r} is not a snapshot of"
                          " getBlockStorageSnapshotInstanceList")
         elif not snap.bootable and storage.kind == "base":
-            yield Breach("SEED-R5", path,
+            yield Breach("SEED-R5.4", path,
                          f"snapshot {snap.instance_no} has isBootable=false; only bootable"
                          " snapshots may be used")
         elif not snap.bootable:
@@ -228,7 +235,7 @@ def seed_r6_snapshot_or_type(view: View) -> Iterator[Found]:
     """SEED-R6: every entry carries snapshotInstanceNo or blockStorageVolumeTypeCode."""
     for storage in view.storages:
         if storage.snapshot_no is None and storage.volume_type is None:
-            yield Breach("SEED-R6", storage.entry.path("snapshotInstanceNo"),
+            yield Breach("SEED-R6.1", storage.entry.path("snapshotInstanceNo"),
                          "the entry has neither snapshotInstanceNo nor"
                          " blockStorageVolumeTypeCode; at least one is required")
 
@@ -240,11 +247,11 @@ def seed_r7_size(view: View) -> Iterator[Found]:
         path = storage.path("blockStorageSize")
         if raw is None:
             if storage.kind == "new":
-                yield Breach("SEED-R7", path, "blockStorageSize is required for a new storage")
+                yield Breach("SEED-R7.3", path, "blockStorageSize is required for a new storage")
             continue
         size = _integer(raw)
         if size is None:
-            yield Breach("SEED-R7", path, f"blockStorageSize={raw!r} is not an integer (GB)")
+            yield Breach("SEED-R7.1", path, f"blockStorageSize={raw!r} is not an integer (GB)")
             continue
         snap = (view.account.snapshot(storage.snapshot_no)
                 if storage.snapshot_no and storage.kind in ("base", "attach") else None)
@@ -254,11 +261,11 @@ def seed_r7_size(view: View) -> Iterator[Found]:
         limits = view.account.limits.for_type(type_code)
         if not limits.allows(size):
             named = type_code or "any volume type"
-            yield Breach("SEED-R7", path,
+            yield Breach("SEED-R7.4", path,
                          f"blockStorageSize={raw!r} is outside the limits of {named}:"
                          f" {limits.describe()}")
         if snap is not None and size * GIB < snap.size_bytes:
-            yield Breach("SEED-R7", path,
+            yield Breach("SEED-R7.2", path,
                          f"blockStorageSize={raw!r} GB is smaller than snapshot"
                          f" {snap.instance_no} ({snap.size_bytes} bytes, {snap.size_gb} GB)")
 
@@ -270,14 +277,14 @@ def seed_r8_volume_type(view: View) -> Iterator[Found]:
         code = storage.volume_type
         if code is None:
             if storage.kind == "new":
-                yield Breach("SEED-R8", path,
+                yield Breach("SEED-R8.3", path,
                              "blockStorageVolumeTypeCode is required for a new storage;"
                              f" expected one of {', '.join(VOLUME_TYPES)}")
         elif storage.kind == "base":
-            yield Breach("SEED-R8", path,
+            yield Breach("SEED-R8.2", path,
                          f"blockStorageVolumeTypeCode={code!r} is not allowed on the base storage")
         elif code not in VOLUME_TYPES:
-            yield Breach("SEED-R8", path,
+            yield Breach("SEED-R8.1", path,
                          f"blockStorageVolumeTypeCode={code!r} is not one of"
                          f" {', '.join(VOLUME_TYPES)}")
 
@@ -296,14 +303,14 @@ def seed_r9_empty(view: View) -> Iterator[Found]:
                                " is not documented")
             continue
         if storage.kind == "base":
-            yield Breach("SEED-R9", path,
+            yield Breach("SEED-R9.4", path,
                          f"emptyBlockStorage={raw!r} is not allowed on the base storage")
         elif raw.lower() not in _BOOLEAN_CASES:
-            yield Breach("SEED-R9", path, f"emptyBlockStorage={raw!r} is not true or false")
+            yield Breach("SEED-R9.1", path, f"emptyBlockStorage={raw!r} is not true or false")
         elif raw not in _BOOLEAN_CASES:
             yield OpenCase("UH2", path, f"emptyBlockStorage={raw!r} is not spelled true/false")
         if storage.kind == "attach" and storage.snapshot_no is None:
-            yield Breach("SEED-R9", path,
+            yield Breach("SEED-R9.3", path,
                          "emptyBlockStorage=false requires snapshotInstanceNo")
         if storage.kind == "undecided" and storage.empty is True:
             yield OpenCase("U2", path,
@@ -323,7 +330,7 @@ def seed_r11_kvm(view: View) -> Iterator[Found]:
     """SEED-R11: every snapshot used is KVM-based; a XEN snapshot cannot be used."""
     for storage, snap in _used_snapshots(view):
         if not snap.kvm:
-            yield Breach("SEED-R11", storage.path("snapshotInstanceNo"),
+            yield Breach("SEED-R11.1", storage.path("snapshotInstanceNo"),
                          f"snapshot {snap.instance_no} runs on {snap.hypervisor}; only"
                          " KVM-based snapshots can be used")
 

@@ -47,11 +47,16 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Breach:
-    """A request breaks a rule: which rule, at which parameter path, and how."""
+    """A request breaks a rule's clause: which clause (SEED-R9.3), at which path, and how."""
 
-    rule: str
+    clause: str
     path: str
     message: str
+
+    @property
+    def rule(self) -> str:
+        """The rule of the clause: SEED-R9 for SEED-R9.3."""
+        return self.clause.split(".", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)

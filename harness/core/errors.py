@@ -92,6 +92,8 @@ class Violation:
     path: str = ""
     expected: object = None
     actual: object = None
+    clause: str | None = None
+    """The rule's clause it breaks (SEED-R9.3), when the check knows it."""
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -162,7 +162,8 @@ def _violations(summary: dict[str, Any]) -> str:
         return "<p class='card ok'>No violation: the service kept the contract.</p>"
     parts = [
         (f"<div class=card><b>[{_e(v['rule'] or '-')}] {_e(v['check'])}</b>:"
-            f" {_e(v['message'])}<br><span class=meta>seen in {_e(v.get('occurrences', 1))}"
+            f" {_e(v['message'])}<br>{_clause_line(v)}<span class=meta>seen in"
+            f" {_e(v.get('occurrences', 1))}"
             f" answer(s); where {_e(v['path'] or '-')}; test"
             f" {_e(v['test'])}; seed {_e(v['seed'])}</span>"
             f"<table><tr><th>expected</th><td>{_e(v['expected'])}</td></tr><tr><th>actual"
@@ -177,6 +178,13 @@ FINDING_KINDS = {"REF": "the service differs from the reference",
                  "SEED-S": "not compared: the answer could not be held to this response rule",
                  "U": "the seed is silent"}
 """What a finding is, by the prefix of its cases (U1, REF-..., SEED-S3)."""
+
+
+def _clause_line(v: dict[str, Any]) -> str:
+    """The clause a violation breaks, with the seed's words, when the check knew it."""
+    if not v.get("clause"):
+        return ""
+    return (f"<span class=tag>{_e(v['clause'])}</span>{_e(v.get('clause_says') or '')}<br>")
 
 
 def _finding_kind(cases: list[str]) -> str:

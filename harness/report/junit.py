@@ -89,7 +89,9 @@ def _details(summary: dict[str, Any], rule: str, check: str) -> str:
              v["check"] == check]
     lines = []
     for v in found:
-        lines += [f"[{rule}] {check}: {v['message']}", f"  expected: {v['expected']!r}",
+        clause = ([f"  clause:   {v['clause']}: {v.get('clause_says') or ''}"]
+                  if v.get("clause") else [])
+        lines += [f"[{rule}] {check}: {v['message']}", *clause, f"  expected: {v['expected']!r}",
                   f"  actual:   {v['actual']!r}", f"  request:  {v['method']} {v['request']}",
                   f"  seed:     {v['seed']}", *(f"  {r}" for r in v["reproduction"])]
     return "\n".join(lines) or "see summary.json"

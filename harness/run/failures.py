@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.contract.clauses import CLAUSES
 from harness.contract.probe import Probe
 from harness.core.errors import Violation
 from harness.core.plain import one_line
@@ -27,6 +28,7 @@ class Failure:
         v = self.violation
         lines = [
             f"[{v.rule}] {v.check}: {v.message}" if v.rule else f"{v.check}: {v.message}",
+            *([f"  clause:   {v.clause}: {_says(v.clause)}"] if v.clause else []),
             f"  where:    {v.path or '-'}",
             f"  expected: {v.expected!r}",
             f"  actual:   {v.actual!r}",
@@ -41,7 +43,9 @@ class Failure:
     def as_dict(self) -> dict[str, Any]:
         """The failure as summary.json records it."""
         v = self.violation
-        return {"rule": v.rule, "check": v.check, "message": v.message, "path": v.path,
+        return {"rule": v.rule, "clause": v.clause,
+                "clause_says": _says(v.clause) if v.clause else None,
+                "check": v.check, "message": v.message, "path": v.path,
                 "expected": _plain(v.expected), "actual": _plain(v.actual),
                 "test": self.test, "label": self.probe.label, "method": self.probe.method,
                 "request": self.probe.wire, "seed": self.seed,
@@ -79,6 +83,12 @@ class HarnessFault:
         return {"test": self.test, "error": self.error,
                 "label": self.probe.label if self.probe else None,
                 "request": self.probe.wire[:2000] if self.probe else None}
+
+
+def _says(clause: str) -> str:
+    """What the seed promises in `clause` (its words), or the id when it is not one of ours."""
+    known = CLAUSES.get(clause)
+    return known.says if known is not None else clause
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -80,6 +80,16 @@ def test_summary_matches_its_published_schema(clean_run: Path, failing_run: Path
     assert {c["rule"] for c in clean["contradictions"]} == {"SEED-S1", "SEED-S4"}
     assert all(f["seed_says"] for f in clean["findings"])
     assert clean["rules"]["SEED-R2"]["examples"]["rejected"]
+    failing = load_summary(failing_run / "summary.json")
+    let_through = {v["clause"] for v in failing["violations"]
+                   if v["check"] == "status_agrees_with_oracle"}
+    assert all(c and c.startswith(("SEED-R2.", "SEED-R3.")) for c in let_through)
+    assert "SEED-R3.2" in let_through  # 1001 bytes: the description clause, by name
+    page = (failing_run / "report.html").read_text()
+    junit = (failing_run / "junit.xml").read_text()
+    for clause in let_through:
+        assert f"<span class=tag>{clause}</span>" in page
+        assert f"clause:   {clause}: " in junit
 
 
 def test_junit_has_one_case_per_rule_and_check(clean_run: Path, failing_run: Path) -> None:
