@@ -195,7 +195,8 @@ def _rejected(probe: Probe, verdict: Verdict, answer: Answer, body: ParsedBody |
     for counted in _status_rules(probe, verdict):
         checks.run(counted, "status_agrees_with_oracle")
     if not 400 <= answer.status < 500:
-        breach = next(b for b in verdict.breaches if b.rule == rule)
+        breach = next((b for b in verdict.breaches if b.clause == probe.clause), None) or next(
+            b for b in verdict.breaches if b.rule == rule)  # the clause it was built to break
         checks.out.append(_v(rule, "status_agrees_with_oracle",
                              f"an invalid request was answered {answer.status}: {breach.message}",
                              path=breach.path, expected="4xx", actual=answer.status,

@@ -33,6 +33,8 @@ class Probe:
     judged: tuple[Params, Account, Verdict] | None = field(default=None, compare=False,
                                                              repr=False)
     """The verdict a strategy already had from the oracle, with what it judged."""
+    clause: str | None = None
+    """The clause the probe was built to break (SEED-R9.3), for a clause's breaker."""
 
     def verdict_for(self, account: Account) -> Verdict | None:
         """The strategy's verdict, when it judged these very parameters against `account`.

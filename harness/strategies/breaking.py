@@ -1,11 +1,13 @@
-"""For each seed rule, valid requests with that rule broken and every other rule kept.
+"""For each clause a request can break, valid requests with that clause broken, alone.
 
-A breaker edits a valid request's wire parameters in one of the ways the seed forbids;
-the oracle then confirms the result is a reject that names the rule. SEED-R6 cannot be
-broken alone (an entry with neither a snapshot nor a type always also lacks what R5, R8 or
-R9 require), so its probes name the companions. SEED-R10 has no breaker: any other format
-is the open case U9. A breaker that needs what the account lacks (a XEN snapshot, a
-non-bootable one) raises `ConfigError` saying so, and the run skips that rule.
+A breaker edits a valid request's wire parameters in one of the ways a clause forbids
+(`harness.contract.clauses`); the oracle then confirms the result is a reject that names
+that clause and nothing beyond the clauses it must travel with (SEED-R5.2 with SEED-R9.3,
+SEED-R6.1 with SEED-R8.3). A rule's probes are its clauses' probes, one clause drawn per
+probe, so no clause goes unbroken. SEED-R10 has no breaker: any other format is the open
+case U9. A clause that needs what the account lacks (a XEN snapshot, a non-bootable one, a
+snapshot bigger than the smallest size) is left out of its rule's probes; asked for alone,
+it raises `ConfigError` saying so, and so does a rule left with none.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.contract.account import GIB, Account
+from harness.contract.account import GIB, Account, Snapshot
+from harness.contract.clauses import CLAUSES, rule_of
 from harness.contract.keys import entry_key, parse_entry_key
 from harness.contract.model import Params
 from harness.contract.oracle import Outcome
@@ -26,7 +29,7 @@ from harness.strategies.edit import base_index, drop, entry_count, put, put_top
 from harness.strategies.edited import edited_probes
 from harness.strategies.valid import usable_snapshots
 
-__all__ = ["BREAKABLE", "breaking_probes"]
+__all__ = ["BREAKABLE", "CLAUSE_BREAKERS", "breaking_probes"]
 
 Draw = Any
 Breaker = Callable[[Draw, Params, Account], Params]
@@ -51,137 +54,209 @@ def _free_order(params: Params) -> int:
     return next(o for o in range(1, 21) if str(o) not in used)
 
 
-def r1(draw: Draw, params: Params, account: Account) -> Params:
+def _name(params: Params, draw: Draw, names: st.SearchStrategy[str]) -> Params:
+    return put_top(params, "serverImageName", draw(names))
+
+
+_OK = "abcdefghij"
+_TOO_SHORT_OR_LONG = st.one_of(st.text(_OK, min_size=1, max_size=2),
+                               st.text(_OK, min_size=NAME_MAX + 1, max_size=NAME_MAX + 20))
+_BAD_CHARACTER = st.builds(lambda a, c, b: a + c + b, st.text(_OK, min_size=1, max_size=5),
+                           st.sampled_from(("_", ".", " ", "é", "名", "!", "\u200b")),
+                           st.text(_OK, min_size=1, max_size=5))
+_BAD_FIRST = st.builds(lambda c, t: c + t, st.sampled_from("09Z"),
+                       st.text(_OK, min_size=3, max_size=10))
+_BAD_LAST = st.builds(lambda t, c: t + c, st.text(_OK, min_size=3, max_size=10),
+                      st.sampled_from("-Z"))
+
+
+def r1_2(draw: Draw, params: Params, account: Account) -> Params:
     code = draw(st.sampled_from(("XX", "kr", "KR1", "ZZZ", "GLOBAL")).filter(
         lambda c: c not in account.regions))
     return put_top(params, "regionCode", code)
 
 
-def r2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    ok = "abcdefghij"
-    name = draw(st.one_of(
-        st.text(ok, min_size=1, max_size=2),                                  # too short
-        st.text(ok, min_size=NAME_MAX + 1, max_size=NAME_MAX + 20),           # too long
-        st.builds(lambda c, t: c + t, st.sampled_from("0-9Z"), st.text(ok, min_size=3,
-                                                                        max_size=10)),
-        st.builds(lambda t: t + "-", st.text(ok, min_size=3, max_size=10)),   # '-' last
-        st.builds(lambda a, c, b: a + c + b, st.text(ok, min_size=1, max_size=5),
-                  st.sampled_from(("_", ".", " ", "é", "名", "!", "\u200b")),
-                  st.text(ok, min_size=1, max_size=5)),
-    ))
-    return put_top(params, "serverImageName", name)
+def r2_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return tuple((k, v) for k, v in params if k != "serverImageName")
 
 
-def r3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+def r2_2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _name(params, draw, _TOO_SHORT_OR_LONG)
+
+
+def r2_3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _name(params, draw, _BAD_CHARACTER)
+
+
+def r2_4(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _name(params, draw, _BAD_FIRST)
+
+
+def r2_5(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _name(params, draw, _BAD_LAST)
+
+
+def r3_2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     unit = draw(st.sampled_from(("a", "é", "説", "\U0001f600")))
     extra = draw(st.integers(1, 300))
     count = -(-(DESCRIPTION_MAX_BYTES + extra) // len(unit.encode()))
     return put_top(params, "serverImageDescription", unit * count)
 
 
-def r4(draw: Draw, params: Params, account: Account) -> Params:
-    base = base_index(params)
-    kind = draw(st.sampled_from(["range", "not-int", "two-bases", "no-base", "missing",
-                                 "too-many"]))
-    if kind == "two-bases":
-        n = entry_count(params) + 1
-        snap = next(v for k, v in params if k == entry_key(base, "snapshotInstanceNo"))
-        return put(put(params, n, "order", "0"), n, "snapshotInstanceNo", snap)
-    if kind == "no-base":
-        return put(params, base, "order", str(draw(st.integers(21, 99))))
-    if kind == "too-many":
-        kept = [(k, v, parse_entry_key(k)) for k, v in params]
-        params = tuple((k if parsed is None else entry_key(1, parsed.field), v)
-                       for k, v, parsed in kept if parsed is None or parsed.label == str(base))
-        for order in [*range(1, account.limits.max_order + 1), account.limits.max_order]:
-            params = _new_entry(params, order)
-        return params
+def _with_additional(draw: Draw, params: Params) -> tuple[Params, int]:
+    """The parameters with at least one additional storage, and the N of one of them."""
     params = _new_entry(params, _free_order(params)) if entry_count(params) < 2 else params
-    target = _additional(draw, params)
-    if kind == "range":
-        value = draw(st.sampled_from(("-1", "21", "99", str(2**31))))
-        return put(params, target, "order", value)
-    if kind == "not-int":
-        return put(params, target, "order", draw(st.sampled_from(("one", "1.5", "0x1", "1e1"))))
+    return params, _additional(draw, params)
+
+
+def r4_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    params, target = _with_additional(draw, params)
     return drop(params, target, "order")
 
 
-def r5(draw: Draw, params: Params, account: Account) -> Params:
+def r4_2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    params, target = _with_additional(draw, params)
+    return put(params, target, "order", draw(st.sampled_from(("one", "1.5", "0x1", "1e1"))))
+
+
+def r4_3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    if draw(st.booleans()):  # no list at all
+        return tuple((k, v) for k, v in params if parse_entry_key(k) is None)
+    return put(params, base_index(params), "order", str(_free_order(params)))
+
+
+def r4_4(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     base = base_index(params)
-    unknown = draw(st.integers(1, 10**9).map(str).filter(lambda n: account.snapshot(n) is None))
-    choices = ["unknown-base", "unknown-attached"]
-    non_bootable = [s for s in account.snapshots if not s.bootable and s.kvm and s.available]
-    if non_bootable:
-        choices.append("non-bootable-base")
-    kind = draw(st.sampled_from(choices))
-    if kind == "unknown-base":
-        return put(params, base, "snapshotInstanceNo", unknown)
-    if kind == "non-bootable-base":
-        snap = draw(st.sampled_from(non_bootable))
-        return drop(put(params, base, "snapshotInstanceNo", snap.instance_no), base,
-                    "blockStorageSize")
+    n = entry_count(params) + 1
+    snap = next(v for k, v in params if k == entry_key(base, "snapshotInstanceNo"))
+    return put(put(params, n, "order", "0"), n, "snapshotInstanceNo", snap)
+
+
+def r4_5(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    params, target = _with_additional(draw, params)
+    return put(params, target, "order", draw(st.sampled_from(("-1", "21", "99", str(2**31)))))
+
+
+def r4_6(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    base = base_index(params)
+    kept = [(k, v, parse_entry_key(k)) for k, v in params]
+    params = tuple((k if parsed is None else entry_key(1, parsed.field), v)
+                   for k, v, parsed in kept if parsed is None or parsed.label == str(base))
+    for order in [*range(1, account.limits.max_order + 1), account.limits.max_order]:
+        params = _new_entry(params, order)  # one entry too many, the last order twice (U6)
+    return params
+
+
+def _unknown_snapshot(draw: Draw, account: Account) -> str:
+    return str(draw(st.integers(1, 10**9).map(str).filter(
+        lambda n: account.snapshot(n) is None)))
+
+
+def _non_bootable(account: Account) -> list[Snapshot]:
+    return [s for s in account.snapshots if not s.bootable and s.kvm and s.available]
+
+
+def _xen(account: Account) -> list[Snapshot]:
+    return [s for s in account.snapshots if not s.kvm and s.bootable and s.available]
+
+
+def _big(account: Account) -> list[Snapshot]:
+    """Usable snapshots larger than a CB1 storage's smallest size (SEED-R7.2 can bite)."""
+    return [s for s in usable_snapshots(account)
+            if s.size_bytes > account.limits.for_type("CB1").min_gb * GIB]
+
+
+def r5_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return drop(params, base_index(params), "snapshotInstanceNo")
+
+
+def r5_2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    params = _new_entry(params, _free_order(params))
+    return put(params, entry_count(params), "emptyBlockStorage", "false")
+
+
+def r5_3(draw: Draw, params: Params, account: Account) -> Params:
+    unknown = _unknown_snapshot(draw, account)
+    if draw(st.booleans()):
+        return put(params, base_index(params), "snapshotInstanceNo", unknown)
     n = entry_count(params) + 1
     params = put(params, n, "order", str(_free_order(params)))
     params = put(params, n, "snapshotInstanceNo", unknown)
     return put(params, n, "emptyBlockStorage", "false")
 
 
-def r6(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+def r5_4(draw: Draw, params: Params, account: Account) -> Params:
+    snap = draw(st.sampled_from(_non_bootable(account)))
+    base = base_index(params)
+    return drop(put(params, base, "snapshotInstanceNo", snap.instance_no), base,
+                "blockStorageSize")
+
+
+def r6_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
     n = entry_count(params) + 1
     params = put(params, n, "order", str(_free_order(params)))
     params = put(params, n, "blockStorageSize", "100")
-    return put(params, n, "emptyBlockStorage", draw(st.sampled_from(("true", "false"))))
+    return put(params, n, "emptyBlockStorage", "true")
 
 
-def r7(draw: Draw, params: Params, account: Account) -> Params:
-    kind = draw(st.sampled_from(["missing", "not-int", "below", "above", "step",
-                                 "below-snapshot"]))
-    limits = account.limits.for_type("CB1")
-    if kind == "below-snapshot":
-        big = [s for s in usable_snapshots(account) if s.size_bytes > limits.min_gb * GIB]
-        if big:
-            base = base_index(params)
-            snap = draw(st.sampled_from(big))
-            params = put(params, base, "snapshotInstanceNo", snap.instance_no)
-            return put(params, base, "blockStorageSize", str(limits.min_gb))
-        kind = "below"
+def _on_new(draw: Draw, params: Params, field: str, values: tuple[str, ...] | None) -> Params:
+    """A new, well-formed storage with `field` set to one of `values` (None: left out)."""
     params = _new_entry(params, _free_order(params))
     n = entry_count(params)
-    if kind == "missing":
-        return drop(params, n, "blockStorageSize")
-    if kind == "not-int":
-        value = draw(st.sampled_from(("ten", "10.5", "1e2", "0x10")))
-    elif kind == "below":
-        value = str(draw(st.integers(-10, limits.min_gb - 1)))
-    elif kind == "step" and limits.step_gb > 1:
-        value = str(limits.min_gb + draw(st.integers(1, limits.step_gb - 1)))
-    else:
-        value = str(limits.max_gb + limits.step_gb * draw(st.integers(1, 100)))
-    return put(params, n, "blockStorageSize", value)
+    return drop(params, n, field) if values is None else put(params, n, field,
+                                                             draw(st.sampled_from(values)))
 
 
-def _base_or_new(draw: Draw, params: Params, field: str, on_base: tuple[str, ...],
-                 junk: tuple[str, ...]) -> Params:
-    """Put `field` on the base storage (not allowed there), or junk in it on a new storage."""
-    if draw(st.booleans()):
-        return put(params, base_index(params), field, draw(st.sampled_from(on_base)))
-    params = _new_entry(params, _free_order(params))
-    return put(params, entry_count(params), field, draw(st.sampled_from(junk)))
+def r7_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _on_new(draw, params, "blockStorageSize", ("ten", "10.5", "1e2", "0x10"))
 
 
-def r8(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    return _base_or_new(draw, params, "blockStorageVolumeTypeCode", ("CB1", "FB2"),
-                        ("CB3", "cb1", "SSD", "FB 1", "HDD"))
+def r7_2(draw: Draw, params: Params, account: Account) -> Params:
+    base = base_index(params)
+    snap = draw(st.sampled_from(_big(account)))
+    params = put(params, base, "snapshotInstanceNo", snap.instance_no)
+    return put(params, base, "blockStorageSize", str(account.limits.for_type("CB1").min_gb))
 
 
-def r9(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
-    return _base_or_new(draw, params, "emptyBlockStorage", ("true", "false"),
-                        ("yes", "1", "0", "ture", "on"))
+def r7_3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _on_new(draw, params, "blockStorageSize", None)
 
 
-def r11(draw: Draw, params: Params, account: Account) -> Params:
-    xen = [s for s in account.snapshots if not s.kvm and s.bootable and s.available]
-    snap = draw(st.sampled_from(xen))
+def r7_4(draw: Draw, params: Params, account: Account) -> Params:
+    limits = account.limits.for_type("CB1")
+    outside = [str(draw(st.integers(-10, limits.min_gb - 1))),
+               str(limits.max_gb + limits.step_gb * draw(st.integers(1, 100)))]
+    if limits.step_gb > 1:
+        outside.append(str(limits.min_gb + draw(st.integers(1, limits.step_gb - 1))))
+    return _on_new(draw, params, "blockStorageSize", tuple(outside))
+
+
+def r8_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _on_new(draw, params, "blockStorageVolumeTypeCode",
+                   ("CB3", "cb1", "SSD", "FB 1", "HDD"))
+
+
+def r8_2(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return put(params, base_index(params), "blockStorageVolumeTypeCode",
+               draw(st.sampled_from(("CB1", "FB2"))))
+
+
+def r9_1(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return _on_new(draw, params, "emptyBlockStorage", ("yes", "1", "0", "ture", "on"))
+
+
+def r9_3(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    """The issue's own case: false on a storage with a type and a size but no snapshot."""
+    return _on_new(draw, params, "emptyBlockStorage", ("false",))
+
+
+def r9_4(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG001
+    return put(params, base_index(params), "emptyBlockStorage",
+               draw(st.sampled_from(("true", "false"))))
+
+
+def r11_1(draw: Draw, params: Params, account: Account) -> Params:
+    snap = draw(st.sampled_from(_xen(account)))
     if draw(st.booleans()):
         return drop(put(params, base_index(params), "snapshotInstanceNo", snap.instance_no),
                     base_index(params), "blockStorageSize")
@@ -191,30 +266,61 @@ def r11(draw: Draw, params: Params, account: Account) -> Params:
     return put(params, n, "emptyBlockStorage", "false")
 
 
-BREAKERS: dict[str, Breaker] = {
-    "SEED-R1": r1, "SEED-R2": r2, "SEED-R3": r3, "SEED-R4": r4, "SEED-R5": r5,
-    "SEED-R6": r6, "SEED-R7": r7, "SEED-R8": r8, "SEED-R9": r9, "SEED-R11": r11,
+CLAUSE_BREAKERS: dict[str, Breaker] = {
+    "SEED-R1.2": r1_2, "SEED-R2.1": r2_1, "SEED-R2.2": r2_2, "SEED-R2.3": r2_3,
+    "SEED-R2.4": r2_4, "SEED-R2.5": r2_5, "SEED-R3.2": r3_2, "SEED-R4.1": r4_1,
+    "SEED-R4.2": r4_2, "SEED-R4.3": r4_3, "SEED-R4.4": r4_4, "SEED-R4.5": r4_5,
+    "SEED-R4.6": r4_6, "SEED-R5.1": r5_1, "SEED-R5.2": r5_2, "SEED-R5.3": r5_3,
+    "SEED-R5.4": r5_4, "SEED-R6.1": r6_1, "SEED-R7.1": r7_1, "SEED-R7.2": r7_2,
+    "SEED-R7.3": r7_3, "SEED-R7.4": r7_4, "SEED-R8.1": r8_1, "SEED-R8.2": r8_2,
+    "SEED-R8.3": r6_1, "SEED-R9.1": r9_1, "SEED-R9.3": r9_3, "SEED-R9.4": r9_4,
+    "SEED-R11.1": r11_1,
 }
-BREAKABLE: tuple[str, ...] = tuple(BREAKERS)
+"""One breaker per clause a request can break (SEED-R8.3's is SEED-R6.1's: a new storage
+with neither a snapshot nor a type breaks both, and there is no other way)."""
+BREAKABLE: tuple[str, ...] = tuple(dict.fromkeys(rule_of(c) for c in CLAUSE_BREAKERS))
 """Rules a request can break (SEED-R10 cannot: any other format is U9)."""
 
+_NEEDS: dict[str, tuple[Callable[[Account], list[Snapshot]], str]] = {
+    "SEED-R5.4": (_non_bootable, "non-bootable KVM snapshot in status CREAT"),
+    "SEED-R7.2": (_big, "usable snapshot larger than the smallest CB1 size"),
+    "SEED-R11.1": (_xen, "bootable XEN snapshot in status CREAT"),
+}
 
-def _needs(rule: str, account: Account) -> str | None:
+
+def _missing(clause: str, account: Account) -> str | None:
+    """What the account lacks for `clause`'s breaker, or None."""
     if not usable_snapshots(account):
         return "the account has no bootable, KVM, CREAT snapshot to build on"
-    if rule == "SEED-R11" and not any(not s.kvm and s.bootable and s.available
-                                      for s in account.snapshots):
-        return "the account has no bootable XEN snapshot in status CREAT"
-    return None
+    if clause not in _NEEDS:
+        return None
+    find, what = _NEEDS[clause]
+    return None if find(account) else f"the account has no {what}"
+
+
+def _clause_probes(account: Account, clause: str) -> st.SearchStrategy[Probe]:
+    return edited_probes(account, CLAUSE_BREAKERS[clause], label=f"break:{clause}",
+                         target=clause, outcome=Outcome.REJECT, additional=(0, 3),
+                         alongside=CLAUSES[clause].with_)
 
 
 def breaking_probes(account: Account, rule: str) -> st.SearchStrategy[Probe]:
-    """Probes that break `rule`; the oracle confirms each is a reject naming it."""
-    if rule not in BREAKERS:
+    """Probes that break `rule` (a rule, one clause drawn per probe, or one clause).
+
+    The oracle confirms each is a reject naming the clause, and no clause beyond those it
+    must travel with.
+    """
+    if rule in CLAUSE_BREAKERS:
+        missing = _missing(rule, account)
+        if missing:
+            raise ConfigError(f"{rule} cannot be exercised: {missing}")
+        return _clause_probes(account, rule)
+    if rule not in BREAKABLE:
         raise ConfigError(f"{rule!r} cannot be broken by a request; breakable rules:"
-                          f" {', '.join(BREAKABLE)}")
-    missing = _needs(rule, account)
-    if missing:
-        raise ConfigError(f"{rule} cannot be exercised: {missing}")
-    return edited_probes(account, BREAKERS[rule], label=f"break:{rule}", target=rule,
-                         outcome=Outcome.REJECT, additional=(0, 3))
+                          f" {', '.join(BREAKABLE)}; clauses: {', '.join(CLAUSE_BREAKERS)}")
+    clauses = [c for c in CLAUSE_BREAKERS if rule_of(c) == rule]
+    lacks = {c: _missing(c, account) for c in clauses}
+    possible = [c for c in clauses if lacks[c] is None]
+    if not possible:
+        raise ConfigError(f"{rule} cannot be exercised: {lacks[clauses[0]]}")
+    return st.one_of(*(_clause_probes(account, c) for c in possible))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from harness.contract.account import GIB, Account, Snapshot
+from harness.contract.clauses import CLAUSES, rule_of
 from harness.contract.model import CreateImageRequest
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
@@ -16,7 +17,7 @@ from harness.contract.rules import OPEN_CASES
 from harness.contract.wire import decode, decode_request
 from harness.core.errors import ConfigError
 from harness.sim.scenario import sample_account
-from harness.strategies.breaking import BREAKABLE, breaking_probes
+from harness.strategies.breaking import BREAKABLE, CLAUSE_BREAKERS, breaking_probes
 from harness.strategies.open_cases import open_case_probes
 from harness.strategies.valid import VALID_CLASSES, usable_snapshots, valid_probes
 from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
@@ -86,18 +87,42 @@ def test_classes_reach_each_variant(cls: str, wanted: object) -> None:
                            phases=[Phase.generate]))
 
 
+def _breaks_its_clause_alone(probe: Probe) -> None:
+    verdict = judge(probe.params, ACCOUNT)
+    assert verdict.outcome is Outcome.REJECT
+    assert probe.clause is not None
+    assert probe.clause in verdict.clauses, str(verdict)
+    assert set(verdict.clauses) <= {probe.clause, *CLAUSES[probe.clause].with_}, str(verdict)
+    assert probe.rules == (rule_of(probe.clause),)
+    assert probe.label == f"break:{probe.clause}"
+
+
 @pytest.mark.parametrize("rule", BREAKABLE)
-def test_breakers_break_their_rule(rule: str) -> None:
+def test_breakers_break_their_rule_one_clause_at_a_time(rule: str) -> None:
+    seen: set[str] = set()
+
     def check(probe: Probe) -> None:
-        verdict = judge(probe.params, ACCOUNT)
-        assert verdict.outcome is Outcome.REJECT
-        if rule == "SEED-R6":  # never alone: see harness.strategies.breaking
-            assert rule in verdict.rules
-        else:
-            assert verdict.rules == (rule,), str(verdict)
-        assert probe.rules == (rule,)
+        _breaks_its_clause_alone(probe)
+        assert rule_of(probe.clause or "") == rule
+        seen.add(probe.clause or "")
 
     _run(breaking_probes(ACCOUNT, rule), check)
+    assert seen  # and each clause has its own test below
+
+
+@pytest.mark.parametrize("clause", sorted(CLAUSE_BREAKERS))
+def test_each_clause_has_a_breaker_that_breaks_it_alone(clause: str) -> None:
+    def check(probe: Probe) -> None:
+        _breaks_its_clause_alone(probe)
+        assert probe.clause == clause
+
+    _run(breaking_probes(ACCOUNT, clause), check)
+
+
+def test_every_refusing_clause_is_broken_alone_or_with_named_companions() -> None:
+    """Broken alone, or only with the clauses named in `with_`; none left unbroken."""
+    assert set(CLAUSE_BREAKERS) == {c.id for c in CLAUSES.values() if c.refuses}
+    assert set(BREAKABLE) == {c.rule for c in CLAUSES.values() if c.refuses}
 
 
 @pytest.mark.parametrize("case", OPEN_CASES)
