@@ -2,15 +2,18 @@
 
     python benchmarks/mutation.py [--profile ci] [--seeds 3] [--fault NAME ...] [--json FILE]
 
-About 25 minutes on 2 cores for all 47 faults and three clean runs.
+About 40 minutes on 2 cores for all 76 faults and three clean runs
+(`--fault forgets-SEED-R9.3`, repeatable, runs only the ones named; `--forgets` only the 29
+that forget one clause each).
 
 For each fault of `harness.sim.faults`, a simulator with that one bug is served on
 127.0.0.1 and `ncp-harness run --target live --profile ci` is pointed at it over HTTP, in a
 fresh process. The table says whether the run failed, which rule ids its violations cite
 (`right` when they include the rule the fault breaks), the seconds to the first answer
 that broke the contract, and the size in bytes of the shrunk counterexample that cites
-that rule. Then the clean simulator is run with several seeds: any violation there is a
-false alarm. Last, the mutation score and the median time to detect.
+that rule. A fault that forgets one clause (`forgets-SEED-R9.3`) is blamed right when a
+violation names that clause. Then the clean simulator is run with several seeds: any
+violation there is a false alarm. Last, the mutation score and the median time to detect.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.contract.clauses import CLAUSES
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, Fault
 from harness.sim.server import running
@@ -67,11 +71,14 @@ def run_against(fault: Fault | None, profile: str, seed: int, workdir: Path) -> 
         duration = time.monotonic() - started
     summary: dict[str, Any] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     violations = summary["violations"]
-    blamed = sorted({v["rule"] or "-" for v in violations})
+    blamed = sorted({v["rule"] or "-" for v in violations}
+                    | {v["clause"] for v in violations if v.get("clause")})
     expected = fault.blames if fault else ""
-    citing = [v for v in violations if v["rule"] == expected] or violations
+    # A clause's fault is blamed right on that clause (or on one it cannot be broken without).
+    right = {expected, *(CLAUSES[expected].with_ if expected in CLAUSES else ())}
+    citing = [v for v in violations if right & {v["rule"], v.get("clause")}] or violations
     size = min((len(v["request"].encode("utf-8")) for v in citing), default=None)
-    return Outcome(name, expected, bool(violations), blamed, expected in blamed,
+    return Outcome(name, expected, bool(violations), blamed, bool(right & set(blamed)),
                    summary["run"].get("first_violation_s"), size, round(duration, 1),
                    summary["counts"].get("sent", 0))
 
@@ -83,7 +90,7 @@ def _row(o: Outcome) -> str:
     blamed = ", ".join(o.blamed) or "-"
     if len(blamed) > 40:
         blamed = blamed[:37] + "..."
-    return (f"{o.fault:32} {o.blames:9} {'yes' if o.detected else 'NO':4} {mark:6} "
+    return (f"{o.fault:32} {o.blames:10} {'yes' if o.detected else 'NO':4} {mark:6} "
             f"{blamed:40} {first:>6} {size:>6}")
 
 
@@ -95,12 +102,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261127, help="the faults' runs' seed")
     parser.add_argument("--fault", action="append", default=None, metavar="NAME",
                         help="only this fault (repeatable)")
+    parser.add_argument("--forgets", action="store_true",
+                        help="only the faults that forget one clause each")
     parser.add_argument("--json", metavar="FILE", help="also write every outcome as JSON")
     args = parser.parse_args()
-    faults = [f for f in FAULTS if args.fault is None or f.name in args.fault]
+    faults = [f for f in FAULTS if (args.fault is None or f.name in args.fault)
+              and (not args.forgets or f.name.startswith("forgets-"))]
     with tempfile.TemporaryDirectory(prefix="ncp-mutation-") as tmp:
         workdir = Path(tmp)
-        print(f"{'fault':32} {'breaks':9} {'det':4} {'blame':6} {'rules blamed':40}"
+        print(f"{'fault':32} {'breaks':10} {'det':4} {'blame':6} {'rules blamed':40}"
               f" {'first':>6} {'bytes':>6}")
         outcomes = []
         for fault in faults:

@@ -1,8 +1,9 @@
 """Named faults the simulator can be started with, to prove the harness finds each one.
 
 `Simulator(fault="refuses-order-20")` or `ncp-harness serve --fault refuses-order-20` turns
-the simulator into a service with exactly one bug. Every fault names the rule a correct
-diagnosis blames (`blames`), so `benchmarks/mutation.py` can score detection and blame.
+the simulator into a service with exactly one bug. Every fault names the rule, or the
+clause, a correct diagnosis blames (`blames`), so `benchmarks/mutation.py` can score
+detection and blame. `forgets-SEED-R9.3` and its siblings forget one clause each.
 
 Kinds: `accepts` (takes a request a seed rule forbids), `refuses` (turns away a request a
 seed rule allows), `shape` and `echo` (a success or error body the contract does not
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.contract.account import GIB, Account
+from harness.contract.clauses import CLAUSES, Clause
 from harness.contract.model import Params
 from harness.contract.oracle import Outcome, Verdict
 from harness.contract.reading import read
@@ -27,7 +29,7 @@ from harness.core.errors import ConfigError
 from harness.core.xmlcodec import from_xml, to_xml
 from harness.sim.render import Format, SimResponse
 
-__all__ = ["FAULTS", "FAULT_NAMES", "KINDS", "Fault", "fault_named", "with_fault"]
+__all__ = ["FAULTS", "FAULT_NAMES", "FORGETTING", "KINDS", "Fault", "fault_named", "with_fault"]
 
 KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash")
 Auth = Literal["none", "stale", "wrong", "forbidden"]
@@ -44,7 +46,8 @@ class Fault:
     blames: str
     does: str
     ignores: frozenset[str] = frozenset()
-    """Seed rules the service does not enforce: their breaches are dropped from the verdict."""
+    """Seed rules or clauses (SEED-R9.3) the service does not enforce: their breaches are
+    dropped from the verdict."""
     rewrite: Callable[[Params], Params] | None = None
     """How the service misreads the parameters before judging them."""
     refuses: Callable[[Params, Account], bool] | None = None
@@ -66,7 +69,8 @@ class Fault:
         """The verdict as this service sees it: breaches of ignored rules do not count."""
         if verdict.outcome is not Outcome.REJECT or not self.ignores:
             return verdict
-        kept = tuple(b for b in verdict.breaches if b.rule not in self.ignores)
+        kept = tuple(b for b in verdict.breaches
+                     if b.rule not in self.ignores and b.clause not in self.ignores)
         if kept:
             return Verdict(Outcome.REJECT, kept, verdict.open_cases, verdict.view)
         return Verdict(Outcome.UNSPECIFIED if verdict.open_cases else Outcome.ACCEPT, (),
@@ -361,6 +365,24 @@ FAULTS: tuple[Fault, ...] = (
           "answers 500 to a value of more than 9 digits", crashes=_huge_number),
 )
 """Every named fault, by kind: seed rules both ways, bodies, auth, transport, crashes."""
+
+
+def _forgets(clause: Clause) -> Fault:
+    """The service that forgets one clause, with those it cannot be broken without.
+
+    Forgetting SEED-R5.2 alone would change no answer: SEED-R9.3 still refuses the request.
+    """
+    forgotten = frozenset({clause.id, *clause.with_})
+    also = f" (and {', '.join(clause.with_)}, which it travels with)" if clause.with_ else ""
+    return Fault(f"forgets-{clause.id}", "accepts", clause.id,
+                 f"accepts a request breaking {clause.id}{also}: {clause.says}",
+                 ignores=forgotten)
+
+
+FORGETTING: tuple[Fault, ...] = tuple(_forgets(c) for c in CLAUSES.values() if c.refuses)
+"""One fault per refusing clause: the mutation benchmark scores each, blamed on its clause."""
+
+FAULTS = tuple(sorted((*FAULTS, *FORGETTING), key=lambda f: KINDS.index(f.kind)))
 
 _BY_NAME = {fault.name: fault for fault in FAULTS}
 FAULT_NAMES: tuple[str, ...] = tuple(_BY_NAME)

@@ -13,19 +13,24 @@ import pytest
 from hypothesis import strategies as st
 
 from harness.cli.commands import main
+from harness.contract.clauses import CLAUSES, rule_of
+from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
 from harness.contract.rules import REQUEST_RULES, RULES
+from harness.contract.wire import decode
 from harness.core.errors import ConfigError
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim import Simulator
-from harness.sim.faults import FAULTS, KINDS, fault_named
+from harness.sim.faults import FAULTS, FORGETTING, KINDS, Fault, fault_named
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import sample_account
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
 from harness.strategies.wirefuzz import wire_probes
 from harness.targets.discovery import discover
 from harness.targets.transport import HttpTarget
+from tests.unit.test_clauses import BROKEN_ALONE
 
 Factory = Callable[[str | None], ConformanceSession]
 Exercise = Callable[[ConformanceSession], object]
@@ -50,9 +55,24 @@ def test_the_catalogue_covers_every_seed_rule_both_ways_and_every_kind() -> None
     assert len({f.name for f in FAULTS}) == len(FAULTS)
     assert {f.kind for f in FAULTS} == set(KINDS)
     seed_rules = {r for r in RULES if r.startswith("SEED-R")}
-    assert {f.blames for f in FAULTS if f.kind == "accepts"} == seed_rules
+    accepts = [f for f in FAULTS if f.kind == "accepts"]
+    assert {rule_of(f.blames) for f in accepts} == seed_rules
     assert {f.blames for f in FAULTS if f.kind == "refuses"} == seed_rules
-    assert {f.blames for f in FAULTS} <= set(RULES) | set(REQUEST_RULES)
+    assert {f.blames for f in FAULTS} <= set(RULES) | set(REQUEST_RULES) | set(CLAUSES)
+    # One fault per refusing clause, forgetting it and only what it cannot be broken without
+    assert {f.blames: f.ignores for f in FORGETTING} == {
+        c.id: frozenset({c.id, *c.with_}) for c in CLAUSES.values() if c.refuses}
+
+
+@pytest.mark.parametrize("fault", FORGETTING, ids=[f.name for f in FORGETTING])
+def test_a_service_forgetting_one_clause_accepts_its_breaker_and_nothing_else_new(
+        fault: Fault) -> None:
+    """The clause's own request is accepted; each other clause's is still refused."""
+    account = sample_account()
+    for clause, wire in BROKEN_ALONE.items():
+        verdict = fault.judged(judge(decode(wire), account))
+        forgotten = {clause, *CLAUSES[clause].with_} <= fault.ignores
+        assert (verdict.outcome is not Outcome.REJECT) == forgotten, (fault.name, clause)
     assert {f.name.split("-")[0] for f in FAULTS if f.kind in ("shape", "echo")} >= {
         "json", "xml"}  # body faults in each format
 
