@@ -43,6 +43,11 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
           f" cases observed (findings); images created {resources['created']}, deleted"
           f" {resources['deleted']}, leaked {resources['leaked']}"
           + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
+    clauses = summary.get("clauses") or {}
+    if clauses:
+        missing = [c for c, row in clauses.items() if not row["covered"]]
+        write(f"clauses covered: {len(clauses) - len(missing)} of {len(clauses)}"
+              + (f"; not covered: {', '.join(missing)}" if missing else ""))
     if run.get("name_tag"):
         tags = run["name_tag"].split(", ")
         write(f"image names of this run carry the tag{'s' if len(tags) > 1 else ''} "

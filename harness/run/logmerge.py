@@ -45,6 +45,7 @@ def _merge_counts(into: RunLog, other: RunLog) -> None:
     into.totals.update(other.totals)
     _add_counts(into.per_rule, other.per_rule)
     _add_counts(into.exercised, other.exercised)
+    _add_counts(into.per_clause, other.per_clause)
     for pair, counts in other.checks.items():
         into.checks.setdefault(pair, Counter()).update(counts)
     for pair, message in other.check_messages.items():
@@ -64,6 +65,10 @@ def _merge_failures(into: RunLog, other: RunLog) -> None:
     for rule, counts in into.per_rule.items():
         if distinct[rule] or "violations" in counts:
             counts["violations"] = distinct[rule]
+    by_clause = Counter(f.violation.clause for f in into.failures if f.violation.clause)
+    for clause, counts in into.per_clause.items():
+        if by_clause[clause] or "violations" in counts:
+            counts["violations"] = by_clause[clause]
     for cases, entry in other.findings.items():
         mine = into.findings.setdefault(cases, {"cases": list(cases), "observed": Counter(),
                                                 "example": None})

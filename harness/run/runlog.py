@@ -19,6 +19,8 @@ from typing import Any
 
 from harness._version import __version__
 from harness.checks.response import CheckResult
+from harness.contract.clauses import CLAUSES
+from harness.contract.edges import edges
 from harness.contract.oracle import Outcome, Verdict
 from harness.contract.probe import Probe
 from harness.contract.reference import NOTES
@@ -113,6 +115,9 @@ class RunLog:
     check_messages: dict[tuple[str, str], str] = field(default_factory=dict)
     examples: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     exercised: dict[str, Counter[str]] = field(default_factory=dict)
+    per_clause: dict[str, Counter[str]] = field(default_factory=dict)
+    """Per clause (SEED-R9.3): requests that broke it or stood on its edge, by answer band,
+    and the distinct violations that name it."""
     first_violation_s: float | None = None
     """Seconds from the start of the run to the first answer that broke the contract."""
 
@@ -140,6 +145,7 @@ class RunLog:
             self._count_checks(result)
         if verdict is not None:
             self._count_exercised(probe, verdict)
+            self._count_clauses(verdict, band)
         if self.listener is not None:
             self.listener()
         for finding in result.findings:
@@ -194,6 +200,20 @@ class RunLog:
                 bump("size_gb", _size_bucket(size))
         bump("list_length", str(len(entries)) if len(entries) <= 21 else ">21")
 
+    def _count_clauses(self, verdict: Verdict, band: str) -> None:
+        """The clauses the request broke (a reject's) or stood on the edge of (an accept's)."""
+        if verdict.outcome is Outcome.REJECT:
+            shown, how = verdict.clauses, "broken"
+        elif verdict.outcome is Outcome.ACCEPT and verdict.view is not None:
+            shown, how = edges(verdict.view), "edge"
+        else:
+            return
+        for clause in shown:
+            counts = self.per_clause.setdefault(clause, Counter())
+            counts["sent"] += 1
+            counts[band] += 1
+            counts[f"{how}_{band}"] += 1
+
     def not_recorded(self, request: str) -> None:
         """Count a request a replayed cassette holds no answer to; list it once."""
         self.totals["not_recorded"] += 1
@@ -232,6 +252,8 @@ class RunLog:
         counts = self.per_rule.setdefault(failure.violation.rule or "-", Counter())
         counts["violations"] += new  # distinct: what the banner and cards count
         counts["occurrences"] += 1
+        if failure.violation.clause:
+            self.per_clause.setdefault(failure.violation.clause, Counter())["violations"] += new
 
     def keep(self, failure: Failure) -> bool:
         """Keep `failure` unless one as short is kept for its place; True when it is new."""
@@ -307,6 +329,7 @@ class RunLog:
                        for (rule, check), c in sorted(self.checks.items())],
             "exercised": {kind: dict(sorted(c.items())) for kind, c in
                           sorted(self.exercised.items())},
+            "clauses": self._clause_rows(),
             "contradictions": [{"rule": rule, "text": text} for rule, text in CONTRADICTIONS],
             "violations": [{**f.as_dict(), "occurrences": self.occurrences[f.violation.key]}
                            for f in self.failures],
@@ -333,6 +356,28 @@ class RunLog:
                 "still_failing": self.totals.get("still_failing", 0),
             },
         }
+
+    def _clause_rows(self) -> dict[str, dict[str, Any]]:
+        """Every request clause: what it says, what was sent, and whether it was covered.
+
+        A refusing clause is covered by a request that broke it and was answered (refused,
+        or wrongly accepted); an accepting one by an accepted request on its edge
+        (`harness.contract.edges`); a clause that is both, by both.
+        """
+        rows = {}
+        for clause in CLAUSES.values():
+            if clause.kind == "answers":
+                continue
+            counts = self.per_clause.get(clause.id, Counter())
+            broken = counts["broken_rejected"] + counts["broken_accepted"]
+            shown = counts["edge_accepted"]
+            rows[clause.id] = {
+                "says": clause.says, "kind": clause.kind, "sent": counts["sent"],
+                "accepted": counts["accepted"], "rejected": counts["rejected"],
+                "server_error": counts["server_error"], "violations": counts["violations"],
+                "covered": (broken > 0 or not clause.refuses) and (shown > 0
+                                                                   or not clause.allows)}
+        return rows
 
     def write(self, directory: Path) -> Path:
         """Write summary.json into `directory` (under xdist, the controller's merged log)."""

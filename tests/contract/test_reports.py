@@ -19,12 +19,15 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from harness.checks.response import Answer, CheckResult
+from harness.contract.clauses import CLAUSES
 from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
+from harness.contract.wire import decode
 from harness.core.errors import ConfigError
 from harness.report.html import FINDING_KINDS, _run_label, render_html
 from harness.report.junit import junit_xml
 from harness.report.summary import compare, load_summaries, load_summary, summary_schema
+from harness.report.terminal import write_summary
 from harness.run.runlog import RunLog
 from harness.sim import Simulator
 from harness.sim.scenario import default_scenario, sample_account
@@ -355,7 +358,7 @@ def test_a_passing_report_leads_with_the_matrix_and_charts_and_folds_the_long_li
     page = (clean_run / "report.html").read_text()
     summary = load_summary(clean_run / "summary.json")
     ours = [h for h in _sections(page) if h != "Since the last run"]  # another test compared
-    assert ours[:4] == ["Rules", "What was exercised", "Violations", "Findings"]
+    assert ours[:5] == ["Rules", "Clauses", "What was exercised", "Violations", "Findings"]
     assert summary["findings"]
     single = [f for f in summary["findings"] if len(f["cases"]) == 1]
     assert page.count("<tr><td><span class=tag>") == len(summary["findings"])  # one row each
@@ -391,3 +394,32 @@ def test_tests_the_budget_cut_short_are_counted_and_their_names_folded() -> None
     seen = _outside_details(page)
     assert all(html.escape(name, quote=True) in page for name in names)
     assert not any(html.escape(name, quote=True) in seen for name in names)
+
+
+def test_clause_coverage_is_listed_and_a_clause_not_tested_is_said() -> None:
+    """Only SEED-R9.3 is broken here: every other clause is reported NOT COVERED."""
+    log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    wire = ("serverImageName=img-1&blockStorageList.1.order=0&blockStorageList.1"
+            ".snapshotInstanceNo=1000001&blockStorageList.2.order=1&blockStorageList.2"
+            ".blockStorageVolumeTypeCode=CB1&blockStorageList.2.blockStorageSize=100"
+            "&blockStorageList.2.emptyBlockStorage=false")
+    probe = Probe(decode(wire), "GET", "break:SEED-R9.3", ("SEED-R9",), clause="SEED-R9.3")
+    log.record(probe, judge(probe.params, sample_account()),
+               Answer(400, {"Content-Type": "application/xml"}, b"<responseError/>"),
+               CheckResult())
+    summary = log.summary()
+    assert [e.message for e in Draft202012Validator(summary_schema()).iter_errors(summary)] == []
+    rows = summary["clauses"]
+    assert rows["SEED-R9.3"] == {"says": CLAUSES["SEED-R9.3"].says, "kind": "refuses",
+                                 "sent": 1, "accepted": 0, "rejected": 1, "server_error": 0,
+                                 "violations": 0, "covered": True}
+    assert rows["SEED-R5.2"]["covered"]  # broken by the same request, which cannot help it
+    assert not rows["SEED-R9.4"]["covered"]
+    assert not rows["SEED-R9.2"]["covered"]  # accepting: needs an accepted request
+    page = render_html(summary)
+    assert "<b>not covered: SEED-R9.1, SEED-R9.2, SEED-R9.4</b>" in page
+    assert "<td class=bad>NOT COVERED</td>" in page
+    lines: list[str] = []
+    write_summary(lambda line, **_: lines.append(line), log, None)
+    (said,) = [line for line in lines if line.startswith("clauses covered: ")]
+    assert said.startswith("clauses covered: 2 of 35; not covered: SEED-R1.1, ")

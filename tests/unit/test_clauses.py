@@ -7,17 +7,23 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, find, settings
+from hypothesis import strategies as st
 
 from harness.checks.response import check_answer
 from harness.contract import rulebook
 from harness.contract.clauses import CLAUSES, clauses_of, rule_of
+from harness.contract.edges import EDGES, edges
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
+from harness.contract.rulebook import View
 from harness.contract.rules import RULES
 from harness.contract.wire import decode
 from harness.core.answer import Answer
+from harness.run.covering import covering_set
 from harness.run.failures import Failure
 from harness.sim.scenario import sample_account
+from harness.strategies.valid import VALID_CLASSES, valid_probes
 
 _CLAUSE_ID = re.compile(r"SEED-[RS][0-9]+\.[0-9]+")
 
@@ -142,3 +148,61 @@ def test_the_readme_lists_every_clause_in_the_seed_s_words() -> None:
             assert f"| {clause.id} | {clause.says} |" in readme, clause.id
         else:
             assert f"{clause.id} ({clause.says})" in readme, clause.id
+
+
+def test_every_accepting_clause_has_an_edge_and_only_those() -> None:
+    assert set(EDGES) == {c.id for c in CLAUSES.values() if c.allows}
+
+
+@pytest.mark.parametrize("clause", sorted(EDGES))
+def test_a_valid_class_stands_on_each_accepting_clause_s_edge(clause: str) -> None:
+    """Issue 19, step 3: a valid class per accepting clause, accepted by the oracle."""
+    account = sample_account()
+
+    def on_edge(probe: Probe) -> bool:
+        verdict = judge(probe.params, account)
+        return (verdict.outcome is Outcome.ACCEPT and verdict.view is not None
+                and clause in edges(verdict.view))
+
+    classes = st.one_of(*(valid_probes(account, cls) for cls in VALID_CLASSES))
+    found = find(classes, on_edge, settings=settings(max_examples=2000, database=None,
+                                                     phases=[Phase.generate]))
+    assert clause in edges(judge(found.params, account).view or _never())
+
+
+def _never() -> View:
+    raise AssertionError("an accepted request has a view")
+
+
+@pytest.mark.parametrize(("clause", "wire", "shows"), [
+    ("SEED-R2.2", _VALID.replace("img-1", "abc"), True),
+    ("SEED-R2.2", _VALID.replace("img-1", "abcd"), False),
+    ("SEED-R3.2", _VALID + "&serverImageDescription=" + "a" * 1000, True),
+    ("SEED-R3.2", _VALID + "&serverImageDescription=" + "a" * 999, False),
+    ("SEED-R7.2", _VALID + "&blockStorageList.1.blockStorageSize=10", True),
+    ("SEED-R7.2", _VALID + "&blockStorageList.1.blockStorageSize=20", False),
+    ("SEED-R8.4", _VALID + _ATTACH.replace("1000003", "1000002")  # an FB1 snapshot
+     + "&blockStorageList.2.blockStorageVolumeTypeCode=CB2", True),
+    ("SEED-R8.4", _VALID + _ATTACH.replace("1000003", "1000002")
+     + "&blockStorageList.2.blockStorageVolumeTypeCode=FB1", False),
+    ("SEED-R9.2", _VALID + _NEW, True),
+    ("SEED-R9.2", _VALID, False),
+])
+def test_an_edge_is_the_edge_and_one_step_in_is_not(clause: str, wire: str,
+                                                    shows: bool) -> None:
+    verdict = judge(decode(wire), sample_account())
+    assert verdict.outcome is Outcome.ACCEPT, verdict
+    assert verdict.view is not None
+    assert (clause in edges(verdict.view)) is shows
+
+
+def test_the_covering_set_shows_every_accepting_clause() -> None:
+    """A live run's first creates (the covering set) stand on every accepting clause."""
+    account = sample_account()
+    shown: set[str] = set()
+    for cover in covering_set(account):
+        verdict = judge(cover.probe.params, account)
+        assert verdict.outcome is Outcome.ACCEPT
+        assert verdict.view is not None
+        shown.update(edges(verdict.view))
+    assert shown == set(EDGES)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from harness.checks.response import CheckResult
 from harness.contract.oracle import Outcome, Verdict
 from harness.contract.probe import Probe
+from harness.contract.rules import Breach
 from harness.core.answer import Answer
 from harness.core.errors import Finding, Violation
 from harness.run.failures import Failure, HarnessFault
@@ -32,10 +33,13 @@ def _play(log: RunLog, exchange: tuple[str, int, str | None, str | None, int]) -
     rule, status, place, case, length = exchange
     probe = Probe((("serverImageName", "n" * length),), "GET", f"class:{rule}", (rule,))
     violations = (() if place is None else
-                  (Violation(rule, "status_agrees_with_oracle", "refused", path=place),))
+                  (Violation(rule, "status_agrees_with_oracle", "refused", path=place,
+                             clause=f"{rule}.1"),))
     findings = () if case is None else (Finding((case,), "silent", status=status),)
     result = CheckResult(violations, findings, ran=((rule, "status_agrees_with_oracle"),))
-    log.record(probe, Verdict(Outcome.ACCEPT), Answer(status, {}, b""), result)
+    verdict = (Verdict(Outcome.REJECT, (Breach(f"{rule}.1", "p", "broken"),)) if status == 400
+               else Verdict(Outcome.ACCEPT))
+    log.record(probe, verdict, Answer(status, {}, b""), result)
     for violation in violations:
         log.fail(Failure(violation, probe, 7, f"test_{rule}", ()))
     if status == 200:
