@@ -12,8 +12,10 @@ a name of exactly 30 characters, a size equal to the snapshot's), or both. The r
 clauses (SEED-S1..S6) are promises about answers. `with_` names the clauses the smallest
 request breaking this one cannot help breaking too: no snapshot on an attached storage
 breaks SEED-R5.2 and SEED-R9.3 at once; an entry with neither a snapshot nor a type is a
-new storage without its type, SEED-R6.1 and SEED-R8.3. The words are those of the seed's
-rendering in the README ("The rules"), cut at their commas and semicolons.
+new storage without its type, SEED-R6.1 and SEED-R8.3; 22 entries need an order above 20
+(SEED-R4.5), or one sent twice, which is the open case U6 and no breach at all. The words
+are those of the seed's rendering in the README ("The rules"), cut at their commas and
+semicolons.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _table(*rows: Clause) -> Mapping[str, Clause]:
 
 CLAUSES: Mapping[str, Clause] = _table(
     Clause("SEED-R1.1", "regionCode is optional", "allows"),
-    Clause("SEED-R1.2", "a region from getRegionList", "refuses"),
+    Clause("SEED-R1.2", "a region from getRegionList", "both"),
     Clause("SEED-R1.3", "default: the first region of that list", "allows"),
     Clause("SEED-R2.1", "serverImageName is required", "refuses"),
     Clause("SEED-R2.2", "3 to 30 characters", "both"),
@@ -79,7 +81,8 @@ CLAUSES: Mapping[str, Clause] = _table(
     Clause("SEED-R4.3", "the base (boot) storage has order 0 and is required", "refuses"),
     Clause("SEED-R4.4", "exactly one base storage", "refuses"),
     Clause("SEED-R4.5", "additional storages have orders 1 to 20", "both"),
-    Clause("SEED-R4.6", "at most 21 entries including the base", "both"),
+    Clause("SEED-R4.6", "at most 21 entries including the base", "both",
+           with_=("SEED-R4.5",)),
     Clause("SEED-R5.1", "snapshotInstanceNo is required for the base storage", "refuses",
            with_=("SEED-R6.1",)),
     Clause("SEED-R5.2", "snapshotInstanceNo is required when an existing snapshot is attached"

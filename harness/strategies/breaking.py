@@ -142,8 +142,8 @@ def r4_6(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG00
     kept = [(k, v, parse_entry_key(k)) for k, v in params]
     params = tuple((k if parsed is None else entry_key(1, parsed.field), v)
                    for k, v, parsed in kept if parsed is None or parsed.label == str(base))
-    for order in [*range(1, account.limits.max_order + 1), account.limits.max_order]:
-        params = _new_entry(params, order)  # one entry too many, the last order twice (U6)
+    for order in range(1, account.limits.max_order + 2):
+        params = _new_entry(params, order)  # one entry too many: its order is one too high
     return params
 
 

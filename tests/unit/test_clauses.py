@@ -64,8 +64,8 @@ _NEW = ("&blockStorageList.2.order=1&blockStorageList.2.blockStorageVolumeTypeCo
         "&blockStorageList.2.blockStorageSize=100&blockStorageList.2.emptyBlockStorage=true")
 _ATTACH = ("&blockStorageList.2.order=1&blockStorageList.2.snapshotInstanceNo=1000003"
            "&blockStorageList.2.emptyBlockStorage=false")
-_ADDITIONAL = "".join(  # 21 additional storages, orders 1..20 and 20 again (U6, open)
-    f"&blockStorageList.{n + 1}.order={min(n, 20)}&blockStorageList.{n + 1}"
+_ADDITIONAL = "".join(  # 21 additional storages, orders 1..21: SEED-R4.5 comes along
+    f"&blockStorageList.{n + 1}.order={n}&blockStorageList.{n + 1}"
     f".blockStorageVolumeTypeCode=CB1&blockStorageList.{n + 1}.blockStorageSize=10"
     f"&blockStorageList.{n + 1}.emptyBlockStorage=true" for n in range(1, 22))
 
