@@ -78,6 +78,7 @@ def _new_storage(view: View) -> bool:
 
 EDGES: dict[str, Callable[[View], bool]] = {
     "SEED-R1.1": _absent("regionCode"),
+    "SEED-R1.2": lambda view: view.reading.top.get("regionCode") in view.account.regions,
     "SEED-R1.3": _absent("regionCode"),
     "SEED-R2.2": _name_edge,
     "SEED-R3.1": _absent("serverImageDescription"),
@@ -88,8 +89,7 @@ EDGES: dict[str, Callable[[View], bool]] = {
     "SEED-R7.4": _size_limit,
     "SEED-R8.4": _type_changed,
     "SEED-R9.2": _new_storage,
-    "SEED-R10.1": lambda view: view.reading.top.get("responseFormatType") in (
-        None, "xml", "json"),
+    "SEED-R10.1": lambda view: view.reading.top.get("responseFormatType") in ("xml", "json"),
 }
 """Accepting clause -> whether a request stands on its edge."""
 

@@ -69,8 +69,10 @@ def test_a_killed_run_is_cleaned_up_from_its_ledger(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.jsonl"
     with running() as server:
         env = _env(server.url)
+        # nightly and no budget to speak of: the run cannot end before it is killed
         run = _harness("run", "--target", "live", "--quiet", "--report-dir", str(tmp_path),
-                       "--max-creates", "1000", "-k", "valid and not name", env=env)
+                       "--max-creates", "100000", "--profile", "nightly", "-k",
+                       "valid and not name", env=env)
         _wait_for_creations(ledger, 20, run)
         run.kill()
         run.communicate(timeout=30)
@@ -103,9 +105,11 @@ def test_a_killed_run_is_cleaned_up_from_its_ledger(tmp_path: Path) -> None:
 def test_sigterm_and_ctrl_c_still_clean_up(tmp_path: Path, stop: signal.Signals) -> None:
     ledger = tmp_path / "ledger.jsonl"
     with running() as server:
+        # nightly and no budget to speak of: the run cannot end before the signal, however
+        # slowly this test is scheduled on a loaded machine
         run = _harness("run", "--target", "live", "--quiet", "--report-dir", str(tmp_path),
-                       "--max-creates", "1000", "-k", "valid and not name",
-                       env=_env(server.url))
+                       "--max-creates", "100000", "--profile", "nightly", "-k",
+                       "valid and not name", env=_env(server.url))
         _wait_for_creations(ledger, 10, run)
         run.send_signal(stop)
         out, err = run.communicate(timeout=120)

@@ -1,0 +1,128 @@
+"""What made a service refuse a valid request: one feature restored at a time.
+
+A valid request the service refused is shrunk by Hypothesis, but the rule its violation
+names is the one of the test's class: a service that refuses 30-character names is caught
+by whichever class drew one. To blame the right clause, `plan` takes the failing
+request apart: a minimal valid request (a plain name and the base storage's snapshot,
+nothing else), and one candidate per feature of the failing request, each the minimal
+request with that feature alone restored (a top-level parameter, the base storage's own
+size or type, each additional storage). The session sends them; `blame` reads the answers.
+The clauses a refused candidate stands on (`harness.contract.edges`), less those that an
+accepted candidate or the minimal request stood on as well, are what the refusal turns on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.contract.clauses import CLAUSES, rule_of
+from harness.contract.keys import entry_key, parse_entry_key
+from harness.contract.model import Params
+
+__all__ = ["Blame", "Candidate", "blame", "plan"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The minimal valid request with one feature of the failing request restored."""
+
+    feature: str
+    params: Params
+
+
+@dataclass(frozen=True)
+class Blame:
+    """What the isolation found: the clauses to blame, or why it found none."""
+
+    clauses: tuple[str, ...]
+    feature: str | None
+    says: str
+
+    @property
+    def rule(self) -> str | None:
+        """The one rule every blamed clause belongs to, if there is one."""
+        rules = {rule_of(c) for c in self.clauses}
+        return rules.pop() if len(rules) == 1 else None
+
+    @property
+    def clause(self) -> str | None:
+        """The one clause to blame, if the isolation found exactly one."""
+        return self.clauses[0] if len(self.clauses) == 1 else None
+
+
+def plan(params: Params, name: str, plain_size: int) -> tuple[Params, list[Candidate]]:
+    """(the minimal valid request, one candidate per feature) of a valid failing request.
+
+    The features: each top-level parameter; the base storage's own size or type; a plain
+    new storage (CB1 of `plain_size` GB, on no clause's edge); the list's shape (as many
+    plain new storages as the failing request had, with its orders); then each additional
+    storage restored in full on that shape.
+    """
+    top = [(k, v) for k, v in params if parse_entry_key(k) is None]
+    entries: dict[str, list[tuple[str, str]]] = {}
+    for key, value in params:
+        parsed = parse_entry_key(key)
+        if parsed is not None:
+            entries.setdefault(parsed.label, []).append((parsed.field, value))
+    base = next((label for label, fields in entries.items() if ("order", "0") in fields), None)
+    if base is None:
+        return (), []
+    snapshot = dict(entries[base]).get("snapshotInstanceNo", "")
+    minimal: Params = (("serverImageName", name), (entry_key(1, "order"), "0"),
+                       (entry_key(1, "snapshotInstanceNo"), snapshot))
+    candidates = [Candidate(key, _with_top(minimal, key, value)) for key, value in top]
+    extras = [(f, v) for f, v in entries[base] if f not in ("order", "snapshotInstanceNo")]
+    if extras:
+        candidates.append(Candidate("the base storage's own fields", (
+            *minimal, *((entry_key(1, f), v) for f, v in extras))))
+    others = [fields for label, fields in entries.items() if label != base]
+    if not others:
+        return minimal, candidates
+    candidates.append(Candidate("a plain new storage", (*minimal, *_plain(2, "1", plain_size))))
+    orders = [dict(fields).get("order", "") for fields in others]
+    shape = tuple(p for n, order in enumerate(orders, start=2) for p in _plain(n, order,
+                                                                              plain_size))
+    if len(others) > 1 or orders != ["1"]:
+        candidates.append(Candidate("the list's shape (its length and orders)",
+                                    (*minimal, *shape)))
+    for n, fields in enumerate(others, start=2):
+        full = tuple((entry_key(n, f), v) for f, v in fields)
+        rest = tuple((k, v) for k, v in shape if not k.startswith(f"blockStorageList.{n}."))
+        candidates.append(Candidate(f"the additional storage of order {orders[n - 2]}",
+                                    (*minimal, *rest, *full)))
+    return minimal, candidates
+
+
+def _plain(n: int, order: str, size: int) -> Params:
+    return ((entry_key(n, "order"), order), (entry_key(n, "blockStorageVolumeTypeCode"), "CB1"),
+            (entry_key(n, "blockStorageSize"), str(size)),
+            (entry_key(n, "emptyBlockStorage"), "true"))
+
+
+def _with_top(minimal: Params, key: str, value: str) -> Params:
+    if any(k == key for k, _ in minimal):
+        return tuple((k, value if k == key else v) for k, v in minimal)
+    return (*minimal, (key, value))
+
+
+def blame(refused: list[tuple[Candidate, tuple[str, ...]]],
+          accepted: list[tuple[str, ...]]) -> Blame:
+    """The clauses the refusal turns on, from the refused candidates' and others' edges.
+
+    `refused`: each refused candidate and the accepting clauses it stands on; `accepted`:
+    the edges of every accepted request (the minimal one included), which clear them.
+    """
+    if not refused:
+        return Blame((), None, "no single feature restored to a minimal valid request is"
+                     " refused: the refusal needs several at once")
+    cleared = {c for shown in accepted for c in shown}
+    for candidate, shown in refused:
+        suspects = tuple(c for c in shown if c not in cleared)
+        if suspects:
+            words = "; ".join(f"{c}: {CLAUSES[c].says}" for c in suspects)
+            return Blame(suspects, candidate.feature,
+                         f"{candidate.feature} alone, on a minimal valid request, is refused"
+                         f" too; it stands on {words}")
+    feature = refused[0][0].feature
+    return Blame((), feature, f"{feature} alone, on a minimal valid request, is refused too,"
+                 " but it stands on no clause's edge that other accepted requests did not")
