@@ -27,6 +27,24 @@ from harness.contract.rulebook import Storage, View
 from harness.contract.wire import small_int
 from harness.core.errors import ConfigError
 from harness.core.xmlcodec import from_xml, to_xml
+from harness.sim.bodyfaults import (
+    capital_bool,
+    description_trimmed,
+    drop_last_mapping,
+    each_mapping,
+    inner_of,
+    json_error,
+    json_only,
+    name_short,
+    on_image,
+    on_inner,
+    plain_error,
+    renamed_root,
+    set_if_present,
+    size_in_gb,
+    wrong_snapshot,
+    xml_only,
+)
 from harness.sim.render import Format, SimResponse
 
 __all__ = ["FAULTS", "FAULT_NAMES", "FORGETTING", "KINDS", "Fault", "fault_named", "with_fault"]
@@ -134,108 +152,6 @@ def _fb_snapshot(params: Params, account: Account) -> bool:
     return False
 
 
-def _inner(data: Data) -> Data:
-    inner: Data = next(iter(data.values()))
-    return inner
-
-
-def _image(data: Data) -> Data:
-    images = _inner(data).get("serverImageList")
-    image: Data = images[0] if isinstance(images, list) and images else {}
-    return image
-
-
-def _renamed_root(fmt_hit: Format) -> Callable[[Data, Format], Data]:
-    def reshape(data: Data, fmt: Format) -> Data:
-        return {"getServerImageListResponse": _inner(data)} if fmt == fmt_hit else data
-    return reshape
-
-
-def _each_mapping(change: Callable[[Data], None], only: Format | None = None,
-                  ) -> Callable[[Data, Format], Data]:
-    def reshape(data: Data, fmt: Format) -> Data:
-        if only is None or fmt == only:
-            for mapping in _image(data).get("blockStorageMappingList") or []:
-                change(mapping)
-        return data
-    return reshape
-
-
-def _on_inner(change: Callable[[Data, Format], None]) -> Callable[[Data, Format], Data]:
-    def reshape(data: Data, fmt: Format) -> Data:
-        change(data, fmt)
-        return data
-    return reshape
-
-
-def _on_image(change: Callable[[Data], None]) -> Callable[[Data, Format], Data]:
-    def reshape(data: Data, fmt: Format) -> Data:  # noqa: ARG001 - both formats
-        change(_image(data))
-        return data
-    return reshape
-
-
-def _set(target: Data, key: str, value: Any) -> None:
-    if key in target:
-        target[key] = value
-
-
-def _json_only(change: Callable[[Data], None]) -> Callable[[Data, Format], None]:
-    def apply(data: Data, fmt: Format) -> None:
-        if fmt == "json":
-            change(_inner(data))
-    return apply
-
-
-def _xml_only(change: Callable[[Data], None]) -> Callable[[Data, Format], None]:
-    def apply(data: Data, fmt: Format) -> None:
-        if fmt == "xml":
-            change(_inner(data))
-    return apply
-
-
-def _size_in_gb(mapping: Data) -> None:
-    mapping["blockStorageSize"] = int(mapping["blockStorageSize"]) // GIB
-
-
-def _capital_bool(mapping: Data) -> None:
-    mapping["isEncryptedVolume"] = str(mapping["isEncryptedVolume"]).capitalize()
-
-
-def _wrong_snapshot(image: Data) -> None:
-    for mapping in image.get("blockStorageMappingList") or []:
-        number = mapping.get("blockStorageSnapshotInstanceNo")
-        if number is not None:
-            mapping["blockStorageSnapshotInstanceNo"] = int(number) + 1
-            return
-
-
-def _drop_last_mapping(image: Data) -> None:
-    mappings = image.get("blockStorageMappingList")
-    if mappings:
-        mappings.pop()
-
-
-def _name_short(image: Data) -> None:
-    _set(image, "serverImageName", str(image.get("serverImageName", ""))[:-1])
-
-
-def _description_trimmed(image: Data) -> None:
-    if isinstance(image.get("serverImageDescription"), str):
-        image["serverImageDescription"] = image["serverImageDescription"].strip()
-
-
-def _plain_error(body: bytes, fmt: Format) -> tuple[bytes, str]:  # noqa: ARG001
-    return b"Bad Request", "text/plain;charset=UTF-8"
-
-
-def _json_error(body: bytes, fmt: Format) -> tuple[bytes, str]:
-    if fmt != "xml":
-        return body, "application/json;charset=UTF-8"
-    return (b'{"responseError": {"returnCode": "24000", "returnMessage": "refused"}}',
-            "application/json;charset=UTF-8")
-
-
 def _has_non_ascii_description(params: Params) -> bool:
     return not (_top(params, "serverImageDescription") or "").isascii()
 
@@ -303,38 +219,38 @@ FAULTS: tuple[Fault, ...] = (
           refuses=_fb_snapshot),
     Fault("json-wrapper-from-table", "shape", "SEED-S1",
           "wraps a JSON success in getServerImageListResponse, as the seed's table says",
-          reshape=_renamed_root("json")),
+          reshape=renamed_root("json")),
     Fault("xml-wrapper-from-table", "shape", "SEED-S1",
           "roots an XML success at getServerImageListResponse",
-          reshape=_renamed_root("xml")),
+          reshape=renamed_root("xml")),
     Fault("json-return-code-number", "shape", "SEED-S2",
           "writes returnCode as the JSON number 0, not the string \"0\"",
-          reshape=_on_inner(_json_only(lambda inner: _set(inner, "returnCode", 0)))),
+          reshape=on_inner(json_only(lambda inner: set_if_present(inner, "returnCode", 0)))),
     Fault("xml-no-request-id", "shape", "SEED-S2", "leaves requestId out of XML successes",
-          reshape=_on_inner(_xml_only(lambda inner: inner.pop("requestId", None)))),
+          reshape=on_inner(xml_only(lambda inner: inner.pop("requestId", None)))),
     Fault("total-rows-zero", "echo", "SEED-S2", "answers totalRows 0 with one image",
-          reshape=_on_inner(lambda data, _: _set(_inner(data), "totalRows", 0))),
+          reshape=on_inner(lambda data, _: set_if_present(inner_of(data), "totalRows", 0))),
     Fault("echo-name-cut", "echo", "SEED-S3", "echoes the image name without its last letter",
-          reshape=_on_image(_name_short)),
+          reshape=on_image(name_short)),
     Fault("echo-description-trimmed", "echo", "SEED-S3",
           "echoes the description with surrounding white space stripped",
-          reshape=_on_image(_description_trimmed)),
+          reshape=on_image(description_trimmed)),
     Fault("json-size-in-gb", "echo", "SEED-S4",
           "gives blockStorageSize in GB, not bytes, in JSON",
-          reshape=_each_mapping(_size_in_gb, "json")),
+          reshape=each_mapping(size_in_gb, "json")),
     Fault("xml-boolean-capitalised", "shape", "SEED-S4",
           "writes isEncryptedVolume as False/True in XML",
-          reshape=_each_mapping(_capital_bool, "xml")),
+          reshape=each_mapping(capital_bool, "xml")),
     Fault("echo-drops-last-mapping", "echo", "SEED-S4",
           "leaves the last storage out of blockStorageMappingList",
-          reshape=_on_image(_drop_last_mapping)),
+          reshape=on_image(drop_last_mapping)),
     Fault("echo-wrong-snapshot", "echo", "SEED-S4",
           "maps the first attached snapshot to the next snapshot number",
-          reshape=_on_image(_wrong_snapshot)),
+          reshape=on_image(wrong_snapshot)),
     Fault("error-body-plain-text", "shape", "SEED-S5",
-          "answers a refused request with a text/plain 'Bad Request'", error_body=_plain_error),
+          "answers a refused request with a text/plain 'Bad Request'", error_body=plain_error),
     Fault("xml-error-as-json", "shape", "SEED-S6",
-          "answers a refused XML request with a JSON responseError", error_body=_json_error),
+          "answers a refused XML request with a JSON responseError", error_body=json_error),
     Fault("auth-accepts-unsigned", "auth", "SEED-S5",
           "serves requests without a signature", auth="none"),
     Fault("auth-accepts-stale", "auth", "SEED-S5",
