@@ -69,6 +69,12 @@ class CreateGate:
         """Whether the create budget held back a request since `mark`: the test is unfinished."""
         return self.log.totals["skipped_max_creates"] > mark
 
+    def room(self) -> int | None:
+        """Creates left in the budget (its reserve kept), or None when it is unlimited."""
+        if self.budget is None or self.budget.limit is None:
+            return None
+        return max(0, self.budget.limit - reserve_of(self.budget.limit) - self.budget.spent)
+
     def create(self, probe: Probe, check: Callable[[Answer], CheckResult], *,
                expects_create: bool, send: Callable[[], Answer]) -> tuple[Answer | None,
                                                                            CheckResult]:

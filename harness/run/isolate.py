@@ -6,20 +6,30 @@ by whichever class drew one. To blame the right clause, `plan` takes the failing
 request apart: a minimal valid request (a plain name and the base storage's snapshot,
 nothing else), and one candidate per feature of the failing request, each the minimal
 request with that feature alone restored (a top-level parameter, the base storage's own
-size or type, each additional storage). The session sends them; `blame` reads the answers.
+size or type, each additional storage). `isolate` sends them through the session's
+exchange, within the create budget; `blame` reads the answers.
 The clauses a refused candidate stands on (`harness.contract.edges`), less those that an
 accepted candidate or the minimal request stood on as well, are what the refusal turns on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from harness.checks.response import CheckResult
+from harness.contract.account import Account
 from harness.contract.clauses import CLAUSES, rule_of
+from harness.contract.edges import edges
 from harness.contract.keys import entry_key, parse_entry_key
 from harness.contract.model import Params
+from harness.contract.oracle import Outcome, judge
+from harness.contract.probe import Probe
+from harness.core.errors import Violation
 
-__all__ = ["Blame", "Candidate", "blame", "plan"]
+__all__ = ["Blame", "Candidate", "blame", "isolate", "plan"]
+
+Exchange = Callable[[Probe], tuple[Probe, CheckResult]]
 
 
 @dataclass(frozen=True)
@@ -126,3 +136,50 @@ def blame(refused: list[tuple[Candidate, tuple[str, ...]]],
     feature = refused[0][0].feature
     return Blame((), feature, f"{feature} alone, on a minimal valid request, is refused too,"
                  " but it stands on no clause's edge that other accepted requests did not")
+
+
+def isolate(probe: Probe, violation: Violation, *, account: Callable[[], Account],
+            exchange: Exchange, fresh_name: Callable[[], str],
+            room: int | None) -> tuple[Probe, Violation]:
+    """Send the minimal request and each candidate (within `room` creates); blame one.
+
+    The failure then shows the smallest refused candidate and names the clause, or says
+    why none could be named. `account` is the account as it stands (its names in use).
+    """
+    limits = account().limits.for_type("CB1")
+    plain = limits.min_gb + limits.step_gb
+    minimal, candidates = plan(probe.params, "isolate",
+                               plain if plain <= limits.max_gb else limits.min_gb)
+    if not candidates or (room is not None and room < len(candidates) + 1):
+        why = (f"{len(candidates) + 1} more creates were needed, {room} were left in the"
+               " budget" if candidates else "the request has no base storage to keep")
+        return probe, replace(violation, message=f"{violation.message} (not isolated: {why})")
+    cleared: list[tuple[str, ...]] = []
+    refused: list[tuple[Candidate, tuple[str, ...]]] = []
+    smallest: Probe | None = None
+    for candidate in (Candidate("the minimal valid request", minimal), *candidates):
+        about_name = candidate.feature == "serverImageName"
+        params = candidate.params if about_name else tuple(  # a name not yet in use
+            (k, fresh_name() if k == "serverImageName" else v) for k, v in candidate.params)
+        one = Probe(params, probe.method, f"isolate:{candidate.feature}",
+                    ("SEED-R2",) if about_name else probe.rules)
+        verdict = judge(one.params, account())
+        if verdict.outcome is not Outcome.ACCEPT or verdict.view is None:
+            continue  # not evidence either way (an open case, or a name now in use)
+        shown = edges(verdict.view)
+        sent, result = exchange(one)
+        if result.transient:
+            continue
+        if not any(v.check == "status_agrees_with_oracle" for v in result.violations):
+            cleared.append(shown)
+        elif candidate.params is minimal:
+            return probe, replace(violation, message=f"{violation.message} (not isolated: the"
+                                  " minimal valid request, a plain name and the base storage,"
+                                  " is refused as well)")
+        else:
+            refused.append((candidate, shown))
+            smallest = smallest or sent
+    found = blame(refused, cleared)
+    return (smallest or probe), replace(
+        violation, rule=found.rule or violation.rule, clause=found.clause,
+        message=f"{violation.message}; isolated: {found.says}")

@@ -27,7 +27,6 @@ from harness.checks.response import (
     check_neighbour,
 )
 from harness.contract.account import Account, NamesInUse
-from harness.contract.edges import edges
 from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
@@ -41,7 +40,7 @@ from harness.run.covering import COVER_ITEMS, covering_set
 from harness.run.custody import Custody
 from harness.run.failures import Failure, HarnessFault
 from harness.run.gate import CreateGate, reserve_of
-from harness.run.isolate import Candidate, blame, plan
+from harness.run.isolate import isolate
 from harness.run.ledger import Ledger
 from harness.run.profiles import PROFILES
 from harness.run.reproduce import reproduction
@@ -292,60 +291,13 @@ class ConformanceSession:
         return failure
 
     def _isolate(self, probe: Probe, violation: Violation) -> tuple[Probe, Violation]:
-        """Blame a refused valid request on the feature, and clause, that triggers it.
-
-        Sends the minimal valid request and each feature restored alone (run/isolate.py),
-        within the create budget; the failure then shows the smallest refused candidate
-        and names the clause, or says why none could be named.
-        """
+        """Blame a refused valid request on the feature, and clause, that triggers it."""
         if self.dry_run or self.cassette is not None:
             return probe, violation  # nothing is sent, or only what was recorded
-        limits = self.account.limits.for_type("CB1")
-        plain = limits.min_gb + limits.step_gb
-        minimal, candidates = plan(probe.params, "isolate", plain if plain <= limits.max_gb
-                                   else limits.min_gb)
-        room = self._room()
-        if not candidates or (room is not None and room < len(candidates) + 1):
-            why = (f"{len(candidates) + 1} more creates were needed, {room} were left in the"
-                   " budget" if candidates else "the request has no base storage to keep")
-            return probe, replace(violation, message=f"{violation.message} (not isolated:"
-                                  f" {why})")
-        cleared: list[tuple[str, ...]] = []
-        refused: list[tuple[Candidate, tuple[str, ...]]] = []
-        smallest: Probe | None = None
-        for candidate in (Candidate("the minimal valid request", minimal), *candidates):
-            about_name = candidate.feature == "serverImageName"
-            params = candidate.params if about_name else tuple(  # a name not yet in use
-                (k, self.names.fresh("isolate", self.current_account.image_names)
-                 if k == "serverImageName" else v) for k, v in candidate.params)
-            one = Probe(params, probe.method, f"isolate:{candidate.feature}",
-                        ("SEED-R2",) if about_name else probe.rules)
-            verdict = judge(one.params, self.current_account)
-            if verdict.outcome is not Outcome.ACCEPT or verdict.view is None:
-                continue  # not evidence either way (an open case, or a name now in use)
-            shown = edges(verdict.view)
-            sent, result = self.exchange(one)
-            if result.transient:
-                continue
-            if any(v.check == "status_agrees_with_oracle" for v in result.violations):
-                if candidate.params is minimal:
-                    return probe, replace(violation, message=f"{violation.message} (not"
-                                          " isolated: the minimal valid request, a plain name"
-                                          " and the base storage, is refused as well)")
-                refused.append((candidate, shown))
-                smallest = smallest or sent
-            else:
-                cleared.append(shown)
-        found = blame(refused, cleared)
-        return (smallest or probe), replace(
-            violation, rule=found.rule or violation.rule, clause=found.clause,
-            message=f"{violation.message}; isolated: {found.says}")
-
-    def _room(self) -> int | None:
-        """Creates left in the budget, or None when it is unlimited."""
-        if self.budget is None or self.budget.limit is None:
-            return None
-        return max(0, self.budget.limit - reserve_of(self.budget.limit) - self.budget.spent)
+        return isolate(probe, violation, account=lambda: self.current_account,
+                       exchange=self.exchange, room=self.gate.room(),
+                       fresh_name=lambda: self.names.fresh(
+                           "isolate", self.current_account.image_names))
 
     def auth(self, signing: Signing, test: str) -> Failure | None:
         """Send one valid request with a missing, wrong or stale signature.
