@@ -14,7 +14,6 @@ import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,13 @@ from harness.core.errors import ConfigError, HarnessError
 from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
 from harness.core.signing import Credentials
+from harness.pytest_state import STATE, State
+from harness.pytest_xdist import hand_over, note_lost_workers, worker_seed
 from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Recorder
 from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
 from harness.run.failures import HarnessFault
-from harness.run.logmerge import merge, pack, unpack
 from harness.run.options import add_to_pytest, writable_directory
 from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
@@ -59,27 +59,13 @@ __all__ = [
     "setup_error",
 ]
 
+pytest_plugins = ("harness.pytest_xdist",)  # one run across pytest-xdist workers
+
 TARGETS = ("simulator", "live", "fixtures")
 RECORDED_TESTS = {"test_recorded_exchange_keeps_the_contract": "fixtures",
                   "test_recorded_failure_is_fixed": "sent"}
 
 
-@dataclass
-class _State:
-    log: RunLog | None = None
-    report_dir: Path | None = None
-    cassette: Cassette | None = None
-    recorder: Recorder | None = None
-    progress: Progress | None = None
-    error: str | None = None  # why the session could not start (one line, scrubbed)
-    junit_before: bytes | None = None  # the junit file an earlier run left, kept on error
-    seed: int | None = None  # under xdist, the controller's: one seed for every worker
-    workers_lost: list[str] = field(default_factory=list)  # xdist workers that crashed
-
-
-_STATE = pytest.StashKey[_State]()
-_SEED_KEY = "ncp_harness_seed"
-_LOG_KEY = "ncp_harness_log"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,7 +105,7 @@ def _know_the_keys() -> None:
 
 def setup_error(config: pytest.Config) -> str | None:
     """Why this run's conformance session could not start, or None (it started, or none ran)."""
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     return state.error if state is not None else None
 
 
@@ -130,7 +116,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     was (or none), not an empty one that says nothing ran.
     """
     path = getattr(config.option, "xmlpath", None)
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     if path and state is not None and state.error is not None:
         if state.junit_before is not None:
             Path(path).write_bytes(state.junit_before)
@@ -152,10 +138,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
     register_profiles()
     report_dir = config.getoption("--report-dir", None)
-    state = _State()
-    config.stash[_STATE] = state
-    seed = getattr(config, "workerinput", {}).get(_SEED_KEY)
-    state.seed = int(seed) if seed is not None else config.getoption("--seed", None)
+    state = State()
+    config.stash[STATE] = state
+    state.seed = worker_seed(config)
     xmlpath = getattr(config.option, "xmlpath", None)
     if xmlpath and Path(xmlpath).is_file():
         state.junit_before = Path(xmlpath).read_bytes()
@@ -179,40 +164,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def cassette_files(config: pytest.Config) -> list[str]:
     """The names of the cassette's files (what the recorded tests are parametrized by)."""
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     if state is None or state.cassette is None:
         return []
     return [f.name for f in state.cassette.files]
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    """Under xdist, every worker draws with the controller's seed: one run, one seed."""
-    state = node.config.stash[_STATE]
-    if state.seed is None:
-        state.seed = random.SystemRandom().randrange(2**32)
-    node.workerinput[_SEED_KEY] = state.seed
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: object) -> None:
-    """Under xdist, fold a worker's log into the run's (one summary, report and table)."""
-    state = node.config.stash[_STATE]
-    data = getattr(node, "workeroutput", {}).get(_LOG_KEY)
-    if data is None:
-        if error is not None:
-            state.workers_lost.append(str(node.gateway.id))
-        return
-    log = unpack(data)
-    if state.log is None:
-        state.log = log
-    else:
-        merge(state.log, log)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the recorded-exchange tests only where they apply (a cassette, the right target)."""
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     replaying = bool(config.getoption("--target") == "fixtures")
 
     def applies(item: pytest.Item) -> bool:
@@ -229,7 +189,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the progress bar once the tests to run are known."""
     config = session.config
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     mode = config.getoption("--progress")
     if state is None or reporter is None or mode == "off" or not any(
@@ -252,7 +212,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         return (yield)
     finally:
-        state = item.config.stash.get(_STATE, None)
+        state = item.config.stash.get(STATE, None)
         if state is not None and state.progress is not None:
             state.progress.test_done()
 
@@ -261,7 +221,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_report_teststatus(config: pytest.Config) -> Generator[None, Any, Any]:
     """With the progress bar on, no per-test letters (the bar says it all)."""
     result = yield
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     if state is not None and state.progress is not None and isinstance(result, tuple):
         return (result[0], "", result[2])
     return result
@@ -272,7 +232,7 @@ def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """An exception a conformance test did not turn into a verdict is a harness fault."""
     report = yield
-    state = item.config.stash.get(_STATE, None)
+    state = item.config.stash.get(STATE, None)
     error = call.excinfo.value if call.excinfo is not None else None
     if (state is not None and state.log is not None and call.when == "call" and report.failed
             and error is not None and "ncp_session" in getattr(item, "fixturenames", ())
@@ -284,7 +244,7 @@ def pytest_runtest_makereport(item: pytest.Item,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Record a test's exchanges under its name, and write its cassette file when it ends."""
-    state = item.config.stash.get(_STATE, None)
+    state = item.config.stash.get(STATE, None)
     recorder = state.recorder if state is not None else None
     if recorder is not None:
         recorder.group = item.name
@@ -302,7 +262,7 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     try:
         return (yield)
     finally:
-        state = session.config.stash.get(_STATE, None)
+        state = session.config.stash.get(STATE, None)
         if state is not None and state.progress is not None:
             state.progress.finish()  # pytest's own closing lines end its line
 
@@ -329,7 +289,7 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     target_name = config.getoption("--target")
     if config.getoption("--dry-run"):
         target_name = "simulator"  # learn nothing from, and send nothing to, a live account
-    state = config.stash[_STATE]
+    state = config.stash[STATE]
     seed = state.seed
     if seed is None and target_name == "fixtures" and state.cassette is not None:
         seed = state.cassette.seed  # the recorded run's seed draws the recorded requests
@@ -376,22 +336,18 @@ def ncp_recorded(ncp_session: ConformanceSession) -> RecordedRun:
 @pytest.hookimpl(trylast=True)  # after the session fixture's teardown (the cleanup)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write summary.json when a conformance session ran."""
-    state = session.config.stash.get(_STATE, None)
+    state = session.config.stash.get(STATE, None)
     if state is None or state.log is None:
         return
     if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
         state.log.interrupted = True  # Ctrl-C or SIGTERM: whatever it found, never a pass
-    for worker in state.workers_lost:
-        state.log.harness_fault(HarnessFault(
-            f"xdist worker {worker}", "the worker ended before it handed over its results;"
-            " what it sent is not in this summary"))
+    note_lost_workers(state)
     verdict = state.log.verdict
     if verdict == "error":
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge
     elif verdict == "failed" and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak, an image unaccounted for
-    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller reports
-        session.config.workeroutput[_LOG_KEY] = pack(state.log)
+    if hand_over(session.config, state.log):  # an xdist worker: the controller reports
         return
     if state.report_dir is not None:
         state.log.write(state.report_dir)
@@ -400,7 +356,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """The per-rule table and the verdict, after the run."""
-    state = terminalreporter.config.stash.get(_STATE, None)
+    state = terminalreporter.config.stash.get(STATE, None)
     if state is None or state.log is None:
         return
     terminalreporter.section("ncp-harness conformance")

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("client",),
     ("run",),
     ("report",),
-    ("pytest_plugin", "schemathesis_hooks", "suite"),
+    ("pytest_plugin", "pytest_state", "pytest_xdist", "schemathesis_hooks", "suite"),
     ("cli",),
     ("__init__", "__main__"),
 )
