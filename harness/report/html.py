@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.core.scrub import SECRETS
+from harness.report.coverage import clause_coverage
 from harness.report.summary import TONE, Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
@@ -155,44 +156,6 @@ def _matrix(summary: dict[str, Any]) -> str:
                     + "".join(cells) + "</tr>")
     rows.append("</table>")
     return "".join(rows)
-
-
-_CLAUSE_KIND = {"refuses": "refused when broken", "allows": "accepted at its edge",
-                "both": "both"}
-
-
-def _clause_row(clause: str, row: dict[str, Any]) -> str:
-    bad = " bad" if row["violations"] else ""
-    covered = "<td>covered</td>" if row["covered"] else "<td class=bad>NOT COVERED</td>"
-    return (f"<tr><td>{_e(clause)}</td><td>{_e(row['says'])}</td>"
-            f"<td>{_e(_CLAUSE_KIND[row['kind']])}</td><td class=n>{_e(row['sent'])}</td>"
-            f"<td class=n>{_e(row['accepted'])}</td><td class=n>{_e(row['rejected'])}</td>"
-            f"<td class='n{bad}'>{_e(row['violations'])}</td>{covered}</tr>")
-
-
-def _clauses(summary: dict[str, Any]) -> str:
-    """Clause coverage, folded under each rule; a rule with a clause not covered, open."""
-    rows = summary.get("clauses") or {}
-    if not rows:
-        return "<p class=meta>This summary predates clause coverage.</p>"
-    by_rule: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for clause, row in rows.items():
-        by_rule.setdefault(clause.split(".", 1)[0], []).append((clause, row))
-    parts = []
-    for rule in sorted(by_rule, key=rule_sort_key):
-        clauses = by_rule[rule]
-        missing = [c for c, row in clauses if not row["covered"]]
-        bad = sum(row["violations"] for _, row in clauses)
-        head = (f"<b>{_e(rule)}</b>: {len(clauses)} clause(s), "
-                + (f"<b>not covered: {_e(', '.join(missing))}</b>" if missing
-                   else "every one covered")
-                + (f", {bad} violation(s)" if bad else ""))
-        body = "".join(_clause_row(c, row) for c, row in clauses)
-        parts.append(f"<details{' open' if missing or bad else ''}><summary>{head}</summary>"
-                     "<table><tr><th>clause</th><th>the seed's words</th><th>shown by</th>"
-                     "<th>sent</th><th>accepted</th><th>rejected</th><th>violations</th>"
-                     f"<th>covered</th></tr>{body}</table></details>")
-    return "".join(parts)
 
 
 def _violations(summary: dict[str, Any]) -> str:
@@ -375,7 +338,7 @@ Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, l
 {_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2>Rules</h2>{_matrix(summary)}
-<h2 id="clauses">Clauses: each promise of each rule, tested or not</h2>{_clauses(summary)}
+<h2 id="clauses">Clauses: each promise of each rule, tested or not</h2>{clause_coverage(summary)}
 <h2>What was exercised</h2><div class=charts>{charts}</div>
 <h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
 <h2>Findings: where the seed is silent or the service differs from the reference
