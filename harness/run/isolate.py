@@ -26,6 +26,7 @@ from harness.contract.model import Params
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
 from harness.core.errors import Violation
+from harness.strategies.edit import put_top
 
 __all__ = ["Blame", "Candidate", "blame", "isolate", "plan"]
 
@@ -80,7 +81,7 @@ def plan(params: Params, name: str, plain_size: int) -> tuple[Params, list[Candi
     snapshot = dict(entries[base]).get("snapshotInstanceNo", "")
     minimal: Params = (("serverImageName", name), (entry_key(1, "order"), "0"),
                        (entry_key(1, "snapshotInstanceNo"), snapshot))
-    candidates = [Candidate(key, _with_top(minimal, key, value)) for key, value in top]
+    candidates = [Candidate(key, put_top(minimal, key, value)) for key, value in top]
     extras = [(f, v) for f, v in entries[base] if f not in ("order", "snapshotInstanceNo")]
     if extras:
         candidates.append(Candidate("the base storage's own fields", (
@@ -107,12 +108,6 @@ def _plain(n: int, order: str, size: int) -> Params:
     return ((entry_key(n, "order"), order), (entry_key(n, "blockStorageVolumeTypeCode"), "CB1"),
             (entry_key(n, "blockStorageSize"), str(size)),
             (entry_key(n, "emptyBlockStorage"), "true"))
-
-
-def _with_top(minimal: Params, key: str, value: str) -> Params:
-    if any(k == key for k, _ in minimal):
-        return tuple((k, value if k == key else v) for k, v in minimal)
-    return (*minimal, (key, value))
 
 
 def blame(refused: list[tuple[Candidate, tuple[str, ...]]],
