@@ -1,13 +1,11 @@
-"""report.html's clause coverage: each promise of each rule, tested or not, folded by rule."""
+"""report.html's clause coverage: each rule's promises as rows folded under its matrix row."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from harness.contract.rules import rule_sort_key
-
-__all__ = ["clause_coverage"]
+__all__ = ["clause_fold", "clauses_by_rule"]
 
 
 def _e(value: object) -> str:
@@ -16,6 +14,14 @@ def _e(value: object) -> str:
 
 _CLAUSE_KIND = {"refuses": "refused when broken", "allows": "accepted at its edge",
                 "both": "both"}
+
+
+def clauses_by_rule(summary: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """summary.json's clause rows, grouped under their rule id (SEED-R9.3 under SEED-R9)."""
+    by_rule: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for clause, row in (summary.get("clauses") or {}).items():
+        by_rule.setdefault(clause.split(".", 1)[0], []).append((clause, row))
+    return by_rule
 
 
 def _clause_row(clause: str, row: dict[str, Any]) -> str:
@@ -27,26 +33,19 @@ def _clause_row(clause: str, row: dict[str, Any]) -> str:
             f"<td class='n{bad}'>{_e(row['violations'])}</td>{covered}</tr>")
 
 
-def clause_coverage(summary: dict[str, Any]) -> str:
-    """Clause coverage, folded under each rule; a rule with a clause not covered, open."""
-    rows = summary.get("clauses") or {}
-    if not rows:
-        return "<p class=meta>This summary predates clause coverage.</p>"
-    by_rule: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for clause, row in rows.items():
-        by_rule.setdefault(clause.split(".", 1)[0], []).append((clause, row))
-    parts = []
-    for rule in sorted(by_rule, key=rule_sort_key):
-        clauses = by_rule[rule]
-        missing = [c for c, row in clauses if not row["covered"]]
-        bad = sum(row["violations"] for _, row in clauses)
-        head = (f"<b>{_e(rule)}</b>: {len(clauses)} clause(s), "
-                + (f"<b>not covered: {_e(', '.join(missing))}</b>" if missing
-                   else "every one covered")
-                + (f", {bad} violation(s)" if bad else ""))
-        body = "".join(_clause_row(c, row) for c, row in clauses)
-        parts.append(f"<details{' open' if missing or bad else ''}><summary>{head}</summary>"
-                     "<table><tr><th>clause</th><th>the seed's words</th><th>shown by</th>"
-                     "<th>sent</th><th>accepted</th><th>rejected</th><th>violations</th>"
-                     f"<th>covered</th></tr>{body}</table></details>")
-    return "".join(parts)
+def clause_fold(clauses: list[tuple[str, dict[str, Any]]], width: int) -> str:
+    """The matrix row under a rule's row: its clauses, folded unless one is untested or broken."""
+    if not clauses:
+        return ""
+    missing = [c for c, row in clauses if not row["covered"]]
+    bad = sum(row["violations"] for _, row in clauses)
+    head = (f"{len(clauses)} clause(s), "
+            + (f"<b>not covered: {_e(', '.join(missing))}</b>" if missing
+               else "every one covered")
+            + (f", {bad} violation(s)" if bad else ""))
+    body = "".join(_clause_row(c, row) for c, row in clauses)
+    return (f"<tr class=clauses><td></td><td colspan={width - 1}>"
+            f"<details{' open' if missing or bad else ''}><summary>{head}</summary>"
+            "<table><tr><th>clause</th><th>the seed's words</th><th>shown by</th>"
+            "<th>sent</th><th>accepted</th><th>rejected</th><th>violations</th>"
+            f"<th>covered</th></tr>{body}</table></details></td></tr>")

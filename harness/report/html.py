@@ -16,7 +16,7 @@ from typing import Any
 
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.core.scrub import SECRETS
-from harness.report.coverage import clause_coverage
+from harness.report.coverage import clause_fold, clauses_by_rule
 from harness.report.summary import TONE, Comparison, verdict_line
 
 __all__ = ["render_html", "write_html"]
@@ -139,6 +139,7 @@ def _matrix(summary: dict[str, Any]) -> str:
         judged[row["rule"]] = judged.get(row["rule"], 0) + row["runs"]
     table = {**RULES, **{r: REQUEST_RULES[r] for r in REQUEST_RULES
                          if r in judged or r in violations}}
+    clauses = clauses_by_rule(summary)
     for rule in sorted(table, key=rule_sort_key):
         c = counts.get(rule, {})
         link = f"#examples-{rule}"
@@ -153,8 +154,10 @@ def _matrix(summary: dict[str, Any]) -> str:
         cells.append(f'<td class="n{" bad" if bad else " zero"}">'
                      + (f'<a href="#violations">{_e(bad)}</a>' if bad else "0") + "</td>")
         rows.append(f"<tr><td><b>{_e(rule)}</b></td><td>{_e(table[rule].text)}</td>"
-                    + "".join(cells) + "</tr>")
+                    + "".join(cells) + "</tr>" + clause_fold(clauses.get(rule, []), 9))
     rows.append("</table>")
+    if not clauses:
+        rows.append("<p class=meta>This summary predates clause coverage.</p>")
     return "".join(rows)
 
 
@@ -337,8 +340,9 @@ Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, l
 {_e(resources['leaked'])}{_unknown(resources)}.</p>
 {_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
-<h2>Rules</h2>{_matrix(summary)}
-<h2 id="clauses">Clauses: each promise of each rule, tested or not</h2>{clause_coverage(summary)}
+<h2 id="clauses">Rules</h2><p class=meta>Under each rule, its clauses (each promise it
+makes, tested or not) fold; a rule with a clause not covered or broken is open.</p>
+{_matrix(summary)}
 <h2>What was exercised</h2><div class=charts>{charts}</div>
 <h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
 <h2>Findings: where the seed is silent or the service differs from the reference
