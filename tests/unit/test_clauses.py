@@ -206,3 +206,29 @@ def test_the_covering_set_shows_every_accepting_clause() -> None:
         assert verdict.view is not None
         shown.update(edges(verdict.view))
     assert shown == set(EDGES)
+
+
+def _readme_budget_rows() -> dict[int, tuple[set[str], set[str]]]:
+    """README's budget table: for each budget, the clauses it says are shown and left out."""
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = re.findall(r"^\| (\d)[^|]*\| ([^|]*) \| ([^|]*) \|$", text, flags=re.M)
+
+    def ids(cell: str) -> set[str]:
+        return {"SEED-" + n for n in re.findall(r"\bR\d+\.\d+", cell)}
+    return {int(budget): (ids(shown), ids(left)) for budget, shown, left in rows}
+
+
+def test_a_smaller_budget_leaves_out_what_the_readme_says() -> None:
+    """The covering set spent one create at a time shows and leaves out what the README says."""
+    account = sample_account()
+    table = _readme_budget_rows()
+    assert sorted(table) == [1, 2, 3]
+    shown: set[str] = set()
+    for budget, cover in enumerate(covering_set(account), start=1):
+        verdict = judge(cover.probe.params, account)
+        assert verdict.view is not None
+        new = set(edges(verdict.view)) - shown
+        shown |= new
+        said_shown, said_left = table[budget]
+        assert said_shown == new
+        assert said_left == set(EDGES) - shown
