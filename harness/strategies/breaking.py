@@ -41,12 +41,16 @@ def _additional(draw: Draw, params: Params) -> int:
     return int(draw(st.sampled_from(others)))
 
 
+def _new_fields(n: int, order: int, size: str = "100", vtype: str = "CB1") -> Params:
+    """The four parameters of entry `n` as a new empty storage."""
+    return ((entry_key(n, "order"), str(order)), (entry_key(n, "blockStorageSize"), size),
+            (entry_key(n, "blockStorageVolumeTypeCode"), vtype),
+            (entry_key(n, "emptyBlockStorage"), "true"))
+
+
 def _new_entry(params: Params, order: int, size: str = "100", vtype: str = "CB1") -> Params:
-    n = entry_count(params) + 1
-    params = put(params, n, "order", str(order))
-    params = put(params, n, "blockStorageSize", size)
-    params = put(params, n, "blockStorageVolumeTypeCode", vtype)
-    return put(params, n, "emptyBlockStorage", "true")
+    """`params` with one more entry, a new empty storage, after the last."""
+    return (*params, *_new_fields(entry_count(params) + 1, order, size, vtype))
 
 
 def _free_order(params: Params) -> int:
@@ -142,9 +146,9 @@ def r4_6(draw: Draw, params: Params, account: Account) -> Params:  # noqa: ARG00
     kept = [(k, v, parse_entry_key(k)) for k, v in params]
     params = tuple((k if parsed is None else entry_key(1, parsed.field), v)
                    for k, v, parsed in kept if parsed is None or parsed.label == str(base))
-    for order in range(1, account.limits.max_order + 2):
-        params = _new_entry(params, order)  # one entry too many: its order is one too high
-    return params
+    # One entry too many: the last one's order is one too high.
+    return (*params, *(p for order in range(1, account.limits.max_order + 2)
+                       for p in _new_fields(order + 1, order)))
 
 
 def _unknown_snapshot(draw: Draw, account: Account) -> str:
