@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from hypothesis import strategies as st
 
@@ -66,88 +66,51 @@ def usable_snapshots(account: Account) -> tuple[Snapshot, ...]:
 def names(min_size: int = NAME_MIN, max_size: int = NAME_MAX) -> st.SearchStrategy[str]:
     """Valid image names (SEED-R2), lower case only (upper case inside is U4).
 
-    Drawn as a length and one integer spelled in the name's alphabet rather than character
-    by character: a name is in every request, and per-character draws made it the most
-    expensive part of generating one (benchmarks/throughput.py). It shrinks to `a...a0`.
+    Drawn as one string over the name's alphabet whose ends are then made legal (a first
+    character that is not a letter becomes one, a last `-` becomes `0`), not character by
+    character nor as a length and a number: a name is in every request, and those cost
+    the most of generating one (benchmarks/throughput.py). It shrinks to `aaa`.
     """
-    def spelled(length: int) -> st.SearchStrategy[str]:
-        count = len(_FIRST) * len(NAME_ALPHABET) ** (length - 2) * len(_LAST)
-        return st.integers(0, count - 1).map(lambda n: _spell(n, length))
-
-    by_length = {n: spelled(n) for n in range(min_size, max_size + 1)}
-    return st.integers(min_size, max_size).flatmap(by_length.__getitem__)
+    return st.text(NAME_ALPHABET, min_size=min_size, max_size=max_size).map(_legal_ends)
 
 
 _FIRST = "abcdefghijklmnopqrstuvwxyz"
-_LAST = "0abcdefghijklmnopqrstuvwxyz123456789"
 
 
-def _spell(number: int, length: int) -> str:
-    """The `number`-th name of `length` characters: first a-z, middle a-z0-9-, last a-z0-9."""
-    number, first = divmod(number, len(_FIRST))
-    number, last = divmod(number, len(_LAST))
-    middle = []
-    for _ in range(length - 2):
-        number, digit = divmod(number, len(NAME_ALPHABET))
-        middle.append(NAME_ALPHABET[digit])
-    return _FIRST[first] + "".join(middle) + _LAST[last]
+def _legal_ends(text: str) -> str:
+    """`text` (of the name alphabet) with a letter first and no hyphen last (SEED-R2)."""
+    first = text[0] if text[0] in _FIRST else _FIRST[NAME_ALPHABET.index(text[0]) % len(_FIRST)]
+    last = "0" if text[-1] == "-" else text[-1]
+    return first + text[1:-1] + last if len(text) > 1 else first
 
 
-_TYPES = st.sampled_from(VOLUME_TYPES)
-_BOOLS = st.booleans()
-_DESCRIPTIONS = st.none() | st.text(max_size=60)  # at most 240 bytes: always within SEED-R3
+_DESCRIPTIONS = st.text(max_size=60)  # at most 240 bytes: always within SEED-R3
+
+
+# Each entry is drawn in one choice from a list built once per account: a request holds up
+# to 21 entries, and every choice costs (benchmarks/throughput.py). Where an entry may be
+# of several kinds (new or attached, sized or not), the list interleaves the kinds, each
+# repeated to the longest one's length, so that each kind is drawn equally often however
+# many values it has; its first item is the simplest, so shrinking still goes to the
+# smallest, plainest request.
+
+E = TypeVar("E")
+
+
+def _evenly(*groups: list[E]) -> list[E]:
+    """One list drawing each non-empty group equally often: interleaved, shorter ones cycled."""
+    kept = [g for g in groups if g]
+    longest = max((len(g) for g in kept), default=0)
+    return [g[i % len(g)] for i in range(longest) for g in kept]
+
+
+def _sampled(values: list[E]) -> st.SearchStrategy[E]:
+    return st.sampled_from(values) if values else st.nothing()
 
 
 @functools.cache
 def _between(low: int, high: int) -> st.SearchStrategy[int]:
     return st.integers(low, high)
-
-
-@_per_account
-def _snapshots(account: Account) -> st.SearchStrategy[Snapshot]:
-    return st.sampled_from(usable_snapshots(account))
-
-
-@_per_account
-def _sizes(account: Account, type_code: str, at_least_bytes: int = 0) -> st.SearchStrategy[int]:
-    sizes = _size_list(account, type_code, at_least_bytes)
-    return st.sampled_from(sizes) if sizes else st.nothing()
-
-
-# Each entry is drawn in one or two choices from lists built once per account: a request
-# holds up to 21 entries, and every draw costs (benchmarks/throughput.py). The lists put
-# the simplest choice first, so shrinking still goes to the smallest, plainest request.
-
-@_per_account
-def _new_choices(account: Account) -> st.SearchStrategy[tuple[str, int]]:
-    """(volume type, size) of a new empty storage: every allowed pair."""
-    return st.sampled_from([(t, size) for t in VOLUME_TYPES for size in _size_list(account, t)])
-
-
-Attached = tuple[Snapshot, str | None, bool]
-
-
-@_per_account
-def _attach_choices(account: Account, *, change_type: bool | None,
-                    change_size: bool | None) -> st.SearchStrategy[Attached]:
-    """(snapshot, new volume type or None, whether a size is given) of an attached one."""
-    types: list[str | None] = ([None] if change_type is False else [*VOLUME_TYPES]
-                               if change_type else [None, *VOLUME_TYPES])
-    sized = [False] if change_size is False else [True] if change_size else [False, True]
-    return st.sampled_from([(snap, t, give) for give in sized for t in types
-                            for snap in usable_snapshots(account)
-                            if not give or _size_list(account, t or snap.volume_type,
-                                                      snap.size_bytes)])
-
-
-@_per_account
-def _base_choices(account: Account, *,
-                  sized: bool | None) -> st.SearchStrategy[tuple[Snapshot, bool]]:
-    """(snapshot, whether a size is given) of the base storage."""
-    gives = [False] if sized is False else [True] if sized else [False, True]
-    return st.sampled_from([(snap, give) for give in gives for snap in usable_snapshots(account)
-                            if not give or _size_list(account, snap.volume_type,
-                                                      snap.size_bytes)])
 
 
 @_per_account
@@ -158,54 +121,71 @@ def _size_list(account: Account, type_code: str, at_least_bytes: int = 0) -> tup
     return tuple(range(low, limits.max_gb + 1, limits.step_gb))
 
 
-def _new(draw: Any, account: Account, order: int) -> BlockStorage:
-    volume_type, size = draw(_new_choices(account))
-    return BlockStorage(order, None, size, volume_type, empty=True)
+def _new_entries(account: Account) -> list[BlockStorage]:
+    """New empty storages (order 0, set when drawn): every allowed type and size."""
+    return [BlockStorage(0, None, size, t, empty=True)
+            for t in VOLUME_TYPES for size in _size_list(account, t)]
 
 
-def _attach(draw: Any, account: Account, order: int, *, change_type: bool | None = None,
-            change_size: bool | None = None) -> BlockStorage:
-    snap, new_type, give_size = draw(_attach_choices(account, change_type=change_type,
-                                                     change_size=change_size))
-    size = draw(_sizes(account, new_type or snap.volume_type, snap.size_bytes)) if give_size \
-        else None
-    return BlockStorage(order, snap.instance_no, size, new_type, empty=False)
+def _attached_entries(account: Account, *, change_type: bool | None,
+                      change_size: bool | None) -> list[BlockStorage]:
+    """Attached snapshots (order 0, set when drawn), with a new type, a size, both or neither."""
+    types: list[str | None] = ([None] if change_type is False else [*VOLUME_TYPES]
+                               if change_type else [None, *VOLUME_TYPES])
+    snaps = usable_snapshots(account)
+    plain = [BlockStorage(0, s.instance_no, None, t, empty=False) for t in types for s in snaps]
+    sized = [BlockStorage(0, s.instance_no, size, t, empty=False) for t in types for s in snaps
+             for size in _size_list(account, t or s.volume_type, s.size_bytes)]
+    return _evenly(plain if change_size is not True else [],
+                   sized if change_size is not False else [])
+
+
+@_per_account
+def _entries(account: Account, kind: str) -> st.SearchStrategy[BlockStorage]:
+    """One additional storage of a class's `kind`, in one choice."""
+    change_type, change_size = {"attach": (False, False), "attach-type": (True, None),
+                                "attach-size": (None, True)}.get(kind, (None, None))
+    attached = _attached_entries(account, change_type=change_type, change_size=change_size)
+    if kind == "new":
+        return _sampled(_new_entries(account))
+    if kind == "mixed":  # attached first: shrinking goes to a plain attached snapshot
+        return _sampled(_evenly(attached, _new_entries(account)))
+    return _sampled(attached)
+
+
+@_per_account
+def _bases(account: Account, *, sized: bool | None) -> st.SearchStrategy[BlockStorage]:
+    """The base storage: a usable snapshot, its size left out or given, in one choice."""
+    snaps = usable_snapshots(account)
+    plain = [BlockStorage(0, s.instance_no) for s in snaps]
+    sized_ = [BlockStorage(0, s.instance_no, size) for s in snaps
+              for size in _size_list(account, s.volume_type, s.size_bytes)]
+    return _sampled(_evenly(plain if sized is not True else [],
+                            sized_ if sized is not False else []))
 
 
 def _base(draw: Any, account: Account, *, sized: bool | None = None) -> BlockStorage:
-    snap, give_size = draw(_base_choices(account, sized=sized))
-    size = draw(_sizes(account, snap.volume_type, snap.size_bytes)) if give_size else None
-    return BlockStorage(0, snap.instance_no, size)
+    return cast("BlockStorage", draw(_bases(account, sized=sized)))
 
 
 def _additional(draw: Any, account: Account, count: int, kind: str) -> list[BlockStorage]:
-    entries = []
-    for order in range(1, count + 1):
-        if kind == "new" or (kind == "mixed" and draw(_BOOLS)):
-            entry = _new(draw, account, order)
-        elif kind == "attach":
-            entry = _attach(draw, account, order, change_type=False, change_size=False)
-        elif kind == "attach-type":
-            entry = _attach(draw, account, order, change_type=True)
-        elif kind == "attach-size":
-            entry = _attach(draw, account, order, change_size=True)
-        else:
-            entry = _attach(draw, account, order)
-        entries.append(entry)
-    return entries
+    entries = _entries(account, kind)
+    return [replace(draw(entries), order=order) for order in range(1, count + 1)]
 
 
 def _optional(draw: Any, request: CreateImageRequest, account: Account) -> CreateImageRequest:
     # Only the region whose snapshots the account holds: elsewhere they do not exist.
-    region, fmt = draw(_region_and_format(account))
-    description = request.description if request.description is not None else draw(
-        _DESCRIPTIONS)
+    region, fmt, described = draw(_optional_choices(account))
+    description = request.description if request.description is not None else (
+        draw(_DESCRIPTIONS) if described else None)
     return replace(request, region_code=region, description=description, response_format=fmt)
 
 
 @_per_account
-def _region_and_format(account: Account) -> st.SearchStrategy[tuple[str | None, str | None]]:
-    return st.sampled_from([(region, fmt) for fmt in (None, "xml", "json")
+def _optional_choices(account: Account) -> st.SearchStrategy[tuple[str | None, str | None, bool]]:
+    """(region, format, whether a description is given): the optional fields in one choice."""
+    return st.sampled_from([(region, fmt, described) for described in (False, True)
+                            for fmt in (None, "xml", "json")
                             for region in account.request_regions])
 
 

@@ -19,7 +19,7 @@ from harness.core.errors import ConfigError
 from harness.sim.scenario import sample_account
 from harness.strategies.breaking import BREAKABLE, CLAUSE_BREAKERS, breaking_probes
 from harness.strategies.open_cases import open_case_probes
-from harness.strategies.valid import VALID_CLASSES, usable_snapshots, valid_probes
+from harness.strategies.valid import VALID_CLASSES, _evenly, usable_snapshots, valid_probes
 from harness.strategies.wirefuzz import WIRE_KINDS, wire_probes
 
 ACCOUNT = sample_account()
@@ -79,6 +79,12 @@ def test_boundary_classes_hold_their_boundaries() -> None:
     ("mixed", lambda p: p.method == "POST"),
     ("mixed", lambda p: p.response_format == "json"),
     ("mixed", lambda p: p.request.response_format is None),
+    ("mixed", lambda p: any(s.empty for s in p.request.block_storages)),
+    ("mixed", lambda p: any(s.empty is False and s.size_gb for s in p.request.block_storages)),
+    ("mixed", lambda p: any(s.empty is False and s.size_gb is None and s.volume_type
+                            for s in p.request.block_storages)),
+    ("mixed", lambda p: p.request.block_storages[0].order == 0
+     and p.request.block_storages[0].size_gb is not None),
 ])
 def test_classes_reach_each_variant(cls: str, wanted: object) -> None:
     # find() searches until an example satisfies the condition, or gives up loudly.
@@ -191,3 +197,25 @@ def test_a_breakers_verdict_is_reused_only_for_its_own_parameters_and_account() 
     renamed = replace(probe, params=(("serverImageName", "img-x"), *probe.params[1:]))
     assert renamed.verdict_for(ACCOUNT) is None
     assert probe.with_method("POST").verdict_for(ACCOUNT) == verdict
+
+
+def test_evenly_draws_each_kind_equally_often_however_many_values_it_has() -> None:
+    """One choice per entry: the kinds interleaved, shorter ones repeated, the first first."""
+    merged = _evenly(["plain"], ["s1", "s2", "s3"], [], ["x1", "x2"])
+    assert merged[0] == "plain"  # what shrinking goes to
+    assert merged.count("plain") == 3
+    assert sum(v.startswith("s") for v in merged) == 3
+    assert sum(v.startswith("x") for v in merged) == 3
+    assert set(merged) == {"plain", "s1", "s2", "s3", "x1", "x2"}  # every value is drawable
+    assert _evenly([], []) == []
+
+
+def test_a_mixed_request_shrinks_to_plain_attached_snapshots() -> None:
+    found = find(valid_probes(ACCOUNT, "mixed"),
+                 lambda p: p.request is not None and len(p.request.block_storages) >= 3,
+                 settings=settings(database=None, derandomize=True))
+    assert found.request is not None
+    base, *rest = sorted(found.request.block_storages, key=lambda s: s.order or 0)
+    assert base.size_gb is None
+    assert all(s.empty is False and s.size_gb is None and s.volume_type is None
+               for s in rest), rest
