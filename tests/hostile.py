@@ -42,6 +42,8 @@ class Watched(Simulator):
         self._seen_lock = threading.Lock()
         self._busy = 0
         self._quiet = threading.Condition(self._seen_lock)
+        self._answering = threading.Event()
+        self._answering.set()
 
     def handle(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes = b"") -> SimResponse:
@@ -50,12 +52,25 @@ class Watched(Simulator):
             self._busy += 1
         try:
             if f"/{ACTION}" in target:
+                assert self._answering.wait(timeout=300), "creates held for 300 s"
                 return self.create(method, target, headers, body)
             return super().handle(method, target, headers, body)
         finally:
             with self._quiet:
                 self._busy -= 1
                 self._quiet.notify_all()
+
+    def hold_creates(self, held: bool) -> None:
+        """Hold every create unanswered until `hold_creates(False)`; then it is carried out.
+
+        A client that gives up waiting gives up on every one of them, however busy the
+        machine: no race between its timeout and the service's speed. Loopback only: held
+        in-process, the client would wait on itself.
+        """
+        if held:
+            self._answering.clear()
+        else:
+            self._answering.set()
 
     def idle(self) -> None:
         """Wait until no request is being handled (one the client gave up on included)."""

@@ -59,6 +59,8 @@ class Run:
         url = DEFAULT_BASE_URL
         if loopback:  # answers that never arrive need a real socket
             url = stack.enter_context(running(simulator)).url
+            if isinstance(simulator, Watched):  # a failed test must not leave creates held
+                stack.callback(simulator.hold_creates, False)
         else:
             stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
         self.target = HttpTarget(url, simulator.credentials, name="live")
@@ -85,13 +87,17 @@ class Run:
             lambda p: p.response_format == fmt)
         return self.session.exercise(probes, "t", max_examples=examples)
 
-    def slow(self, delay: float | None) -> None:
-        """Answer every request `delay` seconds late, past the run's timeout (None: normal)."""
-        self.simulator.scenario = replace(self.simulator.scenario, delay_seconds=delay or 0.0)
-        self.target.timeout = 0.05 if delay else 30.0
+    def unanswered(self, held: bool) -> None:
+        """Creates answered only after the client gave up on them (False: answered again)."""
+        assert isinstance(self.simulator, Watched)
+        assert self.target.endpoint.startswith("http://127.0.0.1"), "loopback only"
+        self.simulator.hold_creates(held)
+        self.target.timeout = 0.05 if held else 30.0
 
     def teardown(self, wait: float = 5.0) -> None:
-        self.slow(None)
+        if isinstance(self.simulator, Watched):
+            self.simulator.hold_creates(False)
+        self.target.timeout = 30.0
         clean(self.session, wait)
 
     @property
@@ -212,10 +218,11 @@ def test_lost_answers_are_found_by_unique_name_and_short_names_are_left_to_a_per
         stack: ExitStack, tmp_path: Path) -> None:
     simulator = Watched()
     run = Run(simulator, stack, tmp_path, loopback=True)
-    run.slow(0.3)
+    run.unanswered(held=True)
     for cls in ("base-only", "name-3-and-30"):
         run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=6)
     assert run.log.totals["timed_out"] > 0
+    run.unanswered(held=False)
     simulator.idle()  # every create the client gave up on has finished on the server
     made = simulator.images.ever_created
     run.teardown()
@@ -254,9 +261,9 @@ def test_an_image_made_before_the_request_is_never_taken_for_the_runs(
         stack: ExitStack, tmp_path: Path) -> None:
     simulator = Watched(replace(default_scenario(), image_gone_after_looks=0))  # gone at once
     run = Run(simulator, stack, tmp_path, loopback=True)
-    run.slow(0.3)
+    run.unanswered(held=True)
     run.valid("base-only", examples=3)
-    run.slow(None)
+    run.unanswered(held=False)
     simulator.idle()  # the creates the client gave up on have all finished
     lost = run.session.custody.lost if run.session.custody else []
     assert lost
