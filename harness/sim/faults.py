@@ -199,7 +199,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("refuses-attached-snapshots", "refuses", "SEED-R5",
           "refuses a snapshot attached as an additional storage (base only)",
           refuses=lambda p, a: any(s.kind == "attach" for s in _storages(p, a))),
-    Fault("refuses-snapshot-with-type", "refuses", "SEED-R6",
+    # SEED-R8, not R6: R6's one clause asks for at least one of the two and allows nothing;
+    # a volume type on an attached snapshot is what SEED-R8.4 allows.
+    Fault("refuses-snapshot-with-type", "refuses", "SEED-R8",
           "refuses an entry that carries both snapshotInstanceNo and a volume type",
           refuses=lambda p, a: any({"snapshotInstanceNo", "blockStorageVolumeTypeCode"}
                                    <= set(s.entry.fields) for s in _storages(p, a))),
