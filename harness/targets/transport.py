@@ -35,7 +35,7 @@ from harness.core.scrub import SECRETS
 from harness.core.signing import SIGNATURE_V2, Credentials, Signing, sign
 from harness.recording.har import Exchange
 from harness.sim.core import Simulator
-from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.inprocess import DEFAULT_BASE_URL, SimulatorAdapter, simulated
 from harness.sim.scenario import Scenario, default_scenario
 from harness.targets.sharing import RateLimit
 
@@ -298,6 +298,7 @@ def simulator_target(scenario: Scenario | None = None,
     with simulated(DEFAULT_BASE_URL, Simulator(scenario, fault=fault)) as sim:
         target = HttpTarget(DEFAULT_BASE_URL, sim.credentials or Credentials.from_env(),
                             name="simulator")
+        target.session.mount(DEFAULT_BASE_URL, SimulatorAdapter(sim))
         try:
             yield target
         finally:

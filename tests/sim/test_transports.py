@@ -1,4 +1,4 @@
-"""The simulator behind `responses` and behind a loopback HTTP server; `ncp-harness serve`."""
+"""The simulator behind `responses`, its own transport adapter, a loopback server; `serve`."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from harness.cli.serve import exposure_warning
 from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
 from harness.contract.wire import encode
 from harness.core.signing import sign
-from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.core import Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, SimulatorAdapter, simulated
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.spec.body import parse_body
+from harness.targets.transport import simulator_target
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = CreateImageRequest("img-1", (BlockStorage(0, "1000001"),), response_format="json")
@@ -50,6 +52,35 @@ def test_in_process_answers_requests() -> None:
             **sign("POST", url, creds), "Content-Type": "application/x-www-form-urlencoded"})
         assert posted.status_code == 200
         assert sim.images.created_count == 2
+
+
+@pytest.mark.parametrize("query", [encode(REQUEST), encode(REQUEST).replace("img-1", "x"),
+                                   "responseFormatType=json&blockStorageList.1.order=0", ""])
+def test_the_adapter_answers_as_responses_does(query: str) -> None:
+    """SimulatorAdapter answers as `responses` does, byte for byte.
+
+    All but what differs on every request: the request id, the creation time.
+    """
+    answers = []
+    for mounted in (False, True):
+        simulator = Simulator()
+        with simulated(DEFAULT_BASE_URL, simulator), requests.Session() as session:
+            if mounted:
+                session.mount(DEFAULT_BASE_URL, SimulatorAdapter(simulator))
+            creds = simulator.credentials
+            assert creds is not None
+            url = f"{DEFAULT_BASE_URL}/vserver/v2/{ACTION}" + (f"?{query}" if query else "")
+            response = session.get(url, headers=sign("GET", url, creds), timeout=10)
+            headers = {k: v for k, v in response.headers.items() if k != "Date"}
+            body = re.sub(rb'"(requestId|createDate)": "[^"]*"', b"", response.content)
+            answers.append((response.status_code, response.reason, headers, body,
+                            simulator.images.created_count))
+    assert answers[0] == answers[1]
+
+
+def test_the_embedded_target_sends_through_the_adapter() -> None:
+    with simulator_target() as target:
+        assert isinstance(target.session.get_adapter(target.base_url + "/x"), SimulatorAdapter)
 
 
 def test_in_process_refuses_other_hosts() -> None:
