@@ -5,12 +5,13 @@
 Three loops over the same action, each generating, encoding, sending and checking:
 
 * harness, in-process: `ConformanceSession.exchange` (oracle verdict, wire encoding,
-  signing, `requests` through `responses` to the simulator, every check, the run log) over
+  signing, `requests` through the simulator's transport adapter, as `ncp-harness run`
+  mounts it, every check, the run log) over
   a mix of valid requests and one breaker per seed rule;
 * harness, loopback HTTP: the same against the simulator served on 127.0.0.1;
 * baseline: schemathesis generating the action's POST cases from the same OpenAPI file and
-  calling `case.call_and_validate` against the same simulator behind `responses` (without
-  signature checks, so its cases reach the action).
+  calling `case.call_and_validate` against the same simulator through the same adapter
+  (without signature checks, so its cases reach the action).
 
 Then the harness's in-process loop again in fresh processes for each count in --memory,
 shaped as a nightly run (properties of 2,000 examples, one session, one simulator),
@@ -45,7 +46,7 @@ from harness.run.profiles import PROFILES
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim.core import Simulator
-from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.inprocess import DEFAULT_BASE_URL, SimulatorAdapter, simulated
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.spec.openapi import generation_view
@@ -75,6 +76,7 @@ def _session(url: str | None) -> Iterator[ConformanceSession]:
     if url is None:
         with simulated(DEFAULT_BASE_URL, simulator):
             target = HttpTarget(DEFAULT_BASE_URL, simulator.credentials, name="simulator")
+            target.session.mount(DEFAULT_BASE_URL, SimulatorAdapter(simulator))  # as the run
             yield ConformanceSession(target, discover(target),
                                      RunLog("simulator", DEFAULT_BASE_URL, "ci", 1))
             target.close()
@@ -115,7 +117,9 @@ def schemathesis_loop(examples: int) -> tuple[int, float]:
     operation = schemathesis.openapi.from_dict(generation_view())[
         f"/vserver/v2/{ACTION}"]["POST"]
     count = 0
-    with simulated(DEFAULT_BASE_URL, Simulator(scenario)), requests.Session() as http:
+    simulator = Simulator(scenario)
+    with simulated(DEFAULT_BASE_URL, simulator), requests.Session() as http:
+        http.mount(DEFAULT_BASE_URL, SimulatorAdapter(simulator))  # as the harness's session
 
         @_settings(examples)
         @given(operation.as_strategy())
