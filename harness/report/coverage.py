@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from harness.contract.clauses import rule_of
+
 __all__ = ["clause_fold", "clauses_by_rule"]
 
 
@@ -20,7 +22,7 @@ def clauses_by_rule(summary: dict[str, Any]) -> dict[str, list[tuple[str, dict[s
     """summary.json's clause rows, grouped under their rule id (SEED-R9.3 under SEED-R9)."""
     by_rule: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for clause, row in (summary.get("clauses") or {}).items():
-        by_rule.setdefault(clause.split(".", 1)[0], []).append((clause, row))
+        by_rule.setdefault(rule_of(clause), []).append((clause, row))
     return by_rule
 
 

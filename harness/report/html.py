@@ -126,10 +126,12 @@ def _trend(trend: tuple[dict[str, Any], ...]) -> str:
     return "".join(parts)
 
 
+_MATRIX_COLUMNS = ("rule", "what the seed says", "sent", "accepted (200)", "rejected (4xx)",
+                   "unspecified", "5xx", "checks judged", "violations")
+
+
 def _matrix(summary: dict[str, Any]) -> str:
-    rows = [("<table><tr><th>rule</th><th>what the seed says</th><th>sent</th><th>accepted"
-            " (200)</th><th>rejected (4xx)</th><th>unspecified</th><th>5xx</th>"
-            "<th>checks judged</th><th>violations</th></tr>")]
+    rows = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in _MATRIX_COLUMNS) + "</tr>"]
     counts = summary["rules"]
     violations: dict[str, int] = {}
     for v in summary["violations"]:
@@ -154,7 +156,8 @@ def _matrix(summary: dict[str, Any]) -> str:
         cells.append(f'<td class="n{" bad" if bad else " zero"}">'
                      + (f'<a href="#violations">{_e(bad)}</a>' if bad else "0") + "</td>")
         rows.append(f"<tr><td><b>{_e(rule)}</b></td><td>{_e(table[rule].text)}</td>"
-                    + "".join(cells) + "</tr>" + clause_fold(clauses.get(rule, []), 9))
+                    + "".join(cells) + "</tr>")
+        rows.append(clause_fold(clauses.get(rule, []), len(_MATRIX_COLUMNS)))
     rows.append("</table>")
     if not clauses:
         rows.append("<p class=meta>This summary predates clause coverage.</p>")
