@@ -104,6 +104,11 @@ def _evenly(*groups: list[E]) -> list[E]:
     return [g[i % len(g)] for i in range(longest) for g in kept]
 
 
+def _sized_or_not(plain: list[E], with_size: list[E], *, sized: bool | None) -> list[E]:
+    """Entries without a size (`sized` False), with one (True), or each equally often (None)."""
+    return _evenly(plain if sized is not True else [], with_size if sized is not False else [])
+
+
 def _sampled(values: list[E]) -> st.SearchStrategy[E]:
     return st.sampled_from(values) if values else st.nothing()
 
@@ -136,18 +141,17 @@ def _attached_entries(account: Account, *, change_type: bool | None,
     plain = [BlockStorage(0, s.instance_no, None, t, empty=False) for t in types for s in snaps]
     sized = [BlockStorage(0, s.instance_no, size, t, empty=False) for t in types for s in snaps
              for size in _size_list(account, t or s.volume_type, s.size_bytes)]
-    return _evenly(plain if change_size is not True else [],
-                   sized if change_size is not False else [])
+    return _sized_or_not(plain, sized, sized=change_size)
 
 
 @_per_account
 def _entries(account: Account, kind: str) -> st.SearchStrategy[BlockStorage]:
     """One additional storage of a class's `kind`, in one choice."""
+    if kind == "new":
+        return _sampled(_new_entries(account))
     change_type, change_size = {"attach": (False, False), "attach-type": (True, None),
                                 "attach-size": (None, True)}.get(kind, (None, None))
     attached = _attached_entries(account, change_type=change_type, change_size=change_size)
-    if kind == "new":
-        return _sampled(_new_entries(account))
     if kind == "mixed":  # attached first: shrinking goes to a plain attached snapshot
         return _sampled(_evenly(attached, _new_entries(account)))
     return _sampled(attached)
@@ -158,10 +162,9 @@ def _bases(account: Account, *, sized: bool | None) -> st.SearchStrategy[BlockSt
     """The base storage: a usable snapshot, its size left out or given, in one choice."""
     snaps = usable_snapshots(account)
     plain = [BlockStorage(0, s.instance_no) for s in snaps]
-    sized_ = [BlockStorage(0, s.instance_no, size) for s in snaps
-              for size in _size_list(account, s.volume_type, s.size_bytes)]
-    return _sampled(_evenly(plain if sized is not True else [],
-                            sized_ if sized is not False else []))
+    with_size = [BlockStorage(0, s.instance_no, size) for s in snaps
+                 for size in _size_list(account, s.volume_type, s.size_bytes)]
+    return _sampled(_sized_or_not(plain, with_size, sized=sized))
 
 
 def _base(draw: Any, account: Account, *, sized: bool | None = None) -> BlockStorage:
