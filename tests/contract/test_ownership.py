@@ -89,15 +89,15 @@ class Run:
 
     def unanswered(self, held: bool) -> None:
         """Creates answered only after the client gave up on them (False: answered again)."""
-        assert isinstance(self.simulator, Watched)
-        assert self.target.endpoint.startswith("http://127.0.0.1"), "loopback only"
-        self.simulator.hold_creates(held)
+        if held:
+            assert isinstance(self.simulator, Watched)
+            assert self.target.endpoint.startswith("http://127.0.0.1"), "loopback only"
+        if isinstance(self.simulator, Watched):
+            self.simulator.hold_creates(held)
         self.target.timeout = 0.05 if held else 30.0
 
     def teardown(self, wait: float = 5.0) -> None:
-        if isinstance(self.simulator, Watched):
-            self.simulator.hold_creates(False)
-        self.target.timeout = 30.0
+        self.unanswered(held=False)
         clean(self.session, wait)
 
     @property
