@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import whole_suite
 
 ROOT = Path(__file__).resolve().parent.parent
-COVERAGE_FLOOR = 84.0
+COVERAGE_FLOOR = 85.5
 """The branch coverage of harness/ the whole suite reached when the floor was set (a ratchet)."""
 
 
