@@ -337,11 +337,13 @@ def ncp_recorded(ncp_session: ConformanceSession) -> RecordedRun:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write summary.json when a conformance session ran."""
     state = session.config.stash.get(STATE, None)
-    if state is None or state.log is None:
+    if state is None:
+        return
+    note_lost_workers(state, session.config)  # may make the log: every worker was lost
+    if state.log is None:
         return
     if exitstatus == pytest.ExitCode.INTERRUPTED or session.shouldstop:
         state.log.interrupted = True  # Ctrl-C or SIGTERM: whatever it found, never a pass
-    note_lost_workers(state)
     verdict = state.log.verdict
     if verdict == "error":
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge

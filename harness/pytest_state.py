@@ -31,6 +31,7 @@ class State:
     junit_before: bytes | None = None  # the junit file an earlier run left, kept on error
     seed: int | None = None  # under xdist, the controller's: one seed for every worker
     workers_lost: list[str] = field(default_factory=list)  # xdist workers that crashed
+    session_uid: str = ""  # xdist's id of this run, which every worker writes to the ledger
 
 
 STATE = pytest.StashKey[State]()

@@ -17,6 +17,7 @@ from harness.pytest_state import STATE, State
 from harness.run.failures import HarnessFault
 from harness.run.logmerge import merge, pack, unpack
 from harness.run.runlog import RunLog
+from harness.run.runsetup import settle_lost_workers
 
 __all__ = ["hand_over", "note_lost_workers", "worker_seed"]
 
@@ -38,14 +39,23 @@ def hand_over(config: pytest.Config, log: RunLog) -> bool:
     return True
 
 
-def note_lost_workers(state: State) -> None:
-    """A worker that ended without handing over its log makes the run's verdict error."""
-    if state.log is None:
+def note_lost_workers(state: State, config: pytest.Config) -> None:
+    """A worker that ended without handing over its log makes the run's verdict error.
+
+    What it created is settled from its ledger lines (`runsetup.settle_lost_workers`):
+    deleted, or named in the reports; never counted as none.
+    """
+    if not state.workers_lost:
         return
+    if state.log is None:
+        state.log = RunLog(config.getoption("--target"), "", "dev", state.seed or 0)
     for worker in state.workers_lost:
         state.log.harness_fault(HarnessFault(
             f"xdist worker {worker}", "the worker ended before it handed over its results;"
-            " what it sent is not in this summary"))
+            " what it sent is not in this summary; what it created is settled from the"
+            " ledger"))
+    settle_lost_workers(config, state.log, state.session_uid, state.workers_lost)
+    state.workers_lost = []
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -65,6 +75,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     if data is None:
         if error is not None:
             state.workers_lost.append(str(node.gateway.id))
+            state.session_uid = str(getattr(node, "workerinput", {}).get("testrunuid", ""))
         return
     log = unpack(data)
     if state.log is None:

@@ -1,7 +1,9 @@
 """Endpoints that do not play fair, for the safety tests: liars, colleagues, deep answers.
 
 They lie in create answers, list images that are not the run's, make images under the
-run's names while it runs, and answer with what no parser survives.
+run's names while it runs, make images for requests they refuse (at once or later), and
+answer with what no parser survives. `Run` is one session against one of them, torn down
+as `ncp-harness run` tears down.
 
 Each is a `Simulator` whose `handle` does something to create requests (and only to them):
 the neighbour actions stay correct, so discovery and cleanup meet a service that looks
@@ -15,14 +17,28 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 from harness.contract.model import ACTION
+from harness.contract.oracle import Outcome, judge
 from harness.contract.wire import decode
+from harness.custody.budget import SharedBudget
+from harness.custody.ledger import Ledger
+from harness.run.failures import Failure, HarnessFault
+from harness.run.runlog import RunLog
+from harness.run.runsetup import clean
+from harness.run.session import ConformanceSession
 from harness.sim import SimResponse, Simulator
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.sim.scenario import Scenario
+from harness.sim.server import running
 from harness.sim.state import KST, Image, StoredMapping
+from harness.strategies.valid import valid_probes
+from harness.targets.discovery import discover
+from harness.targets.transport import HttpTarget
 
 BASE = (StoredMapping(0, None, None, 10 * 2**30, "CB1"),)
 
@@ -92,12 +108,15 @@ class CopyingColleague(Watched):
     """A colleague who makes an image under the name of every create the run sends.
 
     `before`: right before the request is handled (so two images share the name when the
-    request is accepted); otherwise right after a refusal.
+    request is accepted); otherwise after a refusal: `lag` seconds after its answer, as its
+    createDate says (a person reads the name somewhere, then types it).
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, before: bool = False) -> None:
+    def __init__(self, scenario: Scenario | None = None, *, before: bool = False,
+                 lag: float = 30.0) -> None:
         super().__init__(scenario)
         self.before = before
+        self.lag = lag
         self.theirs: list[str] = []
 
     def create(self, method: str, target: str, headers: Mapping[str, str],
@@ -107,7 +126,8 @@ class CopyingColleague(Watched):
             self.theirs.append(self.colleague_makes(name).number)
         answer = super().create(method, target, headers, body)
         if not self.before and name and answer.status >= 400:
-            self.theirs.append(self.colleague_makes(name).number)
+            self.theirs.append(self.colleague_makes(name, ago=-timedelta(seconds=self.lag))
+                               .number)
         return answer
 
 
@@ -310,3 +330,146 @@ class RawServer:
 def dribble(head: bytes, body: bytes, *, every: float) -> list[tuple[bytes, float]]:
     """A script that sends `head` at once, then `body` a byte at a time."""
     return [(head, 0.0), *((body[i:i + 1], every) for i in range(len(body)))]
+
+
+class MakesThenAnswers(Watched):
+    """Carries out every create, then answers each one it accepted with something else.
+
+    `status`, `body` and `content_type` are what the run gets in place of the success: a
+    400 refusal, a plain 500, a proxy's HTML 504 page, an empty or garbled body. The image
+    is made all the same.
+    """
+
+    def __init__(self, status: int, body: bytes = b"", content_type: str = "application/json",
+                 scenario: Scenario | None = None) -> None:
+        super().__init__(scenario)
+        self.status, self.body, self.content_type = status, body, content_type
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        answer = super().create(method, target, headers, body)
+        if answer.status != 200:
+            return answer
+        return SimResponse(self.status, {"Content-Type": self.content_type}, self.body)
+
+
+REFUSAL = json.dumps({"responseError": {"returnCode": "24000", "returnMessage":
+                                        "Invalid parameter"}}).encode()
+GATEWAY_PAGE = (b"<html><head><title>504 Gateway Time-out</title></head><body><center>"
+                b"<h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>")
+
+
+class Clock:
+    """This machine's time plus whatever `sleep` skipped: a run that waits without waiting."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.offset += max(0.0, seconds)
+
+
+class LateImage(Watched):
+    """Refuses every valid create with a 400, and makes its image `lag` seconds later.
+
+    The image is dated when the request came (its createDate is inside the request's
+    window) but shows in listings only `lag` seconds after the refusal, by `clock`: a
+    backend that finishes what its front end said it would not do.
+    """
+
+    def __init__(self, clock: Clock, lag: float, scenario: Scenario | None = None) -> None:
+        super().__init__(scenario)
+        self.clock, self.lag = clock, lag
+        self.due: list[tuple[float, str, datetime]] = []
+        self.made: list[str] = []
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        params = _params(target, body)
+        pairs = decode(target.partition("?")[2]) + decode(body.decode("utf-8", "replace"))
+        if judge(pairs, self.scenario.account).outcome is not Outcome.ACCEPT:
+            return super().create(method, target, headers, body)
+        now = self.clock()
+        with self._seen_lock:
+            self.due.append((now + self.lag, params.get("serverImageName", ""),
+                             datetime.fromtimestamp(now, KST)))
+        return SimResponse(400, {"Content-Type": "application/json"}, REFUSAL)
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        if "/getServerImage" in target:
+            with self._seen_lock:
+                ready = [d for d in self.due if d[0] <= self.clock()]
+                self.due = [d for d in self.due if d[0] > self.clock()]
+            for _, name, created in ready:
+                self.made.append(self.images.create(name, None, BASE, created=created,
+                                                    status="CREAT").number)
+        return super().handle(method, target, headers, body)
+
+
+TAG = "t4g0"
+
+
+class Run:
+    """One session against one simulator, in-process, and what its teardown reported."""
+
+    def __init__(self, simulator: Simulator, stack: ExitStack, tmp_path: Path, *,
+                 max_creates: int | None = None, loopback: bool = False,
+                 clock: Clock | None = None, settle: float = 0.0, tag: str = TAG,
+                 seed: int = 7) -> None:
+        self.simulator = simulator
+        url = DEFAULT_BASE_URL
+        if loopback:  # answers that never arrive need a real socket
+            url = stack.enter_context(running(simulator)).url
+            if isinstance(simulator, Watched):  # a failed test must not leave creates held
+                stack.callback(simulator.hold_creates, False)
+        else:
+            stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
+        self.target = HttpTarget(url, simulator.credentials, name="live")
+        stack.callback(self.target.close)
+        self.log = RunLog("live", self.target.endpoint, "dev", seed)
+        self.budget = (SharedBudget(tmp_path / f"budget-{tag}.json", max_creates)
+                       if max_creates is not None else None)
+        self.ledger = Ledger(tmp_path / "ledger.jsonl")
+        timing = {"clock": clock, "sleep": clock.sleep} if clock is not None else {}
+        self.session = ConformanceSession(self.target, discover(self.target), self.log,
+                                          ledger=self.ledger, max_creates=max_creates,
+                                          budget=self.budget, name_tag=tag, settle=settle,
+                                          **timing)  # type: ignore[arg-type]
+        self.before = simulator.images.numbers()
+
+    def valid(self, cls: str = "mixed", examples: int = 6) -> None:
+        assert self.session.exercise(valid_probes(self.session.account, cls), "t",
+                                     max_examples=examples) is None
+
+    def answered_in(self, fmt: str, examples: int) -> Failure | HarnessFault | None:
+        """Exercise valid requests that ask for `fmt` answers (the liars lie in JSON only).
+
+        Drawn as such, not hoped for among both formats: the test must not hang on the draws.
+        """
+        probes = valid_probes(self.session.account, "format-given").filter(
+            lambda p: p.response_format == fmt)
+        return self.session.exercise(probes, "t", max_examples=examples)
+
+    def unanswered(self, held: bool) -> None:
+        """Creates answered only after the client gave up on them (False: answered again)."""
+        if held:
+            assert isinstance(self.simulator, Watched)
+            assert self.target.endpoint.startswith("http://127.0.0.1"), "loopback only"
+        if isinstance(self.simulator, Watched):
+            self.simulator.hold_creates(held)
+        self.target.timeout = 0.05 if held else 30.0
+
+    def teardown(self, wait: float = 5.0) -> None:
+        self.unanswered(held=False)
+        clean(self.session, wait)
+
+    @property
+    def left(self) -> set[str]:
+        """Numbers of the images that exist now and did not before the run."""
+        return self.simulator.images.numbers() - self.before

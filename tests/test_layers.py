@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("checks",),
     ("sim",),
     ("targets",),
+    ("custody",),
     ("client",),
     ("run",),
     ("report",),
@@ -99,6 +100,6 @@ def test_the_checker_sees_an_upward_import(source: str) -> None:
 
 
 def test_the_checker_lets_a_layer_use_itself_and_below() -> None:
-    seen = _imports_of("harness.run.gate", False,
-                       "from .custody import Custody\nfrom harness.core.errors import HarnessError")
-    assert [name for _, name in seen] == ["harness.run.custody", "harness.core.errors"]
+    seen = _imports_of("harness.custody.gate", False,
+                       "from .keeper import Custody\nfrom harness.core.errors import HarnessError")
+    assert [name for _, name in seen] == ["harness.custody.keeper", "harness.core.errors"]

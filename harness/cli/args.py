@@ -108,11 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
             " endpoint and in the region its images were created in. Every image is proved"
             " the run's again before it is deleted: listed by number with the name, create"
             " time and region the ledger recorded, and not in the account before the run."
-            " A create whose answer never arrived is looked for by its name, only when that"
-            " name is unique to the run and the image was made after the request. Anything"
-            " not proven is listed with the reason and never deleted. Exit 0 when nothing"
-            " is left, 1 when something is left behind, unknown or refused, 2 when the"
-            " ledger or the target is wrong."),
+            " Every create the run did not see through (refused, unreadable, lost) is looked"
+            " for in one listing of the region: its image is the run's only when its name is"
+            " unique to the run and it was made inside the request's window. Anything not"
+            " proven is listed with the reason and never deleted; a run still running is"
+            " left alone. Exit 0 when nothing is left, 3 when images are still being"
+            " created after the wait (owed: run it again later; nothing is lost), 1 when"
+            " something is left behind, unknown or refused, 2 when the ledger or the target"
+            " is wrong."),
     )
     clean.add_argument("--ledger", required=True, metavar="FILE",
                        help="the run's ledger (default location: reports/ledger.jsonl)")

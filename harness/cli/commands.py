@@ -25,7 +25,7 @@ from harness.checks.response import check_answer
 from harness.cli.args import build_parser
 from harness.cli.args import pytest_args as run_pytest_args
 from harness.cli.clientchecks import check_traffic, fuzz_parser_command
-from harness.cli.common import EXIT_CONTRACT, EXIT_OK, EXIT_USAGE, say, scenario_at
+from harness.cli.common import EXIT_CONTRACT, EXIT_OK, EXIT_OWED, EXIT_USAGE, say, scenario_at
 from harness.cli.serve import list_faults, serve
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
@@ -33,11 +33,12 @@ from harness.contract.wire import decode
 from harness.core.errors import ConfigError, HarnessError
 from harness.core.plain import block, one_line
 from harness.core.scrub import SECRETS
+from harness.custody.carry import settle_earlier
+from harness.custody.cleanup import CleanupReport, Waiting, settle
+from harness.custody.ledger import Ledger, ledger_key
 from harness.pytest_plugin import setup_error
 from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
-from harness.run.cleanup import CleanupReport, Waiting, settle
-from harness.run.ledger import Ledger, ledger_key
 from harness.run.options import writable_directory
 from harness.run.preflight import preflight
 from harness.run.runsetup import check_before_run, require_consent, simulator_only
@@ -141,27 +142,35 @@ def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
     if not Ledger(ledger_path).state().owes:
         say(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
-    report = CleanupReport()
     target = live_target()
     # Read again with the seal of the key pair the run wrote it with: an edited line, or one
     # written with other keys, proves nothing and is only listed.
     ledger = Ledger(ledger_path, ledger_key(target.credentials))
-    state = ledger.state()
-    owing = [run for run in state.runs if run.owes]
     with contextlib.closing(target):
-        if owing:
-            foreign = sorted({run.record.endpoint for run in owing} - {target.endpoint})
-            if foreign:
-                raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
-                                  f" NCLOUD_API_GW points at {target.endpoint}; set"
-                                  " NCLOUD_API_GW to that endpoint and run again")
-            for run in owing:
-                report.merge(settle(target, run, ledger, waiting=Waiting(wait), dry_run=dry_run))
-    _print_cleanup(report, state.unprovable, dry_run=dry_run)
+        state = ledger.state()
+        foreign = sorted({run.record.endpoint for run in state.runs if run.owes}
+                         - {target.endpoint})
+        if foreign and not any(run.owes and run.record.endpoint == target.endpoint
+                               for run in state.runs):
+            raise ConfigError(f"the ledger's images live on {', '.join(foreign)}, but"
+                              f" NCLOUD_API_GW points at {target.endpoint}; set"
+                              " NCLOUD_API_GW to that endpoint and run again")
+        if dry_run:
+            report = CleanupReport()
+            for run in state.runs:
+                if run.owes and run.record.endpoint == target.endpoint:
+                    report.merge(settle(target, run, ledger, waiting=Waiting(wait),
+                                        dry_run=True))
+            left = list(state.unprovable)
+        else:
+            inherited = settle_earlier(target, ledger, waiting=Waiting(wait))
+            report, left = inherited.report, inherited.left
+    _print_cleanup(report, left, dry_run=dry_run)
     if dry_run:
         return EXIT_OK
-    return EXIT_OK if report.clean and not report.refused and not state.unprovable \
-        else EXIT_CONTRACT
+    if not report.clean or report.refused or left:
+        return EXIT_CONTRACT
+    return EXIT_OWED if report.owed else EXIT_OK
 
 
 def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: bool) -> None:
@@ -170,10 +179,15 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
               + (f": {', '.join(report.would_delete)}" if report.would_delete else ""))
     else:
         say(f"deleted {len(report.deleted)} image(s) of"
-              f" {len(report.deleted) + len(report.leaked)}")
+              f" {len(report.deleted) + len(report.leaked) + len(report.owed)}")
     for number in report.recovered:
-        say(f"found by name: serverImageNo {number} (its create answer never arrived or"
-              " named no image)")
+        say(f"found by a listing: serverImageNo {number} (its create's answer named no image)")
+    for effect in report.side_effects:
+        say(f"violation [SEED-S5] {effect.violation.check}: {effect.violation.message}")
+    for number, why in sorted(report.owed.items()):
+        say(f"owed: serverImageNo {number}: {why}; run this command again later")
+    for number, why in sorted(report.vanished.items()):
+        say(f"vanished: serverImageNo {number}: {why}")
     for number, why in sorted(report.leaked.items()):
         say(f"left behind: serverImageNo {number}: {why}")
     for number, why in sorted(report.refused.items()):

@@ -17,7 +17,7 @@ from typing import Any
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.core.scrub import SECRETS
 from harness.report.coverage import clause_fold, clauses_by_rule
-from harness.report.summary import TONE, Comparison, verdict_line
+from harness.report.summary import TONE, Comparison, owed_line, verdict_line
 
 __all__ = ["render_html", "write_html"]
 
@@ -296,6 +296,19 @@ def _accounting(summary: dict[str, Any]) -> str:
               for _, why in sorted(resources.get("possibly_created", {}).items())]
     items += [f"<li><b>not deleted, not the run's</b>: serverImageNo {_e(n)}: {_e(why)}</li>"
               for n, why in sorted(resources.get("not_deleted", {}).items())]
+    if (owed := owed_line(summary)) is not None:
+        items.append(f"<li><b>owed</b>: {_e(owed)}<ul>" + "".join(
+            f"<li>serverImageNo {_e(n)}: {_e(why)}</li>"
+            for n, why in sorted(resources["owed"].items())) + "</ul></li>")
+    items += [f"<li><b>vanished</b> (deleted by someone else): serverImageNo {_e(n)}:"
+              f" {_e(why)}</li>" for n, why in sorted((resources.get("vanished") or {}).items())]
+    inherited = resources.get("inherited") or {}
+    if inherited.get("runs") or inherited.get("check_by_hand"):
+        items.append(f"<li><b>settled first, from the ledger</b>: {len(inherited['runs'])}"
+                     f" earlier run(s), {len(inherited.get('deleted', []))} image(s) deleted,"
+                     f" {_e(inherited.get('owed', 0))} still owed</li>")
+    items += [f"<li><b>earlier run, check by hand</b>: {_e(line)}</li>"
+              for line in inherited.get("check_by_hand", [])]
     skipped = (summary.get("budget") or {}).get("skipped_tests", [])
     if skipped:  # a list as long as the suite: folded
         tests = "".join(f"<li>{_e(test)}</li>" for test in skipped)

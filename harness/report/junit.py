@@ -9,6 +9,7 @@ from typing import Any
 from harness.contract.rules import rule_sort_key
 from harness.core.scrub import SECRETS
 from harness.core.xmlcodec import xml_safe
+from harness.report.summary import owed_line
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -43,6 +44,10 @@ def junit_xml(summary: dict[str, Any]) -> str:
             failure.text = _details(summary, row["rule"], row["check"])
     case = ET.SubElement(suite, "testcase", classname="resources", name="nothing_left_behind",
                          time="0")
+    if (owed := owed_line(summary)) is not None:
+        ET.SubElement(case, "system-out").text = owed + "\n" + "\n".join(
+            f"owed: serverImageNo {n}: {why}"
+            for n, why in sorted(summary["resources"]["owed"].items()))
     if unaccounted:
         failure = ET.SubElement(case, "failure", type="leak", message="; ".join(unaccounted))
         failure.text = _resource_details(summary["resources"])

@@ -20,8 +20,8 @@ from harness.core.depth import TooDeep, json_document
 from harness.core.errors import ConfigError
 from harness.run.runlog import SUMMARY_SCHEMA_VERSION
 
-__all__ = ["TONE", "Comparison", "compare", "load_summaries", "load_summary", "summary_schema",
-           "verdict_line"]
+__all__ = ["TONE", "Comparison", "compare", "load_summaries", "load_summary", "owed_line",
+           "summary_schema", "verdict_line"]
 
 TONE = {"passed": "good", "failed": "bad", "error": "bad", "interrupted": "bad",
         "dry-run": "partial", "incomplete": "partial"}
@@ -35,8 +35,24 @@ def summary_schema() -> dict[str, Any]:
     return schema
 
 
+def owed_line(summary: dict[str, Any]) -> str | None:
+    """What is still owed (images still being created) and the command that settles it."""
+    resources = summary.get("resources") or {}
+    owed = resources.get("owed") or {}
+    if not owed:
+        return None
+    return (f"{len(owed)} image(s) still being created are owed, recorded in the ledger: the"
+            f" next run on that ledger settles them, or {resources.get('settle_command')}")
+
+
 def verdict_line(summary: dict[str, Any]) -> str:
     """The run's verdict in one line, as the terminal and report.html head it."""
+    line = _verdict(summary)
+    owed = len((summary.get("resources") or {}).get("owed") or {})
+    return line + (f" ({owed} image(s) owed: still being created)" if owed else "")
+
+
+def _verdict(summary: dict[str, Any]) -> str:
     verdict = summary["verdict"]
     if verdict == "passed":
         return "PASSED: the contract held"

@@ -9,7 +9,7 @@ from typing import Any
 from harness.contract.rules import rule_sort_key
 from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
-from harness.report.summary import TONE, verdict_line
+from harness.report.summary import TONE, owed_line, verdict_line
 from harness.run.runlog import RunLog
 
 __all__ = ["write_summary"]
@@ -95,6 +95,19 @@ def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None
         write(f"POSSIBLY CREATED, check by hand: {why}", red=True)
     for number, why in sorted(resources.get("not_deleted", {}).items()):
         write(f"NOT DELETED (not proven the run's): serverImageNo {number}: {why}", red=True)
+    for number, why in sorted((resources.get("owed") or {}).items()):
+        write(f"OWED serverImageNo {number}: {why}", yellow=True)
+    if (owed := owed_line(summary)) is not None:
+        write(owed, yellow=True)
+    for number, why in sorted((resources.get("vanished") or {}).items()):
+        write(f"vanished serverImageNo {number}: {why}")
+    inherited = resources.get("inherited") or {}
+    if inherited.get("runs"):
+        write(f"settled first, from the ledger: {len(inherited['runs'])} earlier run(s),"
+              f" {len(inherited.get('deleted', []))} image(s) deleted,"
+              f" {inherited.get('owed', 0)} still owed (charged to this run's budget)")
+    for line in inherited.get("check_by_hand", []):
+        write(f"earlier run, check by hand: {line}", yellow=True)
 
 
 def _budget_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:

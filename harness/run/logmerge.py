@@ -88,6 +88,11 @@ def _merge_resources(into: RunLog, other: RunLog) -> None:
     into.leaks.update(other.leaks)
     into.possibly.update(other.possibly)
     into.not_deleted.update(other.not_deleted)
+    into.owed.update(other.owed)
+    into.vanished.update(other.vanished)
+    into.inherited = into.inherited or other.inherited  # settled once, by one worker
+    into.ledger = into.ledger or other.ledger
+    into.cleanup_wait = into.cleanup_wait or other.cleanup_wait
     if other.budget is not None:  # one budget shared by the workers: the most any saw spent
         spent = max(int(into.budget.get("spent", 0)) if into.budget else 0,
                     int(other.budget.get("spent", 0)))

@@ -18,13 +18,15 @@ from harness.core.numbers import integer, seconds
 from harness.run.profiles import PROFILES
 from harness.sim.faults import FAULT_NAMES
 
-__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "RUN_OPTIONS", "Option", "add_to_argparse",
-           "add_to_pytest", "pytest_flags", "writable_directory"]
+__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "LIVE_SETTLE", "RUN_OPTIONS", "Option",
+           "add_to_argparse", "add_to_pytest", "pytest_flags", "writable_directory"]
 
 LIVE_MAX_CREATES = 25
 """A live run's create budget unless --max-creates says otherwise."""
 LIVE_RATE = "5/s"
 """A live run's request rate on an endpoint that is not loopback, unless --rate says otherwise."""
+LIVE_SETTLE = 5.0
+"""Seconds a live run gives a refused create to show an image before its unit comes back."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
     Option(("--max-body",), "the longest answer read, in MiB after decompression; a longer"
            " one stops the run with exit 2" + _default(16.0), type=seconds(), default=16.0,
            metavar="MIB"),
-    Option(("--cleanup-wait",), "how long cleanup waits for images still INIT"
-           + _default(120.0), type=seconds(zero=True), default=120.0, metavar="SECONDS"),
+    Option(("--cleanup-wait",), "how long cleanup waits for images still INIT; those still"
+           " being created then are owed, recorded in the ledger for the next run or"
+           " ncp-harness cleanup" + _default(120.0), type=seconds(zero=True), default=120.0,
+           metavar="SECONDS"),
+    Option(("--settle",), "seconds after a refused create's answer before a listing of the"
+           " account may show that it made no image and give its budget unit back (default:"
+           f" {LIVE_SETTLE:g} on a live endpoint that is not loopback, else 0)",
+           type=seconds(zero=True), metavar="SECONDS"),
     Option(("--yes",), "consent to creating images on a non-loopback endpoint (or set"
            " NCLOUD_HARNESS_YES=1)", switch=True),
     Option(("--ledger",), "where a live run records every create request and every image it"

@@ -6,7 +6,7 @@ do the neighbour actions answer as the reference says (judged three ways, as in 
 and what does the account hold: regions, usable snapshots, volume-type limits and the unit
 they came in, images already present. Then what a run with `--max-creates N` would cover:
 the create budget is spent on the covering set first (harness.run.covering), minus the reserve
-kept for invalid requests a faulty service accepts (harness.run.gate.reserve_of).
+kept for invalid requests a faulty service accepts (harness.custody.gate.reserve_of).
 
 Only list actions are called, each once per format (and every page of the image and
 snapshot lists, as discovery reads them). No create, no delete.
@@ -25,8 +25,8 @@ from harness.contract.model import READ_ACTIONS
 from harness.contract.volumetypes import learn
 from harness.core.answer import Answer
 from harness.core.errors import ConfigError, TargetError
+from harness.custody.gate import reserve_of
 from harness.run.covering import COVER_ITEMS, covering_set
-from harness.run.gate import reserve_of
 from harness.strategies.valid import usable_snapshots
 from harness.targets.discovery import discover
 from harness.targets.transport import HttpTarget

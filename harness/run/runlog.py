@@ -92,13 +92,23 @@ class RunLog:
     not_deleted: dict[str, str] = field(default_factory=dict)
     """Numbers the run's records named but could not prove its own now: never deleted."""
     recovered: list[str] = field(default_factory=list)
-    """Images found by name after a lost or unreadable create answer."""
+    """Images found by a listing after their create's answer named none."""
+    owed: dict[str, str] = field(default_factory=dict)
+    """Images still being created when cleanup stopped waiting (this run's or earlier runs'):
+    recorded in the ledger, settled by a later run or `ncp-harness cleanup` (number -> why)."""
+    vanished: dict[str, str] = field(default_factory=dict)
+    """Images proven the run's that someone else deleted first (number -> why)."""
+    inherited: dict[str, Any] | None = None
+    """What settling earlier runs' debts did before this run created anything."""
+    ledger: str | None = None
+    """Where a live run's custody is written (the `cleanup --ledger` argument)."""
+    cleanup_wait: float | None = None
     name_tag: str = ""
+    """The tag in the names of the images this run created (find them by it)."""
     fault: str | None = None
     """The named bug the simulator was given (--fault), None for a faithful target."""
     interrupted: bool = False
     """The run was stopped (Ctrl-C, SIGTERM) before its end: never a pass."""
-    """The tag in the names of the images this run created (find them by it)."""
     size_unit: str = ""
     """The unit getBlockStorageVolumeTypeList gave sizes in (harness.contract.volumetypes)."""
     harness_faults: list[HarnessFault] = field(default_factory=list)
@@ -270,8 +280,18 @@ class RunLog:
         """Images proven the run's and not deleted, with why (also when cleanup never ran)."""
         ended = {number: "not deleted: the run ended before its cleanup reached it"
                  for number in self.created if number not in self.deleted
-                 and number not in self.not_deleted}
+                 and number not in self.not_deleted and number not in self.owed
+                 and number not in self.vanished}
         return {**ended, **self.leaks}
+
+    @property
+    def settle_command(self) -> str | None:
+        """The command that settles the images owed, when there are any."""
+        if not self.owed:
+            return None
+        wait = max(3600.0, self.cleanup_wait or 0.0)
+        return (f"ncp-harness cleanup --ledger {self.ledger or 'reports/ledger.jsonl'}"
+                f" --wait {wait:g}")
 
     @property
     def left_unaccounted(self) -> int:
@@ -342,7 +362,10 @@ class RunLog:
                           "recovered": len(self.recovered), "unknown": len(self.unknown),
                           "unknown_creates": list(self.unknown),
                           "possibly_created": dict(self.possibly),
-                          "not_deleted": dict(self.not_deleted)},
+                          "not_deleted": dict(self.not_deleted),
+                          "owed": dict(self.owed), "vanished": dict(self.vanished),
+                          "settle_command": self.settle_command,
+                          "inherited": self.inherited},
             "harness_errors": [f.as_dict() for f in self.harness_faults],
             "budget": None if self.budget is None else {
                 **self.budget, "skipped_tests": list(self.budget_skipped)},

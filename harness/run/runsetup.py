@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,30 +18,37 @@ from pathlib import Path
 import pytest
 
 from harness.contract.account import Account
+from harness.contract.probe import Probe
 from harness.core.errors import ConfigError, HarnessError, Violation
 from harness.core.loopback import is_loopback_url
-from harness.core.names import derived_tag, random_tag
+from harness.custody.budget import SharedBudget
+from harness.custody.carry import settle_earlier, settle_workers
+from harness.custody.cleanup import CleanupReport, Waiting, settle
+from harness.custody.ledger import Ledger, ledger_key
+from harness.custody.names import derived_tag, random_tag
 from harness.recording.cassette import SHIPPED_CASSETTE, Cassette, Recorder
 from harness.recording.redaction import Redactor
-from harness.run.cleanup import Waiting, settle
-from harness.run.ledger import Ledger, ledger_key
-from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE
+from harness.run.failures import Failure
+from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE, LIVE_SETTLE
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim.scenario import default_scenario, load_scenario
 from harness.targets.paging import list_answer
 from harness.targets.replay import FixtureTarget
-from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
+from harness.targets.sharing import RateLimit, locked, parse_rate
 from harness.targets.transport import HttpTarget, live_target, simulator_target
 
 __all__ = [
     "check_before_run",
     "clean",
+    "fold",
+    "inherit",
     "name_tag",
     "new_session",
     "profile_of",
     "recorder_for",
     "require_consent",
+    "settle_lost_workers",
     "simulator_only",
     "start_target",
     "worker_of",
@@ -61,6 +69,7 @@ class Worker:
     id: str = ""
     count: int = 1
     run_uid: str = ""
+    """The id every worker of this pytest run shares (xdist's testrunuid)."""
 
 
 def worker_of(config: pytest.Config) -> Worker:
@@ -100,7 +109,7 @@ def require_consent(endpoint: str, *, yes: bool) -> None:
 
 
 def _ledger(config: pytest.Config, target: HttpTarget, target_name: str) -> Ledger | None:
-    """Where a live run writes its custody, sealed with its key pair (harness.run.ledger)."""
+    """Where a live run writes its custody, sealed with its key pair (harness.custody.ledger)."""
     if target_name != "live":
         return None  # the in-process simulator's images end with the run
     path = config.getoption("--ledger")
@@ -128,7 +137,7 @@ def _max_examples(config: pytest.Config, cassette: Cassette | None) -> int | Non
 
 
 def name_tag(target_name: str, seed: int, cassette: Cassette | None, worker: Worker) -> str:
-    """The tag of this run's image names (`harness.core.names`).
+    """The tag of this run's image names (`harness.custody.names`).
 
     A live account gets a fresh random one: no other run sends its names. The simulator
     and a replay get one fixed by the seed and the worker, or the recorded run's, so the
@@ -217,9 +226,21 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
     return target
 
 
+def _settle(config: pytest.Config, target: HttpTarget, target_name: str) -> float:
+    """--settle, else LIVE_SETTLE on a live endpoint that is not loopback, else 0."""
+    given = config.getoption("--settle")
+    if given is not None:
+        return float(given)
+    return LIVE_SETTLE if target_name == "live" and not is_loopback_url(target.endpoint) else 0.0
+
+
 def new_session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
                 seed: int, cassette: Cassette | None, tag: str) -> ConformanceSession:
-    """The session the options describe: budgets, deadline, ledger, name tag, xdist letters."""
+    """The session the options describe: budgets, deadline, ledger, name tag, xdist letters.
+
+    On a ledger earlier runs wrote, what they still owe is settled first and what stays
+    owed is charged to this run's budget (`inherit`).
+    """
     max_creates = config.getoption("--max-creates")
     defaulted = max_creates is None and target_name == "live"
     if defaulted:
@@ -228,17 +249,57 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
     worker = worker_of(config)
     log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
                  cassette=str(cassette.directory) if cassette else None)
+    ledger = _ledger(config, target, target_name)
+    budget = (SharedBudget(_run_dir(worker) / "budget.json", max_creates)
+              if max_creates is not None else None)
+    if ledger is not None and not config.getoption("--dry-run"):
+        log.ledger = str(ledger.path)
+        log.cleanup_wait = float(config.getoption("--cleanup-wait"))
+        inherit(target, ledger, budget, log, _run_dir(worker), config.getoption("--cleanup-wait"))
     session = ConformanceSession(
-        target, account, log, config.getoption("--scenario"), _ledger(config, target, target_name),
+        target, account, log, config.getoption("--scenario"), ledger,
         max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
         deadline=time.monotonic() + max_time if max_time else None,
-        budget=SharedBudget(_run_dir(worker) / "budget.json", max_creates)
-        if max_creates is not None else None, first_letters=_worker_letters(worker),
+        budget=budget, first_letters=_worker_letters(worker),
         max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag,
-        fault=config.getoption("--fault"))
+        fault=config.getoption("--fault"), settle=_settle(config, target, target_name),
+        worker=worker.id, workers=worker.count, session_id=worker.run_uid)
     if defaulted and log.budget is not None:
         log.budget["source"] = "live default"  # said loudly: the table cannot say it all
     return session
+
+
+INHERIT_WAIT = 10.0
+"""At most this long, at a run's start, for earlier runs' images to finish deleting."""
+
+
+def inherit(target: HttpTarget, ledger: Ledger, budget: SharedBudget | None, log: RunLog,
+            run_dir: Path, cleanup_wait: float) -> None:
+    """Settle what earlier runs of the ledger owe, once per run (the first xdist worker).
+
+    Their images still being created stay owed: they are listed in this run's reports and
+    charged to its budget, so that the images on the account because of the harness never
+    pass --max-creates.
+    """
+    with locked(run_dir / "inherit.json") as done:
+        if done.get("settled"):
+            return
+        done["settled"] = True
+        inherited = settle_earlier(target, ledger, waiting=Waiting(
+            min(cleanup_wait, INHERIT_WAIT)))
+        report = inherited.report
+        if budget is not None:
+            budget.charge(len(report.owed))
+        if not (inherited.runs or inherited.left):
+            return
+        log.owed.update({number: f"owed by an earlier run: {why}" for number, why in
+                         report.owed.items()})
+        log.inherited = {"runs": inherited.runs, "deleted": list(report.deleted),
+                         "owed": len(report.owed), "check_by_hand": [
+                             *inherited.left,
+                             *(f"serverImageNo {n}: {why}" for n, why in report.leaked.items()),
+                             *report.unknown, *report.possibly.values(),
+                             *(effect.violation.message for effect in report.side_effects)]}
 
 
 def _worker_letters(worker: Worker) -> str:
@@ -249,13 +310,38 @@ def _worker_letters(worker: Worker) -> str:
 
 
 def clean(session: ConformanceSession, wait: float) -> None:
-    """Delete what the run proved it created; account for everything else (see cleanup)."""
+    """Delete what the run proved it created; account for everything else (see cleanup).
+
+    The run's pending creates are settled first (the last of them given `settle` seconds
+    after its answer); then the run drops its mark in the ledger (`Ledger.hold`): what it
+    still owes, a later run or `ncp-harness cleanup` may settle.
+    """
     target, log, custody = session.target, session.log, session.custody
     if target.hiccups:
         log.totals["service_hiccups"] += target.hiccups
     if custody is None:
         return  # a replay or a dry run made nothing
-    report = settle(target, custody.state(), custody.ledger, waiting=Waiting(wait))
+    state = custody.state()
+    closed = [custody.settled_at(a) for a in state.pending if a.span.closed]
+    delay = max(0.0, max(closed, default=0.0) - custody.now())
+    report = settle(target, state, custody.ledger,
+                    waiting=Waiting(wait, sleep=session.sleep, settle=delay))
+    fold(log, report, session.gate.probe_of, session)
+    log.totals["retries"] += target.retries
+    if session.budget is not None and session.budget.limit is not None:
+        for serial in report.made_nothing:
+            if serial not in state.released:
+                session.budget.refund()  # settled at last: that create made nothing
+    if log.budget is not None and session.budget is not None:
+        log.budget["spent"] = session.budget.spent
+    if custody.ledger is not None:  # done: what it still owes, its lines say
+        custody.ledger.release(custody.record.run)
+
+
+def fold(log: RunLog, report: CleanupReport,
+         probe_of: Callable[[int], Probe | None] = lambda _: None,
+         session: ConformanceSession | None = None) -> None:
+    """A cleanup's outcome into the run's log: deleted, owed, left, refusals that made images."""
     for number in report.recovered:
         log.note_created(number)
     log.recovered.extend(report.recovered)
@@ -264,10 +350,50 @@ def clean(session: ConformanceSession, wait: float) -> None:
     log.unknown.extend(report.unknown)
     log.possibly.update(report.possibly)
     log.not_deleted.update(report.refused)
+    log.owed.update(report.owed)
+    log.vanished.update(report.vanished)
     for number, why in report.refused.items():
         log.count_check("SEED-S3", "echo", Violation(
             "SEED-S3", "echo", f"the create answer named serverImageNo {number}, which is {why};"
             " it was not deleted", path="serverImageList", actual=number))
-    log.totals["retries"] += target.retries
-    if log.budget is not None and session.budget is not None:
-        log.budget["spent"] = session.budget.spent
+    for effect in report.side_effects:
+        probe = probe_of(effect.attempt.serial)
+        if session is not None:
+            session.side_effect(effect.attempt, effect.image, probe)
+            continue
+        violation = effect.violation
+        log.count_check(violation.rule or "-", violation.check, violation)
+        stub = probe or Probe((("serverImageName", effect.attempt.name),), "GET",
+                              effect.attempt.label or "create", ())
+        log.fail(Failure(violation, stub, log.seed, f"custody ({stub.label})", ()))
+
+
+def settle_lost_workers(config: pytest.Config, log: RunLog, session: str,
+                        workers: list[str]) -> None:
+    """The xdist controller settles what workers that died left in the ledger.
+
+    Their images are proven from their ledger lines and deleted, or named in this run's
+    reports (owed, left behind, to check by hand): never counted as none. The simulator's
+    images ended with the worker's process.
+    """
+    if config.getoption("--target") != "live" or config.getoption("--dry-run") or not workers:
+        return
+    try:
+        target = live_target()
+    except HarnessError as exc:
+        log.unknown.append(f"xdist worker(s) {', '.join(workers)} ended before handing over"
+                           f" their results, and cannot be settled here ({exc}); run"
+                           " ncp-harness cleanup --ledger with the run's keys")
+        return
+    try:
+        ledger = _ledger(config, target, "live")
+        if ledger is None:
+            return
+        log.ledger = log.ledger or str(ledger.path)
+        inherited = settle_workers(target, ledger, session=session, workers=workers,
+                                   waiting=Waiting(float(config.getoption("--cleanup-wait"))))
+        fold(log, inherited.report)
+        log.unknown.extend(f"a lost xdist worker's {line}" for line in inherited.left
+                           if "still running" in line)
+    finally:
+        target.close()

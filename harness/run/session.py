@@ -10,6 +10,8 @@ line with no secret in it).
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -28,25 +30,27 @@ from harness.checks.response import (
 )
 from harness.contract.account import Account, NamesInUse
 from harness.contract.model import ACTION, BlockStorage, CreateImageRequest
-from harness.contract.oracle import Outcome, judge
+from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.probe import Probe
 from harness.contract.rules import OPEN_CASES
 from harness.contract.wire import encode_params
 from harness.core.errors import ContractViolation, NotRecorded, Violation
-from harness.core.names import NameBook
 from harness.core.signing import SPOILED, Signing
+from harness.custody.budget import SharedBudget
+from harness.custody.gate import CreateGate, reserve_of
+from harness.custody.keeper import Custody, new_record
+from harness.custody.ledger import Ledger
+from harness.custody.names import NameBook
+from harness.custody.ownership import Attempt, Owned, refusal_made_an_image
 from harness.recording.cassette import Cassette
 from harness.run.covering import COVER_ITEMS, covering_set
-from harness.run.custody import Custody
 from harness.run.failures import Failure, HarnessFault
-from harness.run.gate import CreateGate, reserve_of
 from harness.run.isolate import isolate
-from harness.run.ledger import Ledger
 from harness.run.profiles import PROFILES
 from harness.run.reproduce import reproduction
 from harness.run.runlog import RunLog
 from harness.strategies.valid import usable_snapshots
-from harness.targets.sharing import SharedBudget
+from harness.targets.imagelist import by_name
 from harness.targets.transport import HttpTarget
 
 __all__ = ["ConformanceSession"]
@@ -54,6 +58,8 @@ __all__ = ["ConformanceSession"]
 
 _ABOUT_NAMES = frozenset({"SEED-R2", "U4", "U10"})
 """Rules and cases whose probes test the name itself: their names are sent as drawn."""
+_PLAIN_NAME = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
+"""A name SEED-R2 accepts with no open case: one that may be tagged without changing it."""
 
 class _Abort(BaseException):
     """Stops Hypothesis at once: an exception in the harness is not a bug to shrink."""
@@ -83,9 +89,19 @@ class ConformanceSession:
     max_examples: int | None = None
     """At most this many examples per test, whatever the profile says (--max-examples)."""
     name_tag: str = ""
+    """The run's tag in every image name it can carry (`harness.custody.names`)."""
     fault: str | None = None
     """The simulator's named bug (--fault): recorded, and carried by every reproduction."""
-    """The run's tag in every image name it can carry (`harness.core.names`)."""
+    settle: float = 0.0
+    """Seconds after a create's answer before a listing may show that it made nothing."""
+    worker: str = ""
+    """This process's pytest-xdist worker id (gw0), empty without xdist."""
+    workers: int = 1
+    session_id: str = ""
+    """The id every xdist worker of this pytest run shares (written to the ledger)."""
+    clock: Callable[[], float] = time.time
+    """Custody's clock (a test gives one that moves only when told)."""
+    sleep: Callable[[float], None] = time.sleep
     covered: set[str] = field(default_factory=set)
     names: NameBook = field(init=False)
     custody: Custody | None = field(init=False, default=None)
@@ -104,11 +120,14 @@ class ConformanceSession:
                                "reserve": reserve_of(self.max_creates),
                                "covered": [], "not_covered": list(COVER_ITEMS)}
         if self.target.creates and not self.dry_run:
-            self.custody = Custody(self.target.endpoint, self.account.image_region,
-                                   self.account.inventory, tag=self.name_tag,
-                                   ledger=self.ledger)
+            record = new_record(self.target.endpoint, self.account.image_region,
+                                self.account.inventory, tag=self.name_tag, worker=self.worker,
+                                session=self.session_id)
+            self.custody = Custody(record, ledger=self.ledger, skew=self.target.skew,
+                                   settle=self.settle, clock=self.clock)
         self.gate = CreateGate(self.target, self.account, self.log, self.names, self.budget,
-                               self.custody, self.dry_run, self.deadline)
+                               self.custody, self.dry_run, self.deadline, self.workers,
+                               sleep=self.sleep, on_side_effect=self.side_effect)
 
     @property
     def current_account(self) -> Account:
@@ -135,27 +154,33 @@ class ConformanceSession:
                                    HealthCheck.data_too_large])
 
     def _unique(self, probe: Probe) -> Probe:
-        """Give a valid probe's image a name unique to the run (`harness.core.names`).
+        """Give a probe's image a name unique to the run (`harness.custody.names`).
 
-        Any other probe whose name is already in use, and that is not about names, gets a
-        fresh one too: otherwise the run's own earlier images make it U10 as well, and
-        every open case's finding comes twice.
+        Every name carries the run's tag, so that an image any create made (a refused one
+        included) can be proven the run's by a listing, and two runs on one account never
+        send the same name. Left as drawn: exact wire, and probes whose point is the name
+        (SEED-R2, U4, U10; a valid probe about the name's length keeps its length).
         """
-        if not probe.label.startswith(("valid:", "cover:")) or probe.request is None:
-            return self._unclashed(probe)
-        return self._renamed(probe, probe.request)
+        if probe.label.startswith(("valid:", "cover:")) and probe.request is not None:
+            return self._renamed(probe, probe.request)
+        return self._tagged(probe)
 
-    def _unclashed(self, probe: Probe) -> Probe:
+    def _tagged(self, probe: Probe) -> Probe:
         if (probe.raw is not None or probe.label.startswith("wire:")
                 or set(probe.rules) & _ABOUT_NAMES):
             return probe  # exact wire, or a probe whose point is the name
+        name = next((v for k, v in probe.params if k == "serverImageName"), None)
+        if name is None or not _PLAIN_NAME.fullmatch(name) or self.names.unique(name):
+            return probe  # no name, one drawn invalid (the probe is about it), or tagged
         taken = self.current_account.image_names
-        clash = next((v for k, v in probe.params if k == "serverImageName" and v in taken), None)
-        if clash is None:
-            return probe
-        fresh = self.names.fresh(clash, taken)
-        return replace(probe, params=tuple(
-            (k, fresh if k == "serverImageName" and v == clash else v) for k, v in probe.params))
+        if not self.names.tag and name not in taken:
+            return probe  # no tag to give: only a name in use is changed
+        fresh = self.names.fresh(name, taken)
+        request = probe.request
+        if request is not None and request.server_image_name == name:
+            request = replace(request, server_image_name=fresh)
+        return replace(probe, request=request, params=tuple(
+            (k, fresh if k == "serverImageName" and v == name else v) for k, v in probe.params))
 
     def _renamed(self, probe: Probe, request: CreateImageRequest) -> Probe:
         fresh = self.names.fresh(request.server_image_name or "",
@@ -171,13 +196,56 @@ class ConformanceSession:
         probe = self._unique(probe)
         account = self.current_account
         verdict = probe.verdict_for(account) or judge(probe.params, account)  # judged once
+        judged = [verdict]
+
+        def check(got: Answer) -> CheckResult:
+            result = check_answer(probe, verdict, got, self.current_account)
+            taken = self._name_taken(probe, verdict, got, result)
+            if taken is None:
+                return result
+            judged[0] = taken
+            return check_answer(probe, taken, got, self.current_account)
+
         answer, result = self.gate.create(
-            probe, lambda got: check_answer(probe, verdict, got, self.current_account),
-            expects_create=verdict.outcome is not Outcome.REJECT,
+            probe, check, expects_create=verdict.outcome is not Outcome.REJECT,
             send=lambda: self.target.send(probe))
         if answer is not None:
-            self.log.record(probe, verdict, answer, result)
+            self.log.record(probe, judged[0], answer, result)
         return probe, result
+
+    def _name_taken(self, probe: Probe, verdict: Verdict, answer: Answer,
+                    result: CheckResult) -> Verdict | None:
+        """The open case U10 for a refused valid request whose untagged name is in use now.
+
+        Another run on the account, or a colleague, may have taken a name that carries no
+        tag (SEED-R2's 3-character boundary) since the inventory was read. The account is
+        asked at that moment: an image of that name exists (whoever made it) and the request
+        is the open case U10, a finding, never a SEED-R2 violation.
+        """
+        if (verdict.outcome is not Outcome.ACCEPT or not 400 <= answer.status < 500
+                or not any(v.check == "status_agrees_with_oracle" for v in result.violations)):
+            return None
+        name = next((v for k, v in probe.params if k == "serverImageName"), None)
+        if not name or self.names.unique(name) or name in self.current_account.image_names:
+            return None
+        region = self.account.region_of(next((v for k, v in probe.params if k == "regionCode"),
+                                             None))
+        listing = by_name(self.target, region or None, name)
+        self.log.totals["name_in_use_looks"] += 1
+        if not listing.complete or all(row.terminating for row in listing.rows):
+            return None
+        self.names.in_use.add(name)
+        again = judge(probe.params, self.current_account)
+        return again if again.outcome is not Outcome.ACCEPT else None
+
+    def side_effect(self, attempt: Attempt, image: Owned, probe: Probe | None) -> None:
+        """A refused create made an image: a violation, with the request that did it."""
+        violation = refusal_made_an_image(attempt, image)
+        probe = probe or Probe((("serverImageName", attempt.name),), "GET",
+                               attempt.label or "create", ())
+        self.log.count_check(violation.rule or "-", violation.check, violation)
+        self.log.fail(Failure(violation, probe, self.log.seed, f"custody ({probe.label})",
+                              self.reproduction(probe)))
 
     def _answer(self, send: Callable[[], Answer]) -> Answer | None:
         """The target's answer; None when a replayed cassette has none (counted, listed)."""

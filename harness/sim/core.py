@@ -45,6 +45,8 @@ class Simulator:
         """The one bug this simulator has on purpose (`harness.sim.faults`), or None."""
         self.images = ImageStore(first_no=self.scenario.first_image_no,
                                  ready_after_looks=self.scenario.image_ready_after_looks,
+                                 ready_after_seconds=self.scenario.image_ready_after_seconds,
+                                 clock=clock,
                                  gone_after_looks=self.scenario.image_gone_after_looks,
                                  public=self.scenario.public_images,
                                  existing=tuple(sorted(self.scenario.account.image_names)))

@@ -36,6 +36,8 @@ __all__ = [
 
 POLICIES = ("accept", "reject")
 _MAX_DELAY = 3600.0
+_MAX_CREATION = 86400.0
+"""Real images take minutes to hours to make ("about 30 minutes for 50 GB"): up to a day."""
 _MAX_DIGITS = 20
 
 
@@ -48,6 +50,7 @@ class Scenario:
     policy: Mapping[str, str]
     verify_signatures: bool = True
     image_ready_after_looks: int = 0
+    image_ready_after_seconds: float = 0.0
     image_gone_after_looks: int = 2
     volume_size_unit: str = "bytes"
     public_images: bool = True
@@ -151,6 +154,7 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         policy=_policy(top.get("policy", dict, {}), source),
         verify_signatures=top.get("verify_signatures", bool, True),
         image_ready_after_looks=_non_negative(top, "image_ready_after_looks", 0),
+        image_ready_after_seconds=_seconds(top, "image_ready_after_seconds", _MAX_CREATION),
         image_gone_after_looks=_non_negative(top, "image_gone_after_looks", 2),
         volume_size_unit=_one_of(top, "volume_size_unit", ("bytes", "GB"), "bytes"),
         public_images=top.get("public_images", bool, True),
@@ -190,11 +194,11 @@ def _positive(fields: _Fields, key: str, default: int) -> int:
     return value
 
 
-def _seconds(fields: _Fields, key: str) -> float:
-    """A delay: a finite number of seconds, 0 or more, at most an hour."""
+def _seconds(fields: _Fields, key: str, cap: float = _MAX_DELAY) -> float:
+    """A delay: a finite number of seconds, 0 or more, at most `cap` (an hour)."""
     value = float(fields.get(key, (int, float), 0.0))
-    if not math.isfinite(value) or not 0 <= value <= _MAX_DELAY:
-        raise fields.fail(key, f"expected 0 to {_MAX_DELAY} seconds, got {value!r}")
+    if not math.isfinite(value) or not 0 <= value <= cap:
+        raise fields.fail(key, f"expected 0 to {cap} seconds, got {value!r}")
     return value
 
 

@@ -1,17 +1,20 @@
 """The simulator's server images: created, looked at, deleted; safe across threads.
 
 The scenario's existing images are there from the start, in status CREAT. A new image
-is INIT in the create answer; after `ready_after_looks` answers of
-getServerImageList/getServerImageDetail that include it, it is CREAT. An INIT image cannot
-be deleted. A deleted image stays listed, CREAT with operation TERMT ("terminating"), for
-`gone_after_looks` more answers, as real deletions do. Numbers are handed out in order
-under a lock, so none repeats.
+is INIT in the create answer; once `ready_after_looks` answers of
+getServerImageList/getServerImageDetail have included it and `ready_after_seconds` have
+passed since it was created (real images take minutes to hours), it is CREAT. An INIT
+image cannot be deleted. A deleted image stays listed, CREAT with operation TERMT
+("terminating"), for `gone_after_looks` more answers, as real deletions do. Numbers are
+handed out in order under a lock, so none repeats.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -64,11 +67,16 @@ class ImageStore:
     """The images of one simulated account."""
 
     def __init__(self, *, first_no: int, ready_after_looks: int, gone_after_looks: int = 0,
-                 existing: tuple[str, ...] = (), public: bool = False) -> None:
+                 existing: tuple[str, ...] = (), public: bool = False,
+                 ready_after_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
         self._next = first_no
         self._first = first_no
         self._ready_after = ready_after_looks
+        self.ready_after_seconds = ready_after_seconds
+        """How long a new image takes to be made (a test may change it on the way)."""
+        self._clock = clock
         self._gone_after = gone_after_looks
         self._images: dict[str, Image] = {}
         self._names: Counter[str] = Counter()
@@ -133,7 +141,7 @@ class ImageStore:
                         self._forget([image])
                         continue
                     image.gone_after -= 1
-                elif image.looks >= self._ready_after:
+                elif self._ready(image):
                     image.status = "CREAT"
                 image.looks += 1
                 found.append(_snapshot_of(image))
@@ -148,7 +156,7 @@ class ImageStore:
                     return [], f"serverImageNo {number!r} does not exist"
                 if image.image_type != "SELF":
                     return [], f"server image {number} is NCP's, not the account's"
-                if image.status != "CREAT" and image.looks < self._ready_after:
+                if image.status != "CREAT" and not self._ready(image):
                     return [], f"server image {number} is still being created (INIT)"
             gone = [self._images[n] for n in dict.fromkeys(numbers)]
             for image in gone:
@@ -159,6 +167,11 @@ class ImageStore:
             if not self._gone_after:
                 self._forget(gone)
             return answer, None
+
+    def _ready(self, image: Image) -> bool:
+        """Whether a new image is made: looked at enough, and old enough (the lock is held)."""
+        return image.looks >= self._ready_after and (
+            self._clock() - image.created.timestamp() >= self.ready_after_seconds)
 
     def _forget(self, images: list[Image]) -> None:
         """Drop images for good (the lock is held)."""

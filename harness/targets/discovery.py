@@ -3,7 +3,7 @@
 Regions (getRegionList), snapshots (getBlockStorageSnapshotInstanceList, every page),
 per-type size limits (getBlockStorageVolumeTypeList) and the images that exist before the
 run (getServerImageList, every page): their names (U10) and their numbers, the inventory
-that tells the run's own images from everyone else's (`harness.core.ownership`). An answer that
+that tells the run's own images from everyone else's (`harness.custody.ownership`). An answer that
 is not a readable success is a TargetError that names the action, since nothing can be
 generated without it.
 """

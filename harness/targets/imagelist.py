@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.contract.model import Params
-from harness.core.ownership import ImageRow, rows_of
+from harness.core.imagerow import ImageRow, rows_of
 from harness.targets.paging import MAX_PAGES, every_row
 from harness.targets.transport import HttpTarget
 

@@ -1,9 +1,9 @@
-"""State shared by every process of one run: the request rate and the create budget.
+"""State shared by every process of one run: the request rate, and the file lock under it.
 
-pytest-xdist runs the suite in several worker processes; a rate limit or a budget kept in
-one process would let N workers send N times as much. Both live in small files under a
-run directory, updated under an exclusive `fcntl` lock, so every worker of the run draws
-from the same bucket and the same budget.
+pytest-xdist runs the suite in several worker processes; a rate limit kept in one process
+would let N workers send N times as much. It lives in a small file under a run directory,
+updated under an exclusive `fcntl` lock (`locked`, which the create budget of
+`harness.custody.budget` uses too), so every worker of the run draws from the same bucket.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.core.errors import ConfigError
 
-__all__ = ["RateLimit", "SharedBudget", "parse_rate"]
+__all__ = ["RateLimit", "locked", "parse_rate"]
 
 _RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*/\s*(s|sec|second|m|min|minute)\s*")
 
@@ -34,7 +34,8 @@ def parse_rate(text: str) -> float:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[dict[str, Any]]:
+def locked(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON object in `path`, held under an exclusive lock and written back on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -63,43 +64,10 @@ class RateLimit:
 
     def acquire(self) -> None:
         """Wait for this request's turn."""
-        with _locked(self.path) as state:
+        with locked(self.path) as state:
             now = self._clock()
             slot = max(now, float(state.get("next", 0.0)))
             state["next"] = slot + self.interval
         if slot > now:
             self.waited += slot - now
             self._sleep(slot - now)
-
-
-class SharedBudget:
-    """A count of creates every process of a run spends from; None means unlimited.
-
-    A unit is taken before a create request is sent and given back (`refund`) when its
-    answer shows that no image was made, so `spent` counts the images that exist, or may
-    exist, because of the run.
-    """
-
-    def __init__(self, path: Path, limit: int | None) -> None:
-        self.path, self.limit = path, limit
-
-    def take(self, limit: int | None = None) -> bool:
-        """Spend one unit if fewer than `limit` (default: the whole budget) are spent."""
-        ceiling = self.limit if limit is None else limit
-        with _locked(self.path) as state:
-            spent = int(state.get("spent", 0))
-            if ceiling is not None and spent >= ceiling:
-                return False
-            state["spent"] = spent + 1
-            return True
-
-    def refund(self) -> None:
-        """Give one unit back: the create it was taken for made no image."""
-        with _locked(self.path) as state:
-            state["spent"] = max(0, int(state.get("spent", 0)) - 1)
-
-    @property
-    def spent(self) -> int:
-        """How many creates the whole run has spent."""
-        with _locked(self.path) as state:
-            return int(state.get("spent", 0))

@@ -33,6 +33,7 @@ from harness.core.errors import AnswerTooLarge, ConfigError, TargetError, Target
 from harness.core.loopback import is_loopback
 from harness.core.scrub import SECRETS
 from harness.core.signing import SIGNATURE_V2, Credentials, Signing, sign
+from harness.core.skew import Skew
 from harness.recording.har import Exchange
 from harness.sim.core import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, SimulatorAdapter, simulated
@@ -99,6 +100,8 @@ class HttpTarget:
     rate: RateLimit | None = None
     recorder: Callable[[Exchange], None] | None = None
     """Called with every exchange (a cassette recorder); it must redact before it stores."""
+    skew: Skew = field(default_factory=Skew)
+    """The service's clock against this machine's, narrowed by every answer's Date header."""
     creates: ClassVar[bool] = True
     """Whether a request can create a real image (False for a replayed cassette)."""
     _context: tuple[str, tuple[str, ...]] = field(default=("", ()), init=False, repr=False)
@@ -204,6 +207,7 @@ class HttpTarget:
                          headers={**self.session.headers, **headers}, data=body or None)
         prepared.url = url  # exactly as signed: no re-quoting by requests
         started = datetime.now(UTC)
+        sent = time.time()
         what = f"{action} on {self.endpoint}"
         try:
             with deadline(self.timeout) as left:  # the whole request, body included
@@ -236,6 +240,7 @@ class HttpTarget:
         answer = Answer(response.status_code,
                         {k: SECRETS.text(v) for k, v in response.headers.items()},
                         SECRETS.data(content))
+        self.skew.observe(sent, time.time(), answer.header("Date"))
         self._record(prepared, body, signing, started, answer=answer,
                      reason=SECRETS.text(response.reason or ""))
         return answer

@@ -89,7 +89,8 @@ def test_a_recording_replays_offline_with_every_request_matched(tmp_path: Path) 
     resources = summary(report)["resources"]
     assert resources == {"created": 0, "deleted": 0, "leaked": 0, "left_behind": {},
                          "recovered": 0, "unknown": 0, "unknown_creates": [],
-                         "possibly_created": {}, "not_deleted": {}}
+                         "possibly_created": {}, "not_deleted": {}, "owed": {},
+                         "vanished": {}, "settle_command": None, "inherited": None}
 
 
 class _Spy(Simulator):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from harness.contract.probe import Probe
 from harness.contract.wire import decode
+from harness.custody.budget import SharedBudget
 from harness.run.failures import Failure
 from harness.run.isolate import Blame, Candidate, blame, plan
 from harness.run.runlog import RunLog
@@ -18,7 +19,6 @@ from harness.run.session import ConformanceSession
 from harness.sim import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.targets.discovery import discover
-from harness.targets.sharing import SharedBudget
 from harness.targets.transport import HttpTarget
 
 Factory = Callable[..., ConformanceSession]

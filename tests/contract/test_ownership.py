@@ -22,88 +22,26 @@ import pytest
 
 from harness.contract.oracle import Outcome, Verdict
 from harness.core.errors import TargetError
-from harness.run.cleanup import Waiting, settle
-from harness.run.failures import Failure, HarnessFault
-from harness.run.ledger import Ledger
-from harness.run.runlog import RunLog
-from harness.run.runsetup import clean
-from harness.run.session import ConformanceSession
+from harness.custody.cleanup import Waiting, settle
+from harness.run.failures import Failure
 from harness.sim import SimResponse, Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
 from harness.sim.scenario import default_scenario
-from harness.sim.server import running
 from harness.sim.state import PUBLIC_IMAGES
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
 from harness.targets.discovery import discover
-from harness.targets.sharing import SharedBudget
 from harness.targets.transport import HttpTarget
 from tests.hostile import (
+    TAG,
     CopyingColleague,
     Deep,
     Liar,
+    Run,
     TimesOutAtTheGateway,
     Unkillable,
     Watched,
 )
-
-TAG = "t4g0"
-
-
-class Run:
-    """One session against one simulator, in-process, and what its teardown reported."""
-
-    def __init__(self, simulator: Simulator, stack: ExitStack, tmp_path: Path, *,
-                 max_creates: int | None = None, loopback: bool = False) -> None:
-        self.simulator = simulator
-        url = DEFAULT_BASE_URL
-        if loopback:  # answers that never arrive need a real socket
-            url = stack.enter_context(running(simulator)).url
-            if isinstance(simulator, Watched):  # a failed test must not leave creates held
-                stack.callback(simulator.hold_creates, False)
-        else:
-            stack.enter_context(simulated(DEFAULT_BASE_URL, simulator))
-        self.target = HttpTarget(url, simulator.credentials, name="live")
-        stack.callback(self.target.close)
-        self.log = RunLog("live", self.target.endpoint, "dev", 7)
-        budget = (SharedBudget(tmp_path / "budget.json", max_creates)
-                  if max_creates is not None else None)
-        self.ledger = Ledger(tmp_path / "ledger.jsonl")
-        self.session = ConformanceSession(self.target, discover(self.target), self.log,
-                                          ledger=self.ledger, max_creates=max_creates,
-                                          budget=budget, name_tag=TAG)
-        self.before = simulator.images.numbers()
-
-    def valid(self, cls: str = "mixed", examples: int = 6) -> None:
-        assert self.session.exercise(valid_probes(self.session.account, cls), "t",
-                                     max_examples=examples) is None
-
-    def answered_in(self, fmt: str, examples: int) -> Failure | HarnessFault | None:
-        """Exercise valid requests that ask for `fmt` answers (the liars lie in JSON only).
-
-        Drawn as such, not hoped for among both formats: the test must not hang on the draws.
-        """
-        probes = valid_probes(self.session.account, "format-given").filter(
-            lambda p: p.response_format == fmt)
-        return self.session.exercise(probes, "t", max_examples=examples)
-
-    def unanswered(self, held: bool) -> None:
-        """Creates answered only after the client gave up on them (False: answered again)."""
-        if held:
-            assert isinstance(self.simulator, Watched)
-            assert self.target.endpoint.startswith("http://127.0.0.1"), "loopback only"
-        if isinstance(self.simulator, Watched):
-            self.simulator.hold_creates(held)
-        self.target.timeout = 0.05 if held else 30.0
-
-    def teardown(self, wait: float = 5.0) -> None:
-        self.unanswered(held=False)
-        clean(self.session, wait)
-
-    @property
-    def left(self) -> set[str]:
-        """Numbers of the images that exist now and did not before the run."""
-        return self.simulator.images.numbers() - self.before
 
 
 @pytest.fixture
@@ -265,7 +203,7 @@ def test_an_image_made_before_the_request_is_never_taken_for_the_runs(
     run.valid("base-only", examples=3)
     run.unanswered(held=False)
     simulator.idle()  # the creates the client gave up on have all finished
-    lost = run.session.custody.lost if run.session.custody else []
+    lost = list(run.session.custody.pending.values()) if run.session.custody else []
     assert lost
     # Someone made an image under each lost name an hour before the request was sent, and
     # after the inventory was taken; the run's own images of those names were never made.

@@ -8,20 +8,18 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from harness.cli.commands import main
-from harness.core.ownership import Owned
-from harness.run.ledger import Ledger, RunRecord, ledger_key
-from harness.sim import Simulator
+from harness.custody.ledger import Ledger, RunRecord, ledger_key
+from harness.custody.ownership import Owned
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.sim.state import Image
-from tests.hostile import Watched
+from tests.hostile import Unkillable, Watched
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
@@ -139,8 +137,7 @@ def test_cleanup_refuses_a_ledger_from_another_endpoint(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_leak_fails_the_run(tmp_path: Path) -> None:
-    scenario = replace(default_scenario(), image_ready_after_looks=10_000)  # INIT forever
-    with running(Simulator(scenario)) as server:
+    with running(Unkillable()) as server:  # deletions acknowledged, never carried out
         result = subprocess.run(
             [sys.executable, "-m", "harness", "run", "--target", "live", "--quiet",
              "--report-dir", str(tmp_path), "--cleanup-wait", "0.5", "-k", "covering"],

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from harness.core.errors import ConfigError
-from harness.run.ledger import Ledger
+from harness.custody.budget import SharedBudget
+from harness.custody.ledger import Ledger
 from harness.sim import SimResponse, Simulator
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.targets.sharing import RateLimit, SharedBudget, parse_rate
+from harness.targets.sharing import RateLimit, parse_rate
 
 
 @pytest.mark.parametrize(("text", "per_second"), [("5/s", 5.0), ("120/m", 2.0),

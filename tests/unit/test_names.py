@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.core.names import TAGGED_MIN, NameBook, derived_tag, random_tag
+from harness.custody.names import TAGGED_MIN, NameBook, derived_tag, random_tag
 from harness.strategies.valid import names
 
 VALID = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")  # SEED-R2

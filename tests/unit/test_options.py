@@ -16,6 +16,7 @@ GIVEN = {"--profile": "ci", "--seed": "7", "--scenario": "s.toml",
          "--fault": "defaults-volume-type",
          "--max-creates": "3", "--rate": "2/s", "--max-examples": "9", "--max-time": "12.5",
          "--request-timeout": "4.5", "--max-body": "2.0", "--cleanup-wait": "8.0",
+         "--settle": "1.5",
          "--ledger": "l.jsonl"}
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from harness.core.ownership import (
+from harness.core.imagerow import ImageRow, create_time, rows_of
+from harness.core.skew import Skew
+from harness.custody.ownership import (
     CLOCK_SKEW_S,
     Attempt,
-    ImageRow,
     claim,
-    create_time,
     mismatch,
-    recoverable,
-    rows_of,
+    sighting,
+    window_of,
 )
 
 SENT = 1796198400.0  # 2026-12-02T17:00:00+0900
 ATTEMPT = Attempt(1, "abct4g0001", "KR", SENT, unique=True)
+MEASURED = Skew(-0.2, 0.4)  # the service's clock 0.2 s behind to 0.4 s ahead of ours
 INVENTORY = frozenset({"100"})
 
 
@@ -52,13 +55,46 @@ def test_an_answer_under_another_name_or_none_proves_nothing() -> None:
     assert claim(nameless, [row("200", "")], INVENTORY, set()).number is None
 
 
-def test_recovery_by_name_wants_the_name_a_later_create_time_and_a_new_number() -> None:
-    early = f"2026-12-02T16:{59 - int(CLOCK_SKEW_S // 60)}:00+0900"  # skew and a minute before
-    rows = [row("200"), row("201", "other"), row("100"), row("202", date=early),
-            row("203", date=""), row("204")]
-    assert [r.number for r in recoverable(ATTEMPT, rows, INVENTORY, {"204"})] == ["200"]
-    within = f"2026-12-02T16:{60 - int(CLOCK_SKEW_S // 60)}:00+0900"  # just inside the skew
-    assert recoverable(ATTEMPT, [row("205", date=within)], INVENTORY, set())
+def _at(seconds: int) -> str:
+    """SENT plus `seconds`, in SEED-S3's style."""
+    minutes, rest = divmod(seconds, 60)
+    return f"2026-12-02T17:{minutes:02d}:{rest:02d}+0900"
+
+
+def test_a_lost_create_is_recovered_by_its_name_a_later_create_time_and_a_new_number() -> None:
+    lost = replace(ATTEMPT, window=window_of(SENT, None, MEASURED), kind="lost")
+    rows = [row("201", "other"), row("100"), row("202", date="2026-12-02T16:59:55+0900"),
+            row("204"), row("200", date=_at(600))]  # no end: made 10 minutes later is fine
+    seen = sighting(lost, rows, INVENTORY, {"204"})
+    assert (seen.outcome, [r.number for r in seen.rows]) == ("found", ["200"])
+    assert sighting(lost, [row("203", date="")], INVENTORY, set()).outcome == "unclear"
+    assert sighting(lost, [row("205"), row("206")], INVENTORY, set()).outcome == "unclear"
+
+
+def test_a_refused_create_owns_only_an_image_made_before_its_answer() -> None:
+    refused = replace(ATTEMPT, window=window_of(SENT, SENT + 1, MEASURED), kind="refused",
+                      status=400)
+    assert sighting(refused, [row("200", date=_at(1))], INVENTORY, set()).outcome == "found"
+    # A colleague copies the name ten seconds after the answer: never the run's.
+    assert sighting(refused, [row("201", date=_at(11))], INVENTORY, set()).outcome == "none"
+    # Unmeasured (no Date header): an image of the name may be a colleague's; left to a person.
+    blind = replace(refused, window=window_of(SENT, SENT + 1, Skew()))
+    seen = sighting(blind, [row("200", date=_at(1))], INVENTORY, set())
+    assert (seen.outcome, "could not be measured" in seen.why) == ("unclear", True)
+    untagged = replace(refused, unique=False)
+    assert sighting(untagged, [row("200", date=_at(1))], INVENTORY, set()).outcome == "unclear"
+
+
+def test_the_unmeasured_window_is_the_gateways_five_minutes() -> None:
+    span = window_of(SENT, SENT + 2, None)
+    assert not span.measured
+    assert span.holds(SENT - CLOCK_SKEW_S)
+    assert not span.holds(SENT - CLOCK_SKEW_S - 2)
+    assert span.holds(SENT + 2 + CLOCK_SKEW_S)
+    measured = window_of(SENT, SENT + 2, MEASURED)
+    assert measured.holds(SENT)
+    assert measured.holds(SENT + 2)
+    assert not measured.holds(SENT + 5)
 
 
 def test_mismatch_names_what_differs() -> None:

@@ -3,8 +3,8 @@
 Every name the session gives a create request ends in the run's *tag* (four base-36
 characters drawn once per run) and a serial number (at least three base-36 characters):
 `a7kq2x001` for the drawn `abcdefghi`. A name carrying the tag was sent by this run and by
-nothing else, which is what lets teardown and `ncp-harness cleanup` recover, by name, the
-image of a create whose answer never arrived (see `harness.core.ownership`). The drawn length is
+nothing else, which is what lets a listing of the account prove the image of a create
+whose answer did not name it the run's (see `harness.custody.ownership`). The drawn length is
 kept when it can hold the tag; a shorter name is lengthened to `TAGGED_MIN` characters,
 except where the name's length is the point of the probe (SEED-R2's 3-character boundary):
 such a name cannot carry the tag and an image made under it is never recovered by name.

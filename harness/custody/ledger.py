@@ -4,45 +4,56 @@ One JSON object a line, appended with a single `write`, so a killed process lose
 the line being written (a power cut may lose more: nothing is fsync'd, to keep runs fast).
 Each run (each xdist worker) writes, in order:
 
-* `run`: its id, endpoint, region, name tag, and the inventory (every image number in the
-  region before it sent anything);
+* `run`: its id, endpoint, region, name tag, worker, the ledger format, and the inventory
+  (every image number in the region before it sent anything);
 * `intent` before each create request: serial, name, region, when it was sent, whether
   the name is unique to the run;
-* after the answer, `answered` (no image: never looked for by name), `created` (the image
-  the answer proved the run's, with its number, name, region and create time) or
-  `unidentified` (a success answer that named no provable image);
-* at teardown `resolved` for each lost or unidentified create looked for by name, and
-  `deleted` for each confirmed deletion.
+* after the answer, `created` (the image the answer proved the run's, with its number,
+  name, region and create time) or `answered` (anything else: the status, how the answer
+  left the request, and the window of create times its image could carry). An answered
+  create stays owed until a listing settles it: `cleared` when its budget unit came back,
+  `created` and `resolved` when its image was found, `resolved` when the last look found
+  nothing;
+* at teardown `deleted` for each deletion seen through (or each image someone else
+  deleted: `how` says which) and `owed` for each image still being created when the wait
+  ran out.
 
 `state()` replays the lines into what is still owed: images created and not deleted, and
-creates whose answers never arrived or named nothing. `ncp-harness cleanup --ledger FILE`
-proves each again against the service (`harness.core.ownership`) before deleting anything.
+creates not yet settled. `ncp-harness cleanup --ledger FILE` proves each again against the
+service (`harness.custody.ownership`) before deleting anything.
 Every line is sealed (an HMAC with a key derived from the run's key pair), so a line
 edited by hand, or written with other keys, proves nothing: cleanup lists it and acts on
 nothing it names. A ledger holds numbers, names, regions, times, the endpoint and seals;
 never a key or a signature.
-Lines written by ncp-harness before this format carry no proof and are only listed.
+Lines written by ncp-harness before runs had ids carry no proof and are only listed; runs
+of the first sealed format (no `format` in their `run` line) closed a refused create with
+its answer, and are read so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.core.depth import TooDeep, json_document
 from harness.core.errors import ConfigError
-from harness.core.ownership import Attempt, Owned
 from harness.core.scrub import SECRETS
 from harness.core.signing import Credentials
+from harness.custody.ownership import AnswerKind, Attempt, Owned, Window
 
-__all__ = ["Ledger", "LedgerState", "RunRecord", "RunState", "ledger_key"]
+__all__ = ["FORMAT", "Ledger", "LedgerState", "RunRecord", "RunState", "ledger_key"]
+
+FORMAT = 2
+"""Runs of format 2 keep a refused create owed until a listing settles it."""
 
 
 @dataclass(frozen=True)
@@ -55,23 +66,28 @@ class RunRecord:
     tag: str = ""
     started: float = 0.0
     inventory: frozenset[str] = frozenset()
+    worker: str = ""
+    """The pytest-xdist worker (gw0) that wrote it; empty without xdist."""
+    session: str = ""
+    """The id every worker of one pytest run shares (the controller settles a lost one's)."""
+    format: int = FORMAT
 
 
 @dataclass
 class RunState:
-    """What one run still owes: images to delete, creates to look for by name."""
+    """What one run still owes: images to delete, creates to settle by a listing."""
 
     record: RunRecord
     owned: list[Owned] = field(default_factory=list)
-    lost: list[Attempt] = field(default_factory=list)
-    """Creates whose answer never arrived (a kill, a timeout)."""
-    unidentified: list[Attempt] = field(default_factory=list)
-    """Creates answered with success that named no image the run could prove its own."""
+    pending: list[Attempt] = field(default_factory=list)
+    """Creates answered (or never answered) without an image proven, not yet settled."""
+    released: set[int] = field(default_factory=set)
+    """Serials of pending creates whose budget unit already came back (informational)."""
 
     @property
     def owes(self) -> bool:
         """Whether anything is left to do for this run."""
-        return bool(self.owned or self.lost or self.unidentified)
+        return bool(self.owned or self.pending)
 
 
 @dataclass
@@ -110,6 +126,57 @@ class Ledger:
         self.path = Path(path)
         self.key = key
         self._lock = threading.Lock()
+        self._held: dict[str, int] = {}
+
+    def _lock_file(self, run: str) -> Path:
+        safe = "".join(ch for ch in run if ch.isalnum())[:32] or "run"
+        return self.path.with_name(self.path.name + ".locks") / safe
+
+    def hold(self, run: str) -> None:
+        """Mark `run` as alive for as long as this process lives (an flock on a small file).
+
+        A later run, `cleanup --ledger` or the xdist controller settles only runs whose mark
+        is gone (`alive`): never one that is still creating. The lock ends with the process,
+        however it ends.
+        """
+        if run in self._held:
+            return
+        path = self._lock_file(run)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return
+        self._held[run] = fd
+
+    def release(self, run: str) -> None:
+        """The run is over (this process's, or a dead one's): drop its mark."""
+        fd = self._held.pop(run, None)
+        if fd is None and self.alive(run):
+            return  # another process's live run
+        with contextlib.suppress(OSError):
+            self._lock_file(run).unlink()
+        if fd is not None:
+            os.close(fd)
+
+    def alive(self, run: str) -> bool:
+        """Whether a process still holds `run`'s mark (it may still be creating)."""
+        if run in self._held:
+            return True
+        path = self._lock_file(run)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def _append(self, record: dict[str, object]) -> None:
         record = {**record, "at": time.time()}
@@ -126,9 +193,11 @@ class Ledger:
                 os.close(fd)
 
     def run(self, record: RunRecord) -> None:
-        """Record a run's start: endpoint, region, tag and inventory."""
+        """Record a run's start: endpoint, region, tag, worker and inventory."""
         self._append({"event": "run", "run": record.run, "endpoint": record.endpoint,
                       "region": record.region, "tag": record.tag, "started": record.started,
+                      "worker": record.worker, "session": record.session,
+                      "format": record.format,
                       "inventory": sorted(record.inventory)})
 
     def intent(self, run: RunRecord, attempt: Attempt) -> None:
@@ -136,17 +205,18 @@ class Ledger:
         self._append({"event": "intent", "run": run.run, "endpoint": run.endpoint,
                       "serial": attempt.serial, "name": attempt.name, "region": attempt.region,
                       "sent_at": attempt.sent_at, "unique": attempt.unique,
-                      "label": attempt.label})
+                      "label": attempt.label, "also": list(attempt.also)})
 
-    def answered(self, run: RunRecord, serial: int, status: int) -> None:
-        """Record an answer that made no image (the request is never looked for by name)."""
+    def answered(self, run: RunRecord, attempt: Attempt) -> None:
+        """Record an answer that proved no image (or none at all): the create stays owed."""
         self._append({"event": "answered", "run": run.run, "endpoint": run.endpoint,
-                      "serial": serial, "status": status})
+                      "serial": attempt.serial, "status": attempt.status, "kind": attempt.kind,
+                      "window": _window_record(attempt.window)})
 
-    def unidentified(self, run: RunRecord, serial: int, status: int) -> None:
-        """Record a success answer that named no image the run could prove its own."""
-        self._append({"event": "unidentified", "run": run.run, "endpoint": run.endpoint,
-                      "serial": serial, "status": status})
+    def cleared(self, run: RunRecord, serial: int) -> None:
+        """Record that a listing showed no image of a create: its budget unit came back."""
+        self._append({"event": "cleared", "run": run.run, "endpoint": run.endpoint,
+                      "serial": serial})
 
     def created(self, run: RunRecord, image: Owned) -> None:
         """Record an image the run proved its own, before anything else happens to it."""
@@ -154,17 +224,23 @@ class Ledger:
                       "serial": image.serial, "serverImageNo": image.number,
                       "name": image.name, "region": image.region,
                       "createDate": image.create_date, "sent_at": image.sent_at,
-                      "recovered": image.recovered, "unique": image.unique})
+                      "recovered": image.recovered, "unique": image.unique,
+                      "window": _window_record(image.window)})
 
     def resolved(self, run: RunRecord, serial: int, outcome: str) -> None:
-        """Record that a lost or unidentified create was looked for by name, and what came of it."""
+        """Record that a pending create is settled by a listing, and what came of it."""
         self._append({"event": "resolved", "run": run.run, "endpoint": run.endpoint,
                       "serial": serial, "outcome": outcome})
 
     def deleted(self, run: RunRecord, number: str, how: str = "deleted") -> None:
-        """Record an image gone (deleted, terminating, or no longer listed)."""
+        """Record an image gone: deleted, terminating, or `vanished` (deleted by someone)."""
         self._append({"event": "deleted", "run": run.run, "endpoint": run.endpoint,
                       "serverImageNo": number, "how": how})
+
+    def owed(self, run: RunRecord, number: str, status: str) -> None:
+        """Record an image still being created when cleanup stopped waiting: still owed."""
+        self._append({"event": "owed", "run": run.run, "endpoint": run.endpoint,
+                      "serverImageNo": number, "status": status})
 
     def _records(self) -> list[tuple[int, dict[str, Any]]]:
         if not self.path.exists():
@@ -214,36 +290,61 @@ class Ledger:
     def state(self) -> LedgerState:
         """What every run of the ledger still owes; a torn last line is skipped."""
         runs: dict[str, RunState] = {}
-        intents: dict[tuple[str, int], Attempt] = {}
-        unidentified: set[tuple[str, int]] = set()
-        closed: set[tuple[str, int]] = set()
-        owned: dict[tuple[str, str], Owned] = {}
+        replay = _Replay(runs)
         legacy = _Legacy()
         for number, record in self._records():
             run_id = self._run_of(number, record, runs, legacy)
-            if run_id is None:
-                continue
-            event = record["event"]
-            key = (run_id, _int(record.get("serial")))
-            if event == "intent":
-                intents[key] = _attempt(record)
-            elif event in ("answered", "resolved"):
-                closed.add(key)
-            elif event == "unidentified":
-                unidentified.add(key)
-            elif event == "created":
-                closed.add(key)
-                image = _owned(record)
-                owned[(run_id, image.number)] = image
-            elif event == "deleted":
-                owned.pop((run_id, str(record.get("serverImageNo"))), None)
-        for (run_id, _), image in owned.items():
-            runs[run_id].owned.append(image)
-        for key, attempt in intents.items():
-            if key not in closed:
-                target = runs[key[0]].unidentified if key in unidentified else runs[key[0]].lost
-                target.append(attempt)
-        return LedgerState(list(runs.values()), legacy.lines())
+            if run_id is not None:
+                replay.apply(run_id, record)
+        return LedgerState(replay.finish(), legacy.lines())
+
+
+class _Replay:
+    """A ledger's event lines, applied in order, into what each run still owes."""
+
+    def __init__(self, runs: dict[str, RunState]) -> None:
+        self.runs = runs
+        self.attempts: dict[tuple[str, int], Attempt] = {}
+        self.closed: set[tuple[str, int]] = set()
+        self.released: set[tuple[str, int]] = set()
+        self.owned: dict[tuple[str, str], Owned] = {}
+
+    def apply(self, run_id: str, record: dict[str, Any]) -> None:
+        event = record["event"]
+        key = (run_id, _int(record.get("serial")))
+        if event == "intent":
+            self.attempts[key] = _attempt(record)
+        elif event in ("answered", "unidentified") and key in self.attempts:
+            self.answered(run_id, key, record)
+        elif event == "cleared":
+            self.released.add(key)
+        elif event == "resolved":
+            self.closed.add(key)
+        elif event == "created":
+            self.closed.add(key)
+            image = _owned(record, run_id)
+            self.owned[(run_id, image.number)] = image
+        elif event == "deleted":
+            self.owned.pop((run_id, str(record.get("serverImageNo"))), None)
+
+    def answered(self, run_id: str, key: tuple[str, int], record: dict[str, Any]) -> None:
+        if record["event"] == "unidentified":
+            self.attempts[key] = replace(self.attempts[key], kind="unproven",
+                                         status=_int(record.get("status")))
+        elif self.runs[run_id].record.format < FORMAT:
+            self.closed.add(key)  # the first sealed format: a refusal closed the create
+        else:
+            self.attempts[key] = _answered(self.attempts[key], record)
+
+    def finish(self) -> list[RunState]:
+        for (run_id, _), image in self.owned.items():
+            self.runs[run_id].owned.append(image)
+        for key, attempt in self.attempts.items():
+            if key not in self.closed:
+                self.runs[key[0]].pending.append(attempt)
+                if key in self.released:
+                    self.runs[key[0]].released.add(key[1])
+        return list(self.runs.values())
 
 
 def _int(value: Any) -> int:
@@ -258,21 +359,57 @@ def _run_record(record: dict[str, Any]) -> RunRecord:
     inventory = record.get("inventory")
     return RunRecord(str(record["run"]), str(record["endpoint"]), str(record.get("region") or ""),
                      str(record.get("tag") or ""), _float(record.get("started")),
-                     frozenset(map(str, inventory)) if isinstance(inventory, list) else frozenset())
+                     frozenset(map(str, inventory)) if isinstance(inventory, list) else frozenset(),
+                     str(record.get("worker") or ""), str(record.get("session") or ""),
+                     max(1, _int(record.get("format"))))
 
 
 def _attempt(record: dict[str, Any]) -> Attempt:
+    also = record.get("also")
     return Attempt(_int(record.get("serial")), str(record.get("name") or ""),
                    str(record.get("region") or ""), _float(record.get("sent_at")),
-                   record.get("unique") is True, str(record.get("label") or ""))
+                   record.get("unique") is True, str(record.get("label") or ""),
+                   also=tuple(map(str, also)) if isinstance(also, list) else ())
 
 
-def _owned(record: dict[str, Any]) -> Owned:
+_KINDS: tuple[AnswerKind, ...] = ("refused", "transient", "lost", "unproven")
+
+
+def _answered(attempt: Attempt, record: dict[str, Any]) -> Attempt:
+    """The attempt with what its `answered` line says (a window it cannot read stays open)."""
+    kind: AnswerKind = next((k for k in _KINDS if k == record.get("kind")), "lost")
+    status = record.get("status")
+    return replace(attempt, kind=kind, window=_window(record.get("window")),
+                   status=status if isinstance(status, int) else None)
+
+
+def _window_record(window: Window | None) -> dict[str, Any] | None:
+    if window is None:
+        return None
+    return {"earliest": window.earliest, "latest": window.latest, "measured": window.measured}
+
+
+def _window(window: Any) -> Window | None:
+    """A window as a line records it; None (open) when it cannot be read."""
+    if not isinstance(window, dict) or not _number(window.get("earliest")):
+        return None
+    latest = window.get("latest")
+    return Window(float(window["earliest"]),
+                  float(latest) if isinstance(latest, (int, float)) and _number(latest) else None,
+                  measured=window.get("measured") is True)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _owned(record: dict[str, Any], run_id: str) -> Owned:
     sent = record.get("sent_at")
     return Owned(str(record.get("serverImageNo")), str(record.get("name") or ""),
                  str(record.get("region") or ""), str(record.get("createDate") or ""),
                  _float(sent) if sent is not None else None, _int(record.get("serial")),
-                 record.get("recovered") is True, record.get("unique") is True)
+                 record.get("recovered") is True, record.get("unique") is True, run_id,
+                 _window(record.get("window")))
 
 
 class _Legacy:
