@@ -17,7 +17,7 @@ from typing import Any
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
 from harness.core.scrub import SECRETS
 from harness.report.coverage import clause_fold, clauses_by_rule
-from harness.report.summary import TONE, Comparison, owed_line, verdict_line
+from harness.report.summary import TONE, Comparison, left_line, owed_line, verdict_line
 
 __all__ = ["render_html", "write_html"]
 
@@ -278,9 +278,9 @@ def _comparison(comparison: Comparison) -> str:
             + _trend(comparison.trend))
 
 
-def _unknown(resources: dict[str, Any]) -> str:
-    count = resources.get("unknown") or 0
-    return f", accepted creates whose images are unknown {_e(count)}" if count else ""
+def _owed(resources: dict[str, Any]) -> str:
+    count = len(resources.get("owed") or {})
+    return f"; owed (still being created) {_e(count)}" if count else ""
 
 
 def _accounting(summary: dict[str, Any]) -> str:
@@ -352,8 +352,8 @@ Python {_e(run['versions'].get('python', '?'))}</p>
 {_e(counts.get('rejected', 0))} answered 4xx, {_e(counts.get('server_error', 0))} answered
 5xx; the oracle said accept {_e(counts.get('oracle_accept', 0))}, reject
 {_e(counts.get('oracle_reject', 0))}, unspecified {_e(counts.get('oracle_unspecified', 0))}.
-Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}, left behind
-{_e(resources['leaked'])}{_unknown(resources)}.</p>
+Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}; on the account
+because of the run: {_e(left_line(resources))}{_owed(resources)}.</p>
 {_accounting(summary)}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2 id="clauses">Rules</h2><p class=meta>Under each rule, its clauses (each promise it

@@ -20,8 +20,8 @@ from harness.core.depth import TooDeep, json_document
 from harness.core.errors import ConfigError
 from harness.run.runlog import SUMMARY_SCHEMA_VERSION
 
-__all__ = ["TONE", "Comparison", "compare", "load_summaries", "load_summary", "owed_line",
-           "summary_schema", "verdict_line"]
+__all__ = ["TONE", "Comparison", "compare", "left_line", "load_summaries", "load_summary",
+           "owed_line", "summary_schema", "verdict_line"]
 
 TONE = {"passed": "good", "failed": "bad", "error": "bad", "interrupted": "bad",
         "dry-run": "partial", "incomplete": "partial"}
@@ -65,25 +65,32 @@ def _verdict(summary: dict[str, Any]) -> str:
         held = sum(n for k, n in counts.items() if k.startswith("skipped_"))
         return (f"INCOMPLETE: no violation in what was sent, but {held} request(s) were held"
                 f" back and {cut} test(s) cut short (--max-creates, --max-time); not a pass")
-    resources = summary["resources"]
+    left = left_line(summary["resources"])
     if verdict == "interrupted":
         return (f"INTERRUPTED: the run was stopped before its end; not a pass"
-                f" ({len(summary['violations'])} violation(s) in what was sent,"
-                f" {resources['leaked']} image(s) left behind)")
-    unaccounted = "".join(
-        f", {resources[key]} {what}" for key, what in (
-            ("unknown", "accepted create(s) whose images are unknown"),) if resources.get(key))
-    unaccounted += "".join(f", {len(resources[key])} {what}" for key, what in (
-        ("possibly_created", "image(s) possibly created (check by hand)"),
-        ("not_deleted", "image(s) named by a create answer but not the run's"))
-        if resources.get(key))
+                f" ({len(summary['violations'])} violation(s) in what was sent, {left})")
     errors = summary.get("harness_errors") or []
     if summary["verdict"] == "error":
         return (f"ERROR: the harness failed in {len(errors)} test(s); nothing it said there is"
-                f" a pass ({len(summary['violations'])} violation(s),"
-                f" {resources['leaked']} image(s) left behind{unaccounted})")
-    return (f"FAILED: {_violations(summary)}, {resources['leaked']} image(s) left"
-            f" behind{unaccounted}")
+                f" a pass ({len(summary['violations'])} violation(s), {left})")
+    return f"FAILED: {_violations(summary)}, {left}"
+
+
+def left_line(resources: dict[str, Any]) -> str:
+    """What is on the account because of the run, as one phrase; "0 left" only when so.
+
+    Images left behind, creates whose images are unknown, images possibly created, images
+    a create answer named that are not the run's: each said when there are any, so that
+    "0 image(s) left behind" is never printed while something is left.
+    """
+    parts = [f"{resources[key]} {what}" for key, what in (
+        ("leaked", "image(s) left behind"),
+        ("unknown", "accepted create(s) whose images are unknown")) if resources.get(key)]
+    parts += [f"{len(resources[key])} {what}" for key, what in (
+        ("possibly_created", "image(s) possibly created (check by hand)"),
+        ("not_deleted", "image(s) named by a create answer but not the run's"))
+        if resources.get(key)]
+    return ", ".join(parts) or "0 image(s) left behind"
 
 
 def _violations(summary: dict[str, Any]) -> str:

@@ -42,7 +42,10 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
     write(f"{verb} {summary['counts'].get('sent', 0)} requests; {len(summary['findings'])} open"
           f" cases observed (findings); images created {resources['created']}, deleted"
           f" {resources['deleted']}, leaked {resources['leaked']}"
-          + (f", unknown {resources['unknown']}" if resources.get("unknown") else ""))
+          + (f", unknown {resources['unknown']}" if resources.get("unknown") else "")
+          + "".join(f", {what} {len(resources[key])}" for key, what in (
+              ("possibly_created", "possibly created"), ("owed", "owed"))
+              if resources.get(key)))
     clauses = summary.get("clauses") or {}
     if clauses:
         missing = [c for c, row in clauses.items() if not row["covered"]]

@@ -10,15 +10,19 @@ the reports do not name, and no one else's image was touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from harness.custody.ownership import SIDE_EFFECT_CHECK
+from harness.custody.carry import settle_earlier
+from harness.custody.cleanup import Waiting, settle
+from harness.custody.ledger import Ledger
+from harness.custody.ownership import SIDE_EFFECT_CHECK, Owned
 from harness.run.runsetup import inherit
+from harness.sim import SimResponse
 from harness.sim.scenario import default_scenario
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.valid import valid_probes
@@ -209,3 +213,87 @@ def test_slow_creation_is_owed_never_a_leak_and_a_later_run_settles_it(
     assert set(again.log.inherited["deleted"]) == made
     assert simulator.images.created_count == 0
     assert not again.ledger.state().owes
+
+
+class _Unlistable(Watched):
+    """Lists nothing whole once `broken` is set: a listing cannot show what a create made."""
+
+    broken = False
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes = b"") -> SimResponse:
+        if self.broken and "/getServerImageList" in target and "serverImageNoList" not in target:
+            return SimResponse(500, {"Content-Type": "text/plain"}, b"listing is down")
+        return super().handle(method, target, headers, body)
+
+
+def test_creates_that_cannot_be_looked_for_keep_their_units_and_are_left_to_a_person(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = _Unlistable()
+    run = Run(simulator, stack, tmp_path, max_creates=BUDGET)
+    simulator.broken = True
+    run.session.exercise(breaking_probes(run.session.account, "SEED-R3"), "t", max_examples=10)
+    assert run.budget is not None
+    assert run.budget.spent == BUDGET  # no listing, no unit back: the budget ran out
+    assert run.log.totals["skipped_max_creates"] > 0
+    run.teardown()
+    assert run.log.possibly  # each refused create: could not be looked for, check by hand
+    assert all("could not be looked for" in why for why in run.log.possibly.values())
+    assert run.log.verdict == "failed"
+
+
+def test_an_image_made_during_the_wait_is_deleted_and_one_deleted_by_someone_is_vanished(
+        stack: ExitStack, tmp_path: Path) -> None:
+    scenario = replace(default_scenario(), image_ready_after_seconds=86_400.0)
+    simulator = Watched(scenario)
+    run = Run(simulator, stack, tmp_path)
+    run.valid("base-only", examples=2)
+    first, second, *_ = run.log.created
+    custody = run.session.custody
+    assert custody is not None
+
+    def meanwhile(seconds: float) -> None:  # between two listings of the wait
+        del seconds
+        simulator.images.ready_after_seconds = 0.0  # made now
+        simulator.images.delete([second])  # and someone deleted this one
+        simulator.images.look([second])
+        simulator.images.look([second])
+        simulator.images.look([second])
+
+    report = settle(run.target, custody.state(), run.ledger,
+                    waiting=Waiting(seconds=60.0, poll=0.0, sleep=meanwhile))
+    assert first in report.deleted
+    assert second in report.vanished
+    assert report.owed == {}
+    assert simulator.images.created_count == 0
+
+
+def test_earlier_runs_still_running_or_elsewhere_are_left_alone(
+        stack: ExitStack, tmp_path: Path) -> None:
+    simulator = Watched()
+    run = Run(simulator, stack, tmp_path)
+    run.valid("base-only", examples=2)  # alive: its process (this one) still holds its mark
+    ledger = run.ledger
+    elsewhere = replace(run.session.custody.record, run="e1sewher",  # type: ignore[union-attr]
+                        endpoint="https://elsewhere.invalid")
+    ledger.run(elsewhere)
+    ledger.created(elsewhere, Owned("7", "abct4g0009", "KR"))
+    later = Run(simulator, stack, tmp_path, tag="l8tr")
+    inherited = settle_earlier(later.target, Ledger(ledger.path), waiting=Waiting(1.0))
+    assert inherited.runs == []
+    assert any("still running; left to it" in line for line in inherited.left)
+    assert any("ran on https://elsewhere.invalid" in line for line in inherited.left)
+    assert simulator.images.created_count == len(run.log.created)  # nothing touched
+    run.teardown()
+    assert simulator.images.created_count == 0
+
+
+def test_a_worker_does_not_sit_on_the_budget_others_need(stack: ExitStack,
+                                                          tmp_path: Path) -> None:
+    run = Run(Watched(), stack, tmp_path, max_creates=BUDGET)
+    run.session.gate.workers = 2  # a share of BUDGET // 4 = 1 settled unit before a look
+    assert run.session.exercise(breaking_probes(run.session.account, "SEED-R3"), "t",
+                                max_examples=10) is None
+    assert run.log.totals["custody_looks"] >= run.log.totals["sent"] - 1
+    assert run.budget is not None
+    assert run.budget.spent <= 1

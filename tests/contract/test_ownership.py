@@ -50,20 +50,6 @@ def stack() -> Iterator[ExitStack]:
         yield stack
 
 
-def test_names_of_refused_requests_are_never_looked_up(stack: ExitStack, tmp_path: Path) -> None:
-    simulator = CopyingColleague()
-    run = Run(simulator, stack, tmp_path)
-    assert run.session.exercise(breaking_probes(run.session.account, "SEED-R3"), "t",
-                                max_examples=10) is None
-    assert simulator.theirs  # the colleague made an image for every refused name
-    run.teardown()
-    assert run.log.created == []
-    assert run.log.deleted == []
-    assert run.left == set(simulator.theirs)  # all of them still there
-    assert not [s for s in simulator.seen if "deleteServerImage" in s]
-    assert run.log.verdict == "passed"
-
-
 def test_a_colleagues_image_of_the_same_name_survives(stack: ExitStack, tmp_path: Path) -> None:
     scenario = default_scenario()
     # The service lets two images share a name (U10, which the seed leaves open).

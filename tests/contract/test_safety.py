@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from harness.cli.commands import main
 from harness.custody.ledger import Ledger, RunRecord, ledger_key
 from harness.custody.ownership import Owned
+from harness.sim import Simulator
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.sim.state import Image
@@ -267,3 +269,41 @@ def test_send_to_a_live_endpoint_that_is_not_loopback_needs_consent(
         monkeypatch.setenv("NCLOUD_API_GW", server.url)
         assert main(["send", "--target", "live", wire]) == 0  # loopback: no consent needed
         assert server.simulator.images.created_count == 1
+
+
+@pytest.mark.slow
+def test_images_still_being_created_are_owed_and_settled_later(tmp_path: Path) -> None:
+    """Slow creation: the run hands over, `cleanup` says exit 3, the next run settles them."""
+    scenario = replace(default_scenario(), image_ready_after_seconds=86_400.0)  # hours
+    reports = tmp_path / "reports"
+    run_args = ("run", "--target", "live", "--quiet", "--report-dir", str(reports),
+                "--cleanup-wait", "0.5", "-k", "covering")
+    with running(Simulator(scenario)) as server:
+        env = _env(server.url)
+        first = subprocess.run([sys.executable, "-m", "harness", *run_args], env=env,
+                               capture_output=True, text=True, timeout=300, check=False)
+        made = set(server.simulator.images.numbers()) - {"1900001", "1900002"}
+        owed = json.loads((reports / "summary.json").read_text())["resources"]
+        cleanup = subprocess.run(
+            [sys.executable, "-m", "harness", "cleanup", "--ledger",
+             str(reports / "ledger.jsonl"), "--wait", "0.2"], env=env, capture_output=True,
+            text=True, timeout=300, check=False)
+        server.simulator.images.ready_after_seconds = 0.0  # they are made now
+        second = subprocess.run([sys.executable, "-m", "harness", *run_args], env=env,
+                                capture_output=True, text=True, timeout=300, check=False)
+        left = server.simulator.images.created_count
+    assert first.returncode == 0, first.stdout[-2000:]  # the contract held: not a violation
+    assert "OWED serverImageNo" in first.stdout
+    assert "(3 image(s) owed: still being created)" in first.stdout
+    assert "0 image(s) left behind" not in first.stdout
+    assert set(owed["owed"]) <= made
+    assert len(owed["owed"]) == 3
+    assert owed["settle_command"] == (f"ncp-harness cleanup --ledger {reports / 'ledger.jsonl'}"
+                                      " --wait 3600")
+    assert cleanup.returncode == 3, cleanup.stdout  # still being made: try again later
+    assert "owed: serverImageNo" in cleanup.stdout
+    assert second.returncode == 0, second.stdout[-2000:]
+    assert "settled first, from the ledger: 1 earlier run(s), 3 image(s) deleted" in (
+        second.stdout)
+    assert left == 0
+    assert not Ledger(reports / "ledger.jsonl").state().owes

@@ -116,3 +116,54 @@ def test_two_workers_share_one_rate_and_one_budget(tmp_path: Path) -> None:
     seeds = {json.loads(har.read_text())["log"]["_ncpHarness"]["seed"]
              for har in (tmp_path / "recorded").glob("*.har")}
     assert seeds == {summary["run"]["seed"]}  # drawn once, by the controller, for both
+
+
+_KILLED = '''
+import os
+
+from harness.strategies.valid import valid_probes
+
+
+def test_makes_images_then_dies(ncp_session):
+    probes = valid_probes(ncp_session.account, "base-only")
+    assert ncp_session.exercise(probes, "t", max_examples=3) is None
+    assert ncp_session.log.created
+    os._exit(1)  # killed: no teardown, no log handed over
+
+
+def test_makes_images_and_cleans_up(ncp_session):
+    probes = valid_probes(ncp_session.account, "base-only")
+    assert ncp_session.exercise(probes, "t", max_examples=2) is None
+'''
+
+
+@pytest.mark.slow
+def test_a_killed_workers_images_are_settled_by_the_controller_never_counted_as_none(
+        tmp_path: Path) -> None:
+    creds = default_scenario().credentials
+    assert creds is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    (tmp_path / "test_killed.py").write_text(_KILLED, encoding="utf-8")
+    simulator = Simulator()
+    with running(simulator) as server:
+        env.update(NCLOUD_ACCESS_KEY=creds.access_key, NCLOUD_SECRET_KEY=creds.secret_key,
+                   NCLOUD_API_GW=server.url)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "test_killed.py", "-p", "xdist", "-n", "2",
+             "--max-worker-restart", "0", "-q", "--target", "live", "--max-creates", "20",
+             "--report-dir", str(tmp_path / "reports"), "-p", "no:cacheprovider",
+             "--cleanup-wait", "5"],
+            env=env, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
+        made = simulator.images.ever_created
+        left = simulator.images.created_count
+    out = result.stdout[-3000:] + result.stderr[-2000:]
+    assert "crashed" in out or "worker" in out, out
+    assert made >= 3
+    assert left == 0, out  # the dead worker's images were deleted by the controller
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    assert summary["verdict"] == "error"  # a worker lost: never a pass
+    resources = summary["resources"]
+    assert resources["deleted"] == made
+    assert resources["left_behind"] == {}
+    assert any("xdist worker" in fault["test"] for fault in summary["harness_errors"])
+    assert not Ledger(tmp_path / "reports" / "ledger.jsonl").state().owes
