@@ -113,15 +113,19 @@ class CopyingColleague(Watched):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, before: bool = False,
-                 lag: float = 30.0) -> None:
+                 lag: float = 30.0, shorter_than: int = 31) -> None:
         super().__init__(scenario)
         self.before = before
         self.lag = lag
+        self.shorter_than = shorter_than
+        """Only names shorter than this are copied (8: those too short for the run's tag)."""
         self.theirs: list[str] = []
 
     def create(self, method: str, target: str, headers: Mapping[str, str],
                body: bytes) -> SimResponse:
         name = _params(target, body).get("serverImageName", "")
+        if len(name) >= self.shorter_than:
+            return super().create(method, target, headers, body)
         if self.before and name:
             self.theirs.append(self.colleague_makes(name).number)
         answer = super().create(method, target, headers, body)

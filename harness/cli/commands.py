@@ -194,6 +194,8 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
         say(f"refused: serverImageNo {number}: {why}; not deleted")
     for _, why in sorted(report.possibly.items()):
         say(f"possibly created, check by hand: {why}")
+    for _, why in sorted(report.unattributed.items()):
+        say(f"unattributed, not deleted: {why}")
     for line in report.unknown:
         say(f"accepted create whose image is unknown: {line}")
     for line in unprovable:

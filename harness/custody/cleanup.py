@@ -78,6 +78,10 @@ class CleanupReport:
     """Success answers to creates whose images could not be found: one line each."""
     possibly: dict[str, str] = field(default_factory=dict)
     """Images that may be the run's but cannot be proven: 'check by hand' (number -> why)."""
+    unattributed: dict[str, str] = field(default_factory=dict)
+    """Images under the untagged name of a refused create, made inside its window: most
+    likely someone else's (a run with the same seed, a colleague), possibly the refusal's.
+    Never deleted; listed, not counted against the run (number -> why)."""
     side_effects: list[SideEffect] = field(default_factory=list)
     made_nothing: list[int] = field(default_factory=list)
     """Serials of pending creates the last listing showed made no image."""
@@ -94,6 +98,7 @@ class CleanupReport:
         self.recovered += other.recovered
         self.unknown += other.unknown
         self.possibly.update(other.possibly)
+        self.unattributed.update(other.unattributed)
         self.side_effects += other.side_effects
         self.made_nothing += other.made_nothing
         self.would_delete += other.would_delete
@@ -201,11 +206,18 @@ class _Settling:
             self.adopt(attempt, seen.rows[0])
             return True
         if seen.outcome == "unclear":
+            # A refusal under a name with no tag: whoever else sent that name (a run with
+            # the same seed, a colleague) is the likelier maker; listed, not counted.
+            others = attempt.kind == "refused" and not attempt.unique
+            into = self.report.unattributed if others else self.report.possibly
             for row in seen.rows:
-                self.report.possibly[row.number] = (
+                into[row.number] = (
                     f"serverImageNo {row.number}, named {row.name!r}, created"
                     f" {row.create_date or '(unknown)'}, may be the image of {where};"
-                    f" {seen.why}: check by hand")
+                    f" {seen.why}" + ("; most likely someone else's who sent that name too,"
+                                      " unless the service made it for the refusal: check by"
+                                      " hand if no one else uses the account" if others
+                                      else ": check by hand"))
             return True
         if not attempt.span.closed and not last:
             return False  # the service may still be making it

@@ -7,7 +7,8 @@ nothing else, which is what lets a listing of the account prove the image of a c
 whose answer did not name it the run's (see `harness.custody.ownership`). The drawn length is
 kept when it can hold the tag; a shorter name is lengthened to `TAGGED_MIN` characters,
 except where the name's length is the point of the probe (SEED-R2's 3-character boundary):
-such a name cannot carry the tag and an image made under it is never recovered by name.
+such a name cannot carry the tag and an image made under it is never proven the run's; its
+ending is still drawn from the tag, so two runs with one seed seldom send the same one.
 
 Under xdist each worker draws from its own first letters and its own tag, so workers never
 collide either.
@@ -83,12 +84,20 @@ class NameBook:
         serial = _spell(number, max(_SERIAL_MIN, _width(number)))
         if self.tag and 1 + len(self.tag) + len(serial) <= len(name):
             fresh, tagged = name[:len(name) - len(self.tag) - len(serial)] + self.tag + serial, True
-        else:
+        else:  # too short for the tag: the tag still picks the ending, so runs differ
             width = min(len(name) - 1, 5)
-            fresh, tagged = (name[:-width] + _spell(number, width) if width > 0 else name), False
+            ending = _spell(_scrambled(self.tag, number, width) if self.tag else number, width)
+            fresh, tagged = (name[:-width] + ending if width > 0 else name), False
         if self.first_letters and fresh:  # workers draw from disjoint first letters
             fresh = self.first_letters[number % len(self.first_letters)] + fresh[1:]
         return fresh, tagged
+
+
+def _scrambled(tag: str, number: int, width: int) -> int:
+    """A `width`-character ending drawn from the tag and the serial (two runs' differ)."""
+    digest = hashlib.sha256(f"{tag}:{number}".encode()).digest()
+    modulus: int = 36 ** width
+    return int.from_bytes(digest[:8], "big") % modulus
 
 
 def _width(number: int) -> int:

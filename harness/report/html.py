@@ -300,6 +300,8 @@ def _accounting(summary: dict[str, Any]) -> str:
         items.append(f"<li><b>owed</b>: {_e(owed)}<ul>" + "".join(
             f"<li>serverImageNo {_e(n)}: {_e(why)}</li>"
             for n, why in sorted(resources["owed"].items())) + "</ul></li>")
+    items += [f"<li><b>unattributed, not deleted</b>: {_e(why)}</li>"
+              for _, why in sorted((resources.get("unattributed") or {}).items())]
     items += [f"<li><b>vanished</b> (deleted by someone else): serverImageNo {_e(n)}:"
               f" {_e(why)}</li>" for n, why in sorted((resources.get("vanished") or {}).items())]
     inherited = resources.get("inherited") or {}

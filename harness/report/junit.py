@@ -44,10 +44,14 @@ def junit_xml(summary: dict[str, Any]) -> str:
             failure.text = _details(summary, row["rule"], row["check"])
     case = ET.SubElement(suite, "testcase", classname="resources", name="nothing_left_behind",
                          time="0")
-    if (owed := owed_line(summary)) is not None:
-        ET.SubElement(case, "system-out").text = owed + "\n" + "\n".join(
-            f"owed: serverImageNo {n}: {why}"
-            for n, why in sorted(summary["resources"]["owed"].items()))
+    notes = [f"owed: serverImageNo {n}: {why}"
+             for n, why in sorted((summary["resources"].get("owed") or {}).items())]
+    notes += [f"unattributed: {why}"
+              for _, why in sorted((summary["resources"].get("unattributed") or {}).items())]
+    if notes:
+        owed = owed_line(summary)
+        ET.SubElement(case, "system-out").text = "\n".join([owed] if owed else []) + (
+            "\n" if owed else "") + "\n".join(notes)
     if unaccounted:
         failure = ET.SubElement(case, "failure", type="leak", message="; ".join(unaccounted))
         failure.text = _resource_details(summary["resources"])

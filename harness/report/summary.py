@@ -48,8 +48,14 @@ def owed_line(summary: dict[str, Any]) -> str | None:
 def verdict_line(summary: dict[str, Any]) -> str:
     """The run's verdict in one line, as the terminal and report.html head it."""
     line = _verdict(summary)
-    owed = len((summary.get("resources") or {}).get("owed") or {})
-    return line + (f" ({owed} image(s) owed: still being created)" if owed else "")
+    if summary["verdict"] in ("failed", "error", "interrupted"):
+        return line  # left_line said what is on the account
+    resources = summary.get("resources") or {}
+    noted = [f"{len(resources[key])} {what}" for key, what in (
+        ("owed", "image(s) owed: still being created"),
+        ("unattributed", "image(s) under refused untagged names, most likely another's"))
+        if resources.get(key)]
+    return line + (f" ({'; '.join(noted)})" if noted else "")
 
 
 def _verdict(summary: dict[str, Any]) -> str:
@@ -88,7 +94,9 @@ def left_line(resources: dict[str, Any]) -> str:
         ("unknown", "accepted create(s) whose images are unknown")) if resources.get(key)]
     parts += [f"{len(resources[key])} {what}" for key, what in (
         ("possibly_created", "image(s) possibly created (check by hand)"),
-        ("not_deleted", "image(s) named by a create answer but not the run's"))
+        ("not_deleted", "image(s) named by a create answer but not the run's"),
+        ("owed", "image(s) owed (still being created)"),
+        ("unattributed", "image(s) under refused untagged names, most likely another's"))
         if resources.get(key)]
     return ", ".join(parts) or "0 image(s) left behind"
 

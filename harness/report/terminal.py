@@ -102,6 +102,8 @@ def _resource_lines(summary: dict[str, Any], write: Callable[..., None]) -> None
         write(f"OWED serverImageNo {number}: {why}", yellow=True)
     if (owed := owed_line(summary)) is not None:
         write(owed, yellow=True)
+    for _, why in sorted((resources.get("unattributed") or {}).items()):
+        write(f"UNATTRIBUTED, not deleted: {why}", yellow=True)
     for number, why in sorted((resources.get("vanished") or {}).items()):
         write(f"vanished serverImageNo {number}: {why}")
     inherited = resources.get("inherited") or {}

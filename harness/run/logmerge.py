@@ -89,6 +89,7 @@ def _merge_resources(into: RunLog, other: RunLog) -> None:
     into.possibly.update(other.possibly)
     into.not_deleted.update(other.not_deleted)
     into.owed.update(other.owed)
+    into.unattributed.update(other.unattributed)
     into.vanished.update(other.vanished)
     into.inherited = into.inherited or other.inherited  # settled once, by one worker
     into.ledger = into.ledger or other.ledger

@@ -89,6 +89,9 @@ class RunLog:
     """Accepted creates whose images could not be identified, one line each."""
     possibly: dict[str, str] = field(default_factory=dict)
     """Images that may be the run's but cannot be proven: check by hand (number -> why)."""
+    unattributed: dict[str, str] = field(default_factory=dict)
+    """Images under the untagged name of a refused create: most likely another's; listed,
+    never deleted, not counted against the run (number -> why)."""
     not_deleted: dict[str, str] = field(default_factory=dict)
     """Numbers the run's records named but could not prove its own now: never deleted."""
     recovered: list[str] = field(default_factory=list)
@@ -364,6 +367,7 @@ class RunLog:
                           "possibly_created": dict(self.possibly),
                           "not_deleted": dict(self.not_deleted),
                           "owed": dict(self.owed), "vanished": dict(self.vanished),
+                          "unattributed": dict(self.unattributed),
                           "settle_command": self.settle_command,
                           "inherited": self.inherited},
             "harness_errors": [f.as_dict() for f in self.harness_faults],

@@ -352,6 +352,7 @@ def fold(log: RunLog, report: CleanupReport,
     log.not_deleted.update(report.refused)
     log.owed.update(report.owed)
     log.vanished.update(report.vanished)
+    log.unattributed.update(report.unattributed)
     for number, why in report.refused.items():
         log.count_check("SEED-S3", "echo", Violation(
             "SEED-S3", "echo", f"the create answer named serverImageNo {number}, which is {why};"

@@ -90,7 +90,8 @@ def test_a_recording_replays_offline_with_every_request_matched(tmp_path: Path) 
     assert resources == {"created": 0, "deleted": 0, "leaked": 0, "left_behind": {},
                          "recovered": 0, "unknown": 0, "unknown_creates": [],
                          "possibly_created": {}, "not_deleted": {}, "owed": {},
-                         "vanished": {}, "settle_command": None, "inherited": None}
+                         "vanished": {}, "unattributed": {}, "settle_command": None,
+                         "inherited": None}
 
 
 class _Spy(Simulator):

@@ -171,14 +171,39 @@ def test_two_runs_with_one_seed_at_once_on_one_account_both_pass(
         for cls in ("name-3-and-30", "base-only"):
             run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=6)
         assert run.session.cover("t") is None
-    assert second.log.totals["name_in_use_looks"] > 0  # the 3-character names met the first's
-    u10 = [e for e in second.log.findings.values() if "U10" in e["cases"]]
-    assert u10  # the service's correct "name in use": an open case, not a violation
+        assert run.session.exercise(breaking_probes(run.session.account, "SEED-R2"), "t",
+                                    max_examples=6) is None
+    # Even names too short for the tag differ: their endings are drawn from it.
+    short = [{image.name for image in run.session.custody.owned.values()  # type: ignore[union-attr]
+              if len(image.name) == 3} for run in (first, second)]
+    assert short[0]
+    assert short[1]
+    assert not short[0] & short[1]
     for run in (first, second):
         run.teardown()
         assert run.log.failures == []
         assert run.log.verdict == "passed"
     assert simulator.images.created_count == 0
+
+
+def test_a_name_taken_since_the_inventory_is_an_open_case_never_a_violation(
+        stack: ExitStack, tmp_path: Path) -> None:
+    # A colleague takes every name too short for the run's tag just before the request
+    # comes: the service's "name in use" refusal is U10, a finding; isolation blames nothing.
+    simulator = CopyingColleague(before=True, shorter_than=8)
+    run = Run(simulator, stack, tmp_path)
+    assert run.session.exercise(valid_probes(run.session.account, "name-3-and-30"), "t",
+                                max_examples=8) is None
+    assert run.session.cover("t") is None
+    assert simulator.theirs
+    assert run.log.totals["name_in_use_looks"] >= len(simulator.theirs)
+    assert [e for e in run.log.findings.values() if "U10" in e["cases"]]
+    run.teardown()
+    assert run.log.failures == []
+    assert set(simulator.theirs) <= simulator.images.numbers()  # theirs, untouched
+    assert set(run.log.unattributed) <= set(simulator.theirs)
+    assert run.log.possibly == {}
+    assert run.log.verdict == "passed"
 
 
 def test_slow_creation_is_owed_never_a_leak_and_a_later_run_settles_it(

@@ -40,6 +40,18 @@ def test_a_short_boundary_name_cannot_carry_the_tag() -> None:
     assert book.unique(lengthened)
 
 
+def test_two_runs_with_one_seed_send_different_short_names() -> None:
+    """Lockstep runs (one seed, one account) must not race for one 3-character name."""
+    ours, theirs = NameBook(tag="k3x9"), NameBook(tag="p0q2")
+    pairs = [(ours.fresh("abc", frozenset(), keep_length=True),
+              theirs.fresh("abc", frozenset(), keep_length=True)) for _ in range(20)]
+    assert all(len(a) == len(b) == 3 and a[0] == b[0] == "a" for a, b in pairs)
+    assert sum(a == b for a, b in pairs) <= 1  # 36**2 endings each: a clash is rare
+    again = NameBook(tag="k3x9")  # the same run drawn again (a replay): the same names
+    assert [again.fresh("abc", frozenset(), keep_length=True) for _ in pairs] == [
+        a for a, _ in pairs]
+
+
 def test_names_in_use_are_skipped_and_no_tag_means_nothing_is_unique() -> None:
     book = NameBook()
     first = book.fresh("image-one", frozenset())
