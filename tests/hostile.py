@@ -382,13 +382,16 @@ class LateImage(Watched):
     """Refuses every valid create with a 400, and makes its image `lag` seconds later.
 
     The image is dated when the request came (its createDate is inside the request's
-    window) but shows in listings only `lag` seconds after the refusal, by `clock`: a
-    backend that finishes what its front end said it would not do.
+    window; `dated_late`: when it shows) but shows in listings only `lag` seconds after the
+    refusal, by `clock`: a backend that finishes what its front end said it would not do.
     """
 
-    def __init__(self, clock: Clock, lag: float, scenario: Scenario | None = None) -> None:
+    def __init__(self, clock: Clock, lag: float, scenario: Scenario | None = None, *,
+                 dated_late: bool = False) -> None:
         super().__init__(scenario)
         self.clock, self.lag = clock, lag
+        self.dated_late = dated_late
+        """Date the image when it shows, not when the request came (after the answer)."""
         self.due: list[tuple[float, str, datetime]] = []
         self.made: list[str] = []
 
@@ -410,8 +413,9 @@ class LateImage(Watched):
             with self._seen_lock:
                 ready = [d for d in self.due if d[0] <= self.clock()]
                 self.due = [d for d in self.due if d[0] > self.clock()]
-            for _, name, created in ready:
-                self.made.append(self.images.create(name, None, BASE, created=created,
+            for due, name, created in ready:
+                when = datetime.fromtimestamp(due, KST) if self.dated_late else created
+                self.made.append(self.images.create(name, None, BASE, created=when,
                                                     status="CREAT").number)
         return super().handle(method, target, headers, body)
 

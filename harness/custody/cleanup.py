@@ -202,6 +202,12 @@ class _Settling:
         owned = {image.number for image in self.run.owned}
         seen = sighting(attempt, rows, self.run.record.inventory, owned)
         where = f"the create sent as {attempt.describe()}"
+        for row in seen.later:
+            self.report.unattributed[row.number] = (
+                f"serverImageNo {row.number}, named {row.name!r}, created"
+                f" {row.create_date or '(unknown)'}, after the answer to {where}: not the"
+                " run's (a copy of the name, or a service that made it late); never"
+                " deleted: check by hand")
         if seen.outcome == "found":
             self.adopt(attempt, seen.rows[0])
             return True

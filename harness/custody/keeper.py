@@ -198,7 +198,9 @@ class Custody:
                 if serial in self.released:
                     look.recharged.append(attempt)
                 look.found.append((attempt, self.adopt(attempt, seen.rows[0])))
-            elif seen.outcome == "unclear":
+            elif seen.outcome == "unclear" or seen.later:
+                # Not provably its image, nor provably none (an untagged name; one made after
+                # the answer, which a slow service may have made): the unit stays held.
                 self.unclear[serial] = seen
                 look.unclear.append((attempt, seen))
                 if serial in self.released:

@@ -164,12 +164,15 @@ class Sighting:
     """What one listing of the account shows of one attempt's image.
 
     `none`: nothing that could be its image; `found`: exactly one image, proven its own;
-    `unclear`: something that may be its image but cannot be proven (`why`).
+    `unclear`: something that may be its image but cannot be proven (`why`). `later`: new
+    images of its name made after its answer arrived: never its own (a copy of the name, or
+    a service that made it late), shown to a person, never deleted.
     """
 
     outcome: Literal["none", "found", "unclear"]
     rows: tuple[ImageRow, ...] = ()
     why: str = ""
+    later: tuple[ImageRow, ...] = ()
 
 
 def _maybe(attempt: Attempt, row: ImageRow) -> bool:
@@ -181,10 +184,14 @@ def _maybe(attempt: Attempt, row: ImageRow) -> bool:
 def sighting(attempt: Attempt, rows: Iterable[ImageRow], inventory: Collection[str],
              owned: Collection[str]) -> Sighting:
     """What `rows` (a complete listing of the region) show of the attempt's image."""
-    maybe = tuple(r for r in rows if r.number not in inventory and r.number not in owned
-                  and not r.terminating and _maybe(attempt, r))
+    new = [r for r in rows if r.number not in inventory and r.number not in owned
+           and not r.terminating and r.name in attempt.names]
+    maybe = tuple(r for r in new if _maybe(attempt, r))
+    latest = attempt.span.latest
+    later = tuple(r for r in new if latest is not None and (made := r.created) is not None
+                  and made > latest)
     if not maybe:
-        return Sighting("none")
+        return Sighting("none", later=later)
     span = attempt.span
     if not attempt.unique or attempt.also:
         why = ("the request carried no name" if not attempt.name else
@@ -199,8 +206,8 @@ def sighting(attempt: Attempt, rows: Iterable[ImageRow], inventory: Collection[s
         why = ("the service's clock could not be measured (no usable Date header), so it"
                " cannot be told from an image made under that name after the answer")
     else:
-        return Sighting("found", maybe)
-    return Sighting("unclear", maybe, why)
+        return Sighting("found", maybe, later=later)
+    return Sighting("unclear", maybe, why, later)
 
 
 def mismatch(row: ImageRow | None, *, name: str, sent_at: float | None,

@@ -25,7 +25,7 @@ LIVE_MAX_CREATES = 25
 """A live run's create budget unless --max-creates says otherwise."""
 LIVE_RATE = "5/s"
 """A live run's request rate on an endpoint that is not loopback, unless --rate says otherwise."""
-LIVE_SETTLE = 5.0
+LIVE_SETTLE = 2.0
 """Seconds a live run gives a refused create to show an image before its unit comes back."""
 
 
@@ -97,8 +97,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
            " ncp-harness cleanup" + _default(120.0), type=seconds(zero=True), default=120.0,
            metavar="SECONDS"),
     Option(("--settle",), "seconds after a refused create's answer before a listing of the"
-           " account may show that it made no image and give its budget unit back (default:"
-           f" {LIVE_SETTLE:g} on a live endpoint that is not loopback, else 0)",
+           " account may show that it made no image and give its budget unit back; a service"
+           " that makes an image later than this can push the count past --max-creates until"
+           f" it shows (default: {LIVE_SETTLE:g} on a live endpoint that is not loopback, else"
+           " 0)",
            type=seconds(zero=True), metavar="SECONDS"),
     Option(("--yes",), "consent to creating images on a non-loopback endpoint (or set"
            " NCLOUD_HARNESS_YES=1)", switch=True),

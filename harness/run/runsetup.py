@@ -227,7 +227,12 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
 
 
 def _settle(config: pytest.Config, target: HttpTarget, target_name: str) -> float:
-    """--settle, else LIVE_SETTLE on a live endpoint that is not loopback, else 0."""
+    """--settle, else LIVE_SETTLE on a live endpoint that is not loopback, else 0.
+
+    A unit held by a refused create comes back no sooner than this after its answer, so
+    refusals recycle the budget at most (free units / settle) a second: on loopback (a
+    simulator, run as fast as it answers) the default is 0.
+    """
     given = config.getoption("--settle")
     if given is not None:
         return float(given)

@@ -92,7 +92,7 @@ def test_a_service_that_makes_the_image_and_answers_otherwise_stays_within_the_b
 
 def test_a_correct_service_costs_a_few_listings_per_hundred_refusals(
         stack: ExitStack, tmp_path: Path) -> None:
-    run = Run(Watched(), stack, tmp_path, max_creates=BUDGET)
+    run = Run(Watched(), stack, tmp_path, max_creates=25)  # the live default
     account = run.session.account
     for rule in ("SEED-R3", "SEED-R4", "SEED-R5", "SEED-R7", "SEED-R8", "SEED-R9"):
         assert run.session.exercise(breaking_probes(account, rule), "t",
@@ -100,17 +100,18 @@ def test_a_correct_service_costs_a_few_listings_per_hundred_refusals(
     refused = run.log.totals["sent"]
     assert refused >= 100
     assert run.log.totals["skipped_max_creates"] == 0  # every unit came back in time
-    assert run.log.totals["custody_looks"] * 100 <= refused * 30  # a look frees a budget's worth
+    assert run.log.totals["custody_looks"] * 100 <= refused * 5  # a look frees a budget's worth
     run.teardown()
     assert run.log.verdict == "passed"
     assert run.budget is not None
     assert run.budget.spent == 0
 
 
+@pytest.mark.parametrize("dated_late", [False, True], ids=["dated-at-request", "dated-late"])
 def test_an_image_that_shows_a_while_after_its_refusal_is_found_and_never_overspends(
-        stack: ExitStack, tmp_path: Path) -> None:
+        stack: ExitStack, tmp_path: Path, dated_late: bool) -> None:
     clock = Clock()
-    simulator = LateImage(clock, lag=3.0)
+    simulator = LateImage(clock, lag=3.0, dated_late=dated_late)
     run = Run(simulator, stack, tmp_path, max_creates=BUDGET, clock=clock, settle=5.0)
     run.session.exercise(valid_probes(run.session.account, "base-only"), "t", max_examples=12)
     assert len(simulator.made) + len(simulator.due) <= BUDGET
@@ -119,15 +120,21 @@ def test_an_image_that_shows_a_while_after_its_refusal_is_found_and_never_oversp
     made = set(simulator.made)
     assert made
     assert not simulator.due
-    assert made <= set(run.log.deleted)
-    assert run.left == set()
-    assert len(_side_effects(run)) >= 1
+    if dated_late:  # made after the answer: never provably the run's, so shown, never deleted
+        assert set(run.log.unattributed) == made == run.left
+        assert run.log.deleted == []
+    else:  # made inside the window: the run's, deleted, and the refusal broke the contract
+        assert made <= set(run.log.deleted)
+        assert run.left == set()
+        assert len(_side_effects(run)) >= 1
 
 
 def test_a_colleagues_copy_of_a_refused_name_made_after_the_answer_survives(
         stack: ExitStack, tmp_path: Path) -> None:
+    # (With a budget, the copies would keep their units held: a slow service could have
+    # made them. Without one, the run shows what it judges of them.)
     simulator = CopyingColleague(lag=30.0)
-    run = Run(simulator, stack, tmp_path, max_creates=BUDGET)
+    run = Run(simulator, stack, tmp_path)
     assert run.session.exercise(breaking_probes(run.session.account, "SEED-R7"), "t",
                                 max_examples=10) is None
     theirs = set(simulator.theirs)
@@ -136,6 +143,8 @@ def test_a_colleagues_copy_of_a_refused_name_made_after_the_answer_survives(
     assert run.left == theirs
     assert run.log.deleted == []
     assert run.log.possibly == {}
+    assert set(run.log.unattributed) == theirs  # shown to a person: made after the answers
+    assert all("after the answer" in why for why in run.log.unattributed.values())
     assert run.log.verdict == "passed"
 
 
