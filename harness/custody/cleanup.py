@@ -134,6 +134,25 @@ class _Settling:
     report: CleanupReport = field(default_factory=CleanupReport)
     rows: dict[str, ImageRow] = field(default_factory=dict)
     """The latest listed row of each image to delete."""
+    untagged_refusals: dict[str, str] = field(default_factory=dict)
+    """Images inside the window of a refused create under an untagged name (number -> why)."""
+
+    def place_untagged(self) -> None:
+        """Place the untagged refusals' images: unattributed, or possibly the run's.
+
+        Possibly the run's when this service is seen making images for refused creates (a
+        proven side effect); otherwise most likely another's who sent that name too.
+        """
+        seen_making = bool(self.report.side_effects) or self.run.refusals_made_images
+        for number, why in self.untagged_refusals.items():
+            if seen_making:
+                self.report.possibly[number] = (
+                    f"{why}; this service made images for other refused creates: check by hand")
+            else:
+                self.report.unattributed[number] = (
+                    f"{why}; most likely someone else's who sent that name too, unless the"
+                    " service made it for the refusal: check by hand if no one else uses the"
+                    " account")
 
     def write(self) -> Ledger | None:
         return None if self.dry_run else self.ledger
@@ -213,17 +232,15 @@ class _Settling:
             return True
         if seen.outcome == "unclear":
             # A refusal under a name with no tag: whoever else sent that name (a run with
-            # the same seed, a colleague) is the likelier maker; listed, not counted.
+            # the same seed, a colleague) is the likelier maker, unless this service is seen
+            # making images for refusals (`settle` decides once every create is judged).
             others = attempt.kind == "refused" and not attempt.unique
-            into = self.report.unattributed if others else self.report.possibly
+            into = self.untagged_refusals if others else self.report.possibly
             for row in seen.rows:
                 into[row.number] = (
                     f"serverImageNo {row.number}, named {row.name!r}, created"
                     f" {row.create_date or '(unknown)'}, may be the image of {where};"
-                    f" {seen.why}" + ("; most likely someone else's who sent that name too,"
-                                      " unless the service made it for the refusal: check by"
-                                      " hand if no one else uses the account" if others
-                                      else ": check by hand"))
+                    f" {seen.why}")
             return True
         if not attempt.span.closed and not last:
             return False  # the service may still be making it
@@ -292,6 +309,7 @@ def settle(target: HttpTarget, run: RunState, ledger: Ledger | None = None, *,
         if waiting.settle > 0:
             waiting.sleep(waiting.settle)
         _settle_pending(work, list(run.pending), waiting)
+        work.place_untagged()
     confirmed += [image for image in run.owned if image.number in work.report.recovered]
     if dry_run:
         work.report.would_delete = [image.number for image in confirmed]

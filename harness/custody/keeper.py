@@ -235,4 +235,5 @@ class Custody:
         in_flight = [a for a in self._open.values() if a.serial not in self.pending]
         return RunState(self.record, list(self.owned.values()),
                         [*self.pending.values(), *in_flight],
-                        released=set(self.released))
+                        released=set(self.released),
+                        refusals_made_images=bool(self.side_effects))

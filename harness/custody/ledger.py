@@ -83,6 +83,8 @@ class RunState:
     """Creates answered (or never answered) without an image proven, not yet settled."""
     released: set[int] = field(default_factory=set)
     """Serials of pending creates whose budget unit already came back (informational)."""
+    refusals_made_images: bool = False
+    """Whether the run already proved a refused create made an image (this service does)."""
 
     @property
     def owes(self) -> bool:
@@ -324,6 +326,8 @@ class _Replay:
             self.closed.add(key)
             image = _owned(record, run_id)
             self.owned[(run_id, image.number)] = image
+            if key in self.attempts and self.attempts[key].kind == "refused":
+                self.runs[run_id].refusals_made_images = True  # a refusal's image was found
         elif event == "deleted":
             self.owned.pop((run_id, str(record.get("serverImageNo"))), None)
 

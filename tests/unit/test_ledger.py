@@ -143,3 +143,17 @@ def test_a_sealed_ledger_acts_only_on_lines_its_key_pair_sealed(tmp_path: Path) 
     assert other.runs == []  # written with other keys: nothing is acted on
     assert "line(s) 1, 2, 3" in "\n".join(other.unprovable)
     assert "secret-0001" not in path.read_text(encoding="utf-8")
+
+
+def test_a_refusal_whose_image_was_found_marks_the_run_as_making_images_for_refusals(
+        tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.jsonl")
+    ledger.run(RUN)
+    ledger.intent(RUN, attempt(1))
+    ledger.intent(RUN, attempt(2))
+    ledger.answered(RUN, replace(attempt(2), status=200, kind="unproven"))
+    ledger.created(RUN, Owned("202", "abct4g0002", "KR", serial=2, recovered=True))
+    assert not ledger.state().runs[0].refusals_made_images  # a success's image: no lesson
+    ledger.answered(RUN, replace(attempt(1), status=400, kind="refused"))
+    ledger.created(RUN, Owned("201", "abct4g0001", "KR", serial=1, recovered=True))
+    assert ledger.state().runs[0].refusals_made_images
