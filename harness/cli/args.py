@@ -234,6 +234,9 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                      help="the simulator's scenario (--target simulator)")
     pre.add_argument("--max-creates", type=integer(0), default=LIVE_MAX_CREATES, metavar="N",
                      help="the create budget to plan for (default: %(default)s, a live run's)")
+    pre.add_argument("--ledger", default="reports/ledger.jsonl", metavar="FILE",
+                     help="the ledger a run will use: what earlier runs still owe there is"
+                     " settled first and charged to its budget (default: %(default)s)")
     _format_option(pre)
 
 

@@ -233,7 +233,7 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
 
 
 def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
-               fmt: str) -> int:
+               fmt: str, ledger: str | None = None) -> int:
     region = os.environ.get("NCLOUD_REGION") or None
     with ExitStack() as stack:
         if target_name == "live":
@@ -242,6 +242,8 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
             target = stack.enter_context(simulator_target(
                 scenario_at(scenario_file) if scenario_file else None))
         result = preflight(target, max_creates=max_creates, region=region, now=time.time)
+        if ledger and Path(ledger).is_file():
+            result.debts(Ledger(ledger).state())
     if fmt == "json":
         print(SECRETS.text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False)))
     else:
@@ -270,7 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
             return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes,
                          fault=args.fault)
         if args.command == "preflight":
-            return _preflight(args.target, args.scenario, args.max_creates, args.format)
+            return _preflight(args.target, args.scenario, args.max_creates, args.format,
+                              args.ledger)
         if args.command == "check-traffic":
             return check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":

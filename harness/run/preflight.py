@@ -26,6 +26,7 @@ from harness.contract.volumetypes import learn
 from harness.core.answer import Answer
 from harness.core.errors import ConfigError, TargetError
 from harness.custody.gate import reserve_of
+from harness.custody.ledger import LedgerState
 from harness.run.covering import COVER_ITEMS, covering_set
 from harness.strategies.valid import usable_snapshots
 from harness.targets.discovery import discover
@@ -78,6 +79,15 @@ class Preflight:
     covered: list[str] = field(default_factory=list)
     not_covered: list[str] = field(default_factory=list)
     cover_problem: str = ""
+    owed_before: int | None = None
+    """Images earlier runs of the ledger still own on this endpoint (None: no ledger)."""
+    pending_before: int = 0
+
+    def debts(self, state: LedgerState) -> None:
+        """What earlier runs of the run's ledger still owe here (a run settles it first)."""
+        mine = [run for run in state.runs if run.record.endpoint == self.endpoint]
+        self.owed_before = sum(len(run.owned) for run in mine)
+        self.pending_before = sum(len(run.pending) for run in mine)
 
     @property
     def violations(self) -> int:
@@ -118,6 +128,8 @@ class Preflight:
             "max_creates": self.max_creates,
             "would_cover": self.covered, "would_not_cover": self.not_covered,
             "cover_problem": self.cover_problem or None,
+            "ledger_owes": None if self.owed_before is None else {
+                "images": self.owed_before, "creates_to_settle": self.pending_before},
         }
 
     def lines(self) -> list[str]:
@@ -153,6 +165,10 @@ class Preflight:
             flag = "" if base is None else f"; usable as base: {'yes' if base else 'no'}"
             out.append(f"  {code}: {limits.min_gb} to {limits.max_gb} GB{flag}")
         out.append(f"images already present: {len(account.inventory)} (never touched by a run)")
+        if self.owed_before:
+            out.append(f"the ledger: earlier runs still own {self.owed_before} image(s) here"
+                       f" ({self.pending_before} create(s) to settle); a run settles them"
+                       " first and charges those still being made to its budget")
         reserve = reserve_of(self.max_creates)
         out.append(f"a run with --max-creates {self.max_creates} may create at most"
                    f" {self.max_creates} image(s): {self.max_creates - reserve} for valid"

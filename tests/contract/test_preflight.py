@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
 from harness.cli.commands import main
+from harness.custody.ledger import Ledger, RunRecord
+from harness.custody.ownership import Owned
 from harness.run.preflight import CLOCK_LIMIT_S, clock_skew, preflight
 from harness.sim.actions import ACTIONS, Context
 from harness.sim.render import SimResponse, success
@@ -95,3 +98,25 @@ def test_a_neighbour_answer_that_breaks_the_reference_is_exit_1(
 ])
 def test_clock_skew_reads_the_date_header(header: str, now: float, skew: float | None) -> None:
     assert clock_skew(header, now) == skew
+
+
+def test_what_earlier_runs_still_owe_in_the_ledger_is_said_before_a_run(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    assert CREDS is not None
+    with running() as server:
+        ledger = Ledger(tmp_path / "ledger.jsonl")
+        record = RunRecord("r1", server.url, "KR", "t4g0", time.time() - 600)
+        ledger.run(record)
+        ledger.created(record, Owned("2000007", "abct4g0001", "KR"))  # still owed
+        monkeypatch.setenv("NCLOUD_ACCESS_KEY", CREDS.access_key)
+        monkeypatch.setenv("NCLOUD_SECRET_KEY", CREDS.secret_key)
+        monkeypatch.setenv("NCLOUD_API_GW", server.url)
+        code = main(["preflight", "--ledger", str(tmp_path / "ledger.jsonl")])
+        text = capsys.readouterr().out
+        assert main(["preflight", "--ledger", str(tmp_path / "none.jsonl"),
+                     "--format", "json"]) == 0
+        none = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert "earlier runs still own 1 image(s) here" in text
+    assert none["ledger_owes"] is None
