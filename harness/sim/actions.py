@@ -98,6 +98,9 @@ def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
     image = ctx.images.create(view.reading.top.get("serverImageName", ""),
                               view.reading.top.get("serverImageDescription"),
                               _mappings(view.storages, account))
+    if fault is not None and fault.after_create is not None:  # made, and said otherwise
+        status, body, content_type = fault.after_create
+        return SimResponse(status, {"Content-Type": content_type}, body)
     return success(ACTION, "serverImageList", [image_body(image)], ctx.fmt)
 
 

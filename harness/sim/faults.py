@@ -49,7 +49,7 @@ from harness.sim.render import Format, SimResponse
 
 __all__ = ["FAULTS", "FAULT_NAMES", "FORGETTING", "KINDS", "Fault", "fault_named", "with_fault"]
 
-KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash")
+KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash", "side-effect")
 Auth = Literal["none", "stale", "wrong", "forbidden"]
 """A spoiled signing (core.signing.SPOILED) the gateway lets through, or 403 for 401."""
 Data = dict[str, Any]
@@ -82,6 +82,9 @@ class Fault:
     """What the service does to an error body: new body and Content-Type."""
     content_type: dict[Format, str] = field(default_factory=dict)
     """Content-Type of success bodies, where the service labels them wrongly."""
+    after_create: tuple[int, bytes, str] | None = None
+    """What the service answers a create it carried out, in place of its success: status,
+    body and Content-Type. The image is made all the same (a refusal with a side effect)."""
 
     def judged(self, verdict: Verdict) -> Verdict:
         """The verdict as this service sees it: breaches of ignored rules do not count."""
@@ -168,6 +171,10 @@ def _repeated_key(params: Params) -> bool:
 def _huge_number(params: Params) -> bool:
     return any(v.isascii() and v.isdigit() and len(v) > 9 for _, v in params)
 
+
+_REFUSAL = b'{"responseError": {"returnCode": "24000", "returnMessage": "Invalid parameter"}}'
+_GATEWAY_PAGE = (b"<html><head><title>504 Gateway Time-out</title></head><body>"
+                 b"<h1>504 Gateway Time-out</h1></body></html>")
 
 FAULTS: tuple[Fault, ...] = (
     _ignoring("SEED-R1", "accepts a regionCode that getRegionList does not list"),
@@ -281,6 +288,15 @@ FAULTS: tuple[Fault, ...] = (
           "answers 500 when a parameter key is sent twice", crashes=_repeated_key),
     Fault("crash-on-huge-number", "crash", "SEED-S5",
           "answers 500 to a value of more than 9 digits", crashes=_huge_number),
+    Fault("creates-then-refuses", "side-effect", "SEED-S5",
+          "makes the image, then answers 400 with a responseError, as if it had refused",
+          after_create=(400, _REFUSAL, "application/json")),
+    Fault("creates-then-500", "side-effect", "SEED-S5",
+          "makes the image, then answers a plain 500 Internal Server Error",
+          after_create=(500, b"Internal Server Error", "text/plain")),
+    Fault("creates-then-gateway-504", "side-effect", "SEED-S5",
+          "makes the image, then a proxy answers its HTML 504 Gateway Time-out page",
+          after_create=(504, _GATEWAY_PAGE, "text/html")),
 )
 """Every named fault, by kind: seed rules both ways, bodies, auth, transport, crashes."""
 

@@ -20,6 +20,7 @@ from harness.contract.rules import REQUEST_RULES, RULES
 from harness.contract.wire import decode
 from harness.core.errors import ConfigError
 from harness.run.runlog import RunLog
+from harness.run.runsetup import clean
 from harness.run.session import ConformanceSession
 from harness.sim import Simulator
 from harness.sim.faults import FAULTS, FORGETTING, KINDS, Fault, fault_named
@@ -45,7 +46,8 @@ def session_for() -> Iterator[Factory]:
             target = HttpTarget(DEFAULT_BASE_URL, simulator.credentials, name="simulator")
             stack.callback(target.close)
             return ConformanceSession(target, discover(target),
-                                      RunLog("simulator", target.endpoint, "dev", 20261127))
+                                      RunLog("simulator", target.endpoint, "dev", 20261127),
+                                      name_tag="t4g0")  # as every run's names carry one
 
         yield make
 
@@ -99,6 +101,11 @@ def test_list_faults_prints_every_fault_and_its_rule(
         assert f" {fault.blames} " in line
 
 
+def _then_clean(s: ConformanceSession, probes: st.SearchStrategy[Probe]) -> None:
+    s.exercise(probes, "t", max_examples=5)
+    clean(s, 5.0)
+
+
 def _mixed(s: ConformanceSession) -> st.SearchStrategy[Probe]:
     return valid_probes(s.account, "mixed")
 
@@ -117,6 +124,9 @@ HANDFUL: list[tuple[str, Exercise, str]] = [
     ("crash-on-repeated-key",
      lambda s: s.exercise(wire_probes(s.account, "duplicate-key"), "t"), "SEED-S5"),
     ("form-body-ignored", lambda s: s.agree(_mixed(s), "t", max_examples=10), "REQ-2"),
+    # Found by the listing that settles the refused creates (at teardown: no budget here).
+    ("creates-then-refuses", lambda s: _then_clean(s, valid_probes(s.account, "base-only")),
+     "SEED-S5"),
 ]
 
 
