@@ -26,7 +26,13 @@ from harness.contract.wire import decode
 from harness.core.errors import ConfigError
 from harness.report.html import FINDING_KINDS, _run_label, render_html
 from harness.report.junit import junit_xml
-from harness.report.summary import compare, load_summaries, load_summary, summary_schema
+from harness.report.summary import (
+    compare,
+    load_summaries,
+    load_summary,
+    summary_schema,
+    verdict_line,
+)
 from harness.report.terminal import write_summary
 from harness.run.runlog import RunLog
 from harness.sim import Simulator
@@ -428,3 +434,46 @@ def test_clause_coverage_is_listed_and_a_clause_not_tested_is_said() -> None:
     write_summary(lambda line, **_: lines.append(line), log, None)
     (said,) = [line for line in lines if line.startswith("clauses covered: ")]
     assert said.startswith("clauses covered: 2 of 35; not covered: SEED-R1.1, ")
+
+
+def test_owed_unattributed_vanished_and_inherited_images_are_in_every_report() -> None:
+    """Nothing on the account is shown as '0 left behind' (custody, SECURITY.md)."""
+    log = RunLog("live", "https://x.invalid", "dev", 1)
+    log.ledger = "ledgers/ncp.jsonl"
+    log.created = ["2000001", "2000002", "2000003"]
+    log.owed = {"2000001": "'abct4g0001': still being created (status INIT)"}
+    log.vanished = {"2000002": "'abct4g0002': no longer listed: deleted by someone else"}
+    log.deleted = ["2000003"]
+    log.unattributed = {"2000009": "serverImageNo 2000009, named 'c27': most likely another's"}
+    log.inherited = {"runs": ["run r1 (started 2026-12-06T01:00:00+00:00)"],
+                     "deleted": ["1999"], "owed": 1, "check_by_hand": ["an earlier line"]}
+    summary = log.summary()
+    Draft202012Validator(summary_schema()).validate(summary)
+    resources = summary["resources"]
+    assert resources["left_behind"] == {}  # owed and vanished are not leaks
+    assert resources["settle_command"] == (
+        "ncp-harness cleanup --ledger ledgers/ncp.jsonl --wait 3600")
+    assert summary["verdict"] == "passed"
+    lines: list[str] = []
+    write_summary(lambda line, **_: lines.append(line), log, None)
+    text = "\n".join(lines)
+    assert "OWED serverImageNo 2000001" in text
+    assert "vanished serverImageNo 2000002" in text
+    assert "UNATTRIBUTED, not deleted: serverImageNo 2000009" in text
+    assert "settled first, from the ledger: 1 earlier run(s), 1 image(s) deleted" in text
+    assert "earlier run, check by hand: an earlier line" in text
+    assert "PASSED: the contract held (1 image(s) owed: still being created; 1 image(s) under" \
+           in text
+    page = render_html(summary)
+    assert "0 image(s) left behind" not in page
+    for shown in ("<b>owed</b>", "<b>vanished</b>", "<b>unattributed, not deleted</b>",
+                  "<b>settled first, from the ledger</b>", "--wait 3600"):
+        assert shown in page
+    junit = junit_xml(summary)
+    assert "owed: serverImageNo 2000001" in junit
+    assert "unattributed: serverImageNo 2000009" in junit
+    log.failures = []
+    log.leaks = {"2000005": "still listed"}
+    failed = log.summary()
+    assert verdict_line(failed).startswith("FAILED: 0 violation(s), 1 image(s) left behind,")
+    assert "1 image(s) owed (still being created)" in verdict_line(failed)
