@@ -26,7 +26,16 @@ from harness.core.errors import UnreadableBody
 from harness.core.imagerow import ImageRow, rows_of
 from harness.core.skew import Skew
 from harness.custody.ledger import Ledger, RunRecord, RunState
-from harness.custody.ownership import Attempt, Claim, Owned, Sighting, claim, sighting, window_of
+from harness.custody.ownership import (
+    AnswerKind,
+    Attempt,
+    Claim,
+    Owned,
+    Sighting,
+    claim,
+    sighting,
+    window_of,
+)
 from harness.spec.body import parse_body
 
 __all__ = ["GATEWAY_GAVE_UP", "Custody", "Look", "kind_of", "new_record"]
@@ -46,7 +55,7 @@ def _success(status: int) -> bool:
     return 200 <= status < 300
 
 
-def kind_of(answer: Answer) -> str:
+def kind_of(answer: Answer) -> AnswerKind:
     """How a create answer that proved no image leaves its request (see `Attempt.kind`)."""
     if answer.status in GATEWAY_GAVE_UP:
         return "lost"  # any body: NCP's JSON, a proxy's HTML page, nothing
@@ -156,10 +165,10 @@ class Custody:
             self._pend(attempt, answer.status, kind_of(answer))
         return found
 
-    def _pend(self, attempt: Attempt, status: int | None, kind: str) -> None:
+    def _pend(self, attempt: Attempt, status: int | None, kind: AnswerKind) -> None:
         now = self._clock()
         open_end = kind == "lost"
-        attempt = replace(attempt, status=status, kind=kind,  # type: ignore[arg-type]
+        attempt = replace(attempt, status=status, kind=kind,
                           window=window_of(attempt.sent_at, None if open_end else now,
                                            self.skew))
         if self.ledger is not None:
