@@ -30,14 +30,20 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.core.errors import TargetError, UnreadableBody, Violation
 from harness.core.imagerow import ImageRow
 from harness.custody.ledger import Ledger, RunState
-from harness.custody.ownership import Attempt, Owned, mismatch, refusal_made_an_image, sighting
+from harness.custody.ownership import (
+    Attempt,
+    ByName,
+    Owned,
+    mismatch,
+    refusal_made_an_image,
+    sighting,
+)
 from harness.spec.body import parse_body
 from harness.targets.imagelist import by_numbers, every_image
 from harness.targets.transport import HttpTarget
@@ -208,12 +214,9 @@ class _Settling:
                 for attempt in group:
                     self.unlisted(attempt, listing.problem)
                 continue
-            by_name: dict[str, list[ImageRow]] = defaultdict(list)
-            for row in listing.rows:
-                by_name[row.name].append(row)
-            unsettled.extend(attempt for attempt in group if not self.judge(
-                attempt, [row for name in attempt.names for row in by_name.get(name, [])],
-                last=last))
+            listed = ByName(listing.rows)
+            unsettled.extend(attempt for attempt in group
+                             if not self.judge(attempt, listed.of(attempt), last=last))
         return unsettled
 
     def judge(self, attempt: Attempt, rows: list[ImageRow], *, last: bool) -> bool:

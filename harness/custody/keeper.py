@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -29,6 +28,7 @@ from harness.custody.ledger import Ledger, RunRecord, RunState
 from harness.custody.ownership import (
     AnswerKind,
     Attempt,
+    ByName,
     Claim,
     Owned,
     Sighting,
@@ -110,8 +110,6 @@ class Custody:
         self.unclear: dict[int, Sighting] = {}
         self.side_effects: list[tuple[Attempt, Owned]] = []
         """Refused creates whose image was found: a refusal must create nothing."""
-        self.accepted = 0
-        """Success answers to create requests (each may have made an image)."""
         self._clock = clock
         self._answered: dict[int, float] = {}
         self._serials = itertools.count(1)
@@ -150,7 +148,6 @@ class Custody:
         if not _success(answer.status):
             self._pend(attempt, answer.status, kind_of(answer))
             return Claim(None, None)
-        self.accepted += 1
         found = claim(attempt, rows if rows is not None else rows_in(answer.body) or [],
                       self.record.inventory, self.owned)
         if found.number is not None and found.row is not None:
@@ -194,15 +191,12 @@ class Custody:
 
     def look(self, region: str, rows: Iterable[ImageRow], started: float) -> Look:
         """Judge the pending creates of `region` by a complete listing begun at `started`."""
-        by_name: dict[str, list[ImageRow]] = defaultdict(list)
-        for row in rows:
-            by_name[row.name].append(row)
+        listed = ByName(rows)
         look = Look()
         for serial, attempt in list(self.pending.items()):
             if attempt.region != region:
                 continue
-            rows_named = [row for name in attempt.names for row in by_name.get(name, ())]
-            seen = sighting(attempt, rows_named, self.record.inventory, self.owned)
+            seen = sighting(attempt, listed.of(attempt), self.record.inventory, self.owned)
             if seen.outcome == "found":
                 if serial in self.released:
                     look.recharged.append(attempt)

@@ -23,6 +23,7 @@ create answer names is a violation to report, never a deletion.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +34,8 @@ from harness.core.imagerow import ImageRow
 from harness.core.skew import MAX_SKEW_S, Skew
 from harness.custody.names import TAGGED_MIN
 
-__all__ = ["CLOCK_SKEW_S", "SIDE_EFFECT_CHECK", "AnswerKind", "Attempt", "Claim", "Owned",
+__all__ = ["CLOCK_SKEW_S", "SIDE_EFFECT_CHECK", "AnswerKind", "Attempt", "ByName", "Claim",
+           "Owned",
            "Sighting", "Window", "claim", "mismatch", "refusal_made_an_image", "sighting",
            "window_of"]
 
@@ -179,6 +181,19 @@ def _maybe(attempt: Attempt, row: ImageRow) -> bool:
     """Whether `row` could be the attempt's image (an unreadable create time could)."""
     created = row.created
     return row.name in attempt.names and (created is None or attempt.span.holds(created))
+
+
+class ByName:
+    """One listing of a region, indexed by image name: each attempt finds its rows at once."""
+
+    def __init__(self, rows: Iterable[ImageRow]) -> None:
+        self._rows: dict[str, list[ImageRow]] = defaultdict(list)
+        for row in rows:
+            self._rows[row.name].append(row)
+
+    def of(self, attempt: Attempt) -> list[ImageRow]:
+        """The rows under any name the attempt's request carried."""
+        return [row for name in attempt.names for row in self._rows.get(name, ())]
 
 
 def sighting(attempt: Attempt, rows: Iterable[ImageRow], inventory: Collection[str],
