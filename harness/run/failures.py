@@ -9,8 +9,9 @@ from harness.contract.clauses import CLAUSES
 from harness.contract.probe import Probe
 from harness.core.errors import Violation
 from harness.core.plain import one_line
+from harness.custody.ownership import Attempt, Owned, refusal_made_an_image
 
-__all__ = ["Failure", "HarnessFault"]
+__all__ = ["Failure", "HarnessFault", "refused_but_made"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,19 @@ class Failure:
                 "test": self.test, "label": self.probe.label, "method": self.probe.method,
                 "request": self.probe.wire, "seed": self.seed,
                 "reproduction": list(self.reproduction)}
+
+
+def refused_but_made(attempt: Attempt, image: Owned, probe: Probe | None, seed: int,
+                     reproduction: tuple[str, ...] = ()) -> Failure:
+    """The failure of a refused create whose image a listing found (SEED-S5).
+
+    With the probe it was sent as when the run still holds it; else one naming the request
+    by its label and name (a run keeps a bounded number of probes).
+    """
+    probe = probe or Probe((("serverImageName", attempt.name),), "GET",
+                           attempt.label or "create", ())
+    return Failure(refusal_made_an_image(attempt, image), probe, seed,
+                   f"custody ({probe.label})", reproduction)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from harness.custody.ledger import Ledger, ledger_key
 from harness.custody.names import derived_tag, random_tag
 from harness.recording.cassette import SHIPPED_CASSETTE, Cassette, Recorder
 from harness.recording.redaction import Redactor
-from harness.run.failures import Failure
+from harness.run.failures import refused_but_made
 from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE, LIVE_SETTLE
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
@@ -367,11 +367,10 @@ def fold(log: RunLog, report: CleanupReport,
         if session is not None:
             session.side_effect(effect.attempt, effect.image, probe)
             continue
-        violation = effect.violation
-        log.count_check(violation.rule or "-", violation.check, violation)
-        stub = probe or Probe((("serverImageName", effect.attempt.name),), "GET",
-                              effect.attempt.label or "create", ())
-        log.fail(Failure(violation, stub, log.seed, f"custody ({stub.label})", ()))
+        failure = refused_but_made(effect.attempt, effect.image, probe, log.seed)
+        log.count_check(failure.violation.rule or "-", failure.violation.check,
+                        failure.violation)
+        log.fail(failure)
 
 
 def settle_lost_workers(config: pytest.Config, log: RunLog, session: str,

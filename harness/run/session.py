@@ -41,10 +41,10 @@ from harness.custody.gate import CreateGate, reserve_of
 from harness.custody.keeper import Custody, new_record
 from harness.custody.ledger import Ledger
 from harness.custody.names import NameBook
-from harness.custody.ownership import Attempt, Owned, refusal_made_an_image
+from harness.custody.ownership import Attempt, Owned
 from harness.recording.cassette import Cassette
 from harness.run.covering import COVER_ITEMS, covering_set
-from harness.run.failures import Failure, HarnessFault
+from harness.run.failures import Failure, HarnessFault, refused_but_made
 from harness.run.isolate import isolate
 from harness.run.profiles import PROFILES
 from harness.run.reproduce import reproduction
@@ -240,12 +240,11 @@ class ConformanceSession:
 
     def side_effect(self, attempt: Attempt, image: Owned, probe: Probe | None) -> None:
         """A refused create made an image: a violation, with the request that did it."""
-        violation = refusal_made_an_image(attempt, image)
-        probe = probe or Probe((("serverImageName", attempt.name),), "GET",
-                               attempt.label or "create", ())
+        failure = refused_but_made(attempt, image, probe, self.log.seed,
+                                   self.reproduction(probe) if probe is not None else ())
+        violation = failure.violation
         self.log.count_check(violation.rule or "-", violation.check, violation)
-        self.log.fail(Failure(violation, probe, self.log.seed, f"custody ({probe.label})",
-                              self.reproduction(probe)))
+        self.log.fail(failure)
 
     def _answer(self, send: Callable[[], Answer]) -> Answer | None:
         """The target's answer; None when a replayed cassette has none (counted, listed)."""
