@@ -50,7 +50,7 @@ def is_hiccup(answer: Answer) -> bool:
     """NCP's "Please try your call again later": HTTP 500 with returnCode 1000.
 
     A backend hiccup (terraform-provider-ncloud issue 298; docs/reference.md): retried for
-    reads, looked for by name for a create, counted, and never a violation.
+    reads, looked for in a listing for a create, counted, and never a violation.
     """
     if answer.status != 500:
         return False

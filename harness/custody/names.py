@@ -55,7 +55,7 @@ class NameBook:
     first_letters: str = ""
     """Under xdist, this worker's own first letters for image names."""
     tag: str = ""
-    """The run's tag; empty: names carry none (nothing can be recovered by name)."""
+    """The run's tag; empty: names carry none (no listing can prove an image the run's)."""
     in_use: set[str] = field(default_factory=set)
     _tagged: set[str] = field(default_factory=set)
     _counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

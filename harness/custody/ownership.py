@@ -253,7 +253,7 @@ class Owned:
     sent_at: float | None = None
     serial: int | None = None
     recovered: bool = False
-    """Found by name after its answer named no image, not named by the answer."""
+    """Found by a listing after its answer named no image, not named by the answer."""
     unique: bool = False
     """Whether the name carries the run's tag."""
     run: str = ""

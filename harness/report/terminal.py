@@ -66,7 +66,7 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
     hiccups = summary["counts"].get("service_hiccups", 0)
     if hiccups:
         write(f"service hiccups: {hiccups} (HTTP 500, returnCode 1000, 'Please try your call"
-              " again later'): reads retried, creates looked for by name; never a violation")
+              " again later'): reads retried, creates looked for in a listing; never a violation")
     skipped = {k: v for k, v in summary["counts"].items() if k.startswith("skipped_")}
     if skipped:
         write("not sent: " + ", ".join(f"{v} ({k.removeprefix('skipped_')})"

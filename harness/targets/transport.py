@@ -159,7 +159,7 @@ class HttpTarget:
         Retry-After, else with exponential backoff and jitter; a gateway 503/504 and NCP's
         backend hiccup (500, returnCode 1000) are retried for every action but
         createServerImageFromSnapshot, which may have run: a create is never resent blindly
-        (teardown looks for its image by name). A timeout or a dropped connection is a
+        (a listing of the account looks for its image). A timeout or a dropped connection is a
         TargetTimeout (retried for reads, never for a create); a target that cannot be
         reached is a TargetError.
         """
