@@ -28,7 +28,7 @@ from harness.contract.probe import Probe
 from harness.core.errors import Violation
 from harness.strategies.edit import put_top
 
-__all__ = ["Blame", "Candidate", "blame", "isolate", "plan"]
+__all__ = ["Blame", "Candidate", "blame", "creates_needed", "distinct", "isolate", "plan"]
 
 Exchange = Callable[[Probe], tuple[Probe, CheckResult]]
 
@@ -104,6 +104,33 @@ def plan(params: Params, name: str, plain_size: int) -> tuple[Params, list[Candi
     return minimal, candidates
 
 
+def distinct(candidates: list[Candidate], account: Account) -> list[Candidate]:
+    """The candidates that can tell something apart: one per set of clauses stood on.
+
+    Two candidates on the same clauses' edges blame the same clauses whatever their answers
+    (twenty additional storages of one kind are one question, not twenty), so only the
+    first is sent. A candidate the oracle does not accept is kept: it is skipped, not sent.
+    """
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for candidate in candidates:
+        verdict = judge(candidate.params, account)
+        if verdict.outcome is Outcome.ACCEPT and verdict.view is not None:
+            shown = tuple(sorted(edges(verdict.view)))
+            if shown in seen:
+                continue
+            seen.add(shown)
+        kept.append(candidate)
+    return kept
+
+
+def creates_needed(params: Params, account: Account) -> int:
+    """How many creates taking this valid request apart costs at most (the minimal one too)."""
+    limits = account.limits.for_type("CB1")
+    _, candidates = plan(params, "isolate", limits.min_gb + limits.step_gb)
+    return len(distinct(candidates, account)) + 1 if candidates else 0
+
+
 def _plain(n: int, order: str, size: int) -> Params:
     return ((entry_key(n, "order"), order), (entry_key(n, "blockStorageVolumeTypeCode"), "CB1"),
             (entry_key(n, "blockStorageSize"), str(size)),
@@ -145,9 +172,11 @@ def isolate(probe: Probe, violation: Violation, *, account: Callable[[], Account
     plain = limits.min_gb + limits.step_gb
     minimal, candidates = plan(probe.params, "isolate",
                                plain if plain <= limits.max_gb else limits.min_gb)
+    candidates = distinct(candidates, account())
     if not candidates or (room is not None and room < len(candidates) + 1):
         why = (f"{len(candidates) + 1} more creates were needed, {room} were left in the"
-               " budget" if candidates else "the request has no base storage to keep")
+               " budget; the blame is the test class's, not the trigger's" if candidates
+               else "the request has no base storage to keep")
         return probe, replace(violation, message=f"{violation.message} (not isolated: {why})")
     cleared: list[tuple[str, ...]] = []
     refused: list[tuple[Candidate, tuple[str, ...]]] = []

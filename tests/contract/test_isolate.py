@@ -13,11 +13,12 @@ from harness.contract.probe import Probe
 from harness.contract.wire import decode
 from harness.custody.budget import SharedBudget
 from harness.run.failures import Failure
-from harness.run.isolate import Blame, Candidate, blame, plan
+from harness.run.isolate import Blame, Candidate, blame, creates_needed, plan
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim import Simulator
 from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.scenario import sample_account
 from harness.targets.discovery import discover
 from harness.targets.transport import HttpTarget
 
@@ -99,13 +100,24 @@ def test_what_cannot_be_told_apart_is_named_together_and_no_clause_is_guessed(
 
 
 def test_isolation_stays_within_the_create_budget(session_for: Factory) -> None:
+    # Twenty additional storages of a few kinds are a few questions, not twenty: it fits in 8.
+    needed = creates_needed(decode(_ORDER_CLASS_WITH_LONG_NAME), sample_account())
+    assert needed <= 6
     session = session_for("refuses-30-char-names", max_creates=8)
     failure = _failure(session, _ORDER_CLASS_WITH_LONG_NAME, "valid:order-20-and-21-entries",
                        ("SEED-R4",))
+    assert failure.violation.clause == "SEED-R2.2", failure.violation.message
+
+
+def test_isolation_that_does_not_fit_says_the_blame_is_the_test_class_s(
+        session_for: Factory) -> None:
+    small = session_for("refuses-30-char-names", max_creates=3)
+    failure = _failure(small, _ORDER_CLASS_WITH_LONG_NAME, "valid:order-20-and-21-entries",
+                       ("SEED-R4",))
     assert "(not isolated: " in failure.violation.message
-    assert "were left in the budget" in failure.violation.message
+    assert "were left in the budget; the blame is the test class's" in failure.violation.message
     assert failure.violation.rule == "SEED-R4"  # unchanged: nothing was learned
-    assert session.log.totals["skipped_max_creates"] == 0  # and nothing was held back
+    assert small.log.totals["skipped_max_creates"] == 0  # and nothing was held back
 
 
 def test_a_plan_restores_one_feature_at_a_time() -> None:
