@@ -13,7 +13,7 @@ import random
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
 from harness.run.runlog import RunLog
 from harness.run.runsetup import (
+    Drawn,
     clean,
     name_tag,
     new_session,
@@ -101,6 +102,12 @@ def _know_the_keys() -> None:
     if credentials is not None:
         SECRETS.key(credentials.access_key)
         SECRETS.key(credentials.secret_key)
+
+
+def run_verdict(config: pytest.Config) -> str | None:
+    """This run's verdict (passed, failed, incomplete...), or None when no session ran."""
+    state = config.stash.get(STATE, None)
+    return state.log.verdict if state is not None and state.log is not None else None
 
 
 def setup_error(config: pytest.Config) -> str | None:
@@ -282,6 +289,18 @@ def _interrupter(log: RunLog) -> Callable[[int, object], None]:
     return interrupt
 
 
+def _say_plan(config: pytest.Config, session: ConformanceSession) -> None:
+    """Print the budget plan before the first create (an xdist worker's is not shown)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if session.plan is None or reporter is None:
+        return
+    with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+        reporter.write_line("")
+        for line in session.plan.lines():
+            reporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
     """A conformance session against the chosen target (started once per pytest session)."""
@@ -305,12 +324,16 @@ def ncp_session(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             region = (state.cassette.region if isinstance(target, FixtureTarget)
                       and state.cassette else os.environ.get("NCLOUD_REGION") or None)
             account = discover(target, region=region)
-            session = new_session(config, target, account, target_name, seed, state.cassette,
-                                  tag)
+            session = new_session(config, target, account, target_name, Drawn(
+                seed, tag, state.cassette, tuple(item.nodeid for item in request.session.items)))
         except HarnessError as exc:
             state.error = SECRETS.text(one_line(exc))
             pytest.exit(f"ncp-harness: error: {state.error}", returncode=2)
         state.log = session.log
+        if state.recorder is not None:  # runs before the session file's last flush
+            recorder = state.recorder
+            stack.callback(lambda: recorder.meta.update(verdict=session.log.verdict))
+        _say_plan(config, session)
         if state.progress is not None:
             session.log.listener = state.progress.refresh
         if threading.current_thread() is threading.main_thread():
@@ -349,6 +372,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR  # the harness could not judge
     elif verdict == "failed" and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a leak, an image unaccounted for
+    elif (verdict == "incomplete" and session.exitstatus == pytest.ExitCode.OK
+          and not session.config.getoption("--allow-incomplete")):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # not a pass: never read as one
     if hand_over(session.config, state.log):  # an xdist worker: the controller reports
         return
     if state.report_dir is not None:

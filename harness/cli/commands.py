@@ -25,7 +25,15 @@ from harness.checks.response import check_answer
 from harness.cli.args import build_parser
 from harness.cli.args import pytest_args as run_pytest_args
 from harness.cli.clientchecks import check_traffic, fuzz_parser_command
-from harness.cli.common import EXIT_CONTRACT, EXIT_OK, EXIT_OWED, EXIT_USAGE, say, scenario_at
+from harness.cli.common import (
+    EXIT_CONTRACT,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_OWED,
+    EXIT_USAGE,
+    say,
+    scenario_at,
+)
 from harness.cli.serve import list_faults, serve
 from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
@@ -36,7 +44,7 @@ from harness.core.scrub import SECRETS
 from harness.custody.carry import settle_earlier
 from harness.custody.cleanup import CleanupReport, Waiting, settle
 from harness.custody.ledger import Ledger, ledger_key
-from harness.pytest_plugin import setup_error
+from harness.pytest_plugin import run_verdict, setup_error
 from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.options import writable_directory
@@ -96,6 +104,9 @@ def _run(args: argparse.Namespace) -> int:
     error = setup_error(started.config) if started.config is not None else None
     if error is not None:  # found once pytest had started (the endpoint went away, say)
         raise HarnessError(error)
+    verdict = run_verdict(started.config) if started.config is not None else None
+    if verdict == "incomplete":
+        return EXIT_OK if args.allow_incomplete else EXIT_INCOMPLETE
     return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
 
 

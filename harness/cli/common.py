@@ -8,13 +8,16 @@ from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
 from harness.sim.scenario import Scenario, default_scenario, load_scenario
 
-__all__ = ["EXIT_CONTRACT", "EXIT_OK", "EXIT_OWED", "EXIT_USAGE", "say", "scenario_at"]
+__all__ = ["EXIT_CONTRACT", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_OWED", "EXIT_USAGE", "say",
+           "scenario_at"]
 
 EXIT_OK = 0
 EXIT_CONTRACT = 1
 EXIT_USAGE = 2
 EXIT_OWED = 3
 """cleanup: images are still being created after the wait; settle them again later."""
+EXIT_INCOMPLETE = 3
+"""run: no violation in what was sent, but the run did not judge all it set out to."""
 
 
 def say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool = False) -> None:

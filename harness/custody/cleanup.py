@@ -243,7 +243,7 @@ class _Settling:
                 into[row.number] = (
                     f"serverImageNo {row.number}, named {row.name!r}, created"
                     f" {row.create_date or '(unknown)'}, may be the image of {where};"
-                    f" {seen.why}")
+                    f" {seen.why}" + ("" if others else ": check by hand"))
             return True
         if not attempt.span.closed and not last:
             return False  # the service may still be making it

@@ -24,8 +24,8 @@ from harness.checks.response import CheckResult
 from harness.contract.account import Account
 from harness.contract.model import ACTION
 from harness.contract.probe import Probe
-from harness.core.answer import Answer
-from harness.core.errors import NotRecorded, TargetTimeout
+from harness.core.answer import Answer, is_hiccup
+from harness.core.errors import NotRecorded, TargetTimeout, Violation
 from harness.core.imagerow import rows_of
 from harness.custody.budget import SharedBudget
 from harness.custody.keeper import Custody
@@ -34,10 +34,16 @@ from harness.custody.ownership import Attempt, Owned
 from harness.targets.imagelist import every_image
 from harness.targets.transport import HttpTarget
 
-__all__ = ["ROOM_TRIES", "CreateGate", "SideEffectHandler", "Tally", "reserve_of"]
+__all__ = ["ISOLATION", "RESENDS", "ROOM_TRIES", "CreateGate", "Quotas", "SideEffectHandler",
+           "Tally", "reserve_of"]
 
 ROOM_TRIES = 4
 """Listings a create held back by the budget waits for before it is skipped."""
+RESENDS = 2
+"""Times a create answered with a transient answer is sent again (once it made nothing)."""
+PERSISTED_ENOUGH = 5
+"""Hiccups that persisted across resends after which a run stops resending: the service's
+habit is shown, and each resend costs a listing."""
 KEPT_PROBES = 2000
 """Probes of pending creates kept for a reproduction (the latest; memory stays bounded)."""
 
@@ -49,6 +55,25 @@ def reserve_of(max_creates: int) -> int:
     from this reserve, and at the ceiling nothing more is sent.
     """
     return max_creates // 5
+
+
+ISOLATION = "isolation"
+"""The `test` under which an isolation's creates are sent: they may use the kept units."""
+
+
+class Quotas(Protocol):
+    """A budget plan, as the gate reads it (`harness.run.plan.Plan`)."""
+
+    @property
+    def valid_limit(self) -> int:
+        """Units requests expected to create may hold (the kept ones excluded)."""
+
+    @property
+    def kept(self) -> int:
+        """Units kept for refusals in flight and for isolation."""
+
+    def quota(self, test: str) -> int | None:
+        """Images `test` may make (None: no quota)."""
 
 
 class Tally(Protocol):
@@ -89,6 +114,12 @@ class CreateGate:
     """pytest-xdist workers sharing the budget: none may sit on much of it."""
     sleep: Callable[[float], None] = time.sleep
     on_side_effect: SideEffectHandler | None = None
+    plan: Quotas | None = None
+    """The budget plan, with each test's quota; None: the budget alone (or none) decides."""
+    test: str = ""
+    """The test now sending (a plan's key), "cover" or ISOLATION."""
+    made: Counter[str] = field(default_factory=Counter)
+    """Requests expected to create that may have made an image, per test."""
     _probes: OrderedDict[int, Probe] = field(default_factory=OrderedDict, repr=False)
 
     def out_of_time(self) -> bool:
@@ -104,38 +135,93 @@ class CreateGate:
         return self.log.totals["skipped_max_creates"] > mark
 
     def room(self) -> int | None:
-        """Creates left in the budget (its reserve kept), or None when it is unlimited."""
+        """Creates an isolation may make now, or None when the budget is unlimited.
+
+        With a plan, the kept units (never more than are free); else the budget's room
+        above its reserve.
+        """
         if self.budget is None or self.budget.limit is None:
             return None
-        return max(0, self.budget.limit - reserve_of(self.budget.limit) - self.budget.spent)
+        free = self.budget.limit - self.budget.spent
+        if self.plan is not None:
+            return max(0, min(free, self.plan.kept))
+        return max(0, free - reserve_of(self.budget.limit))
 
     def create(self, probe: Probe, check: Callable[[Answer], CheckResult], *,
                expects_create: bool, send: Callable[[], Answer]) -> tuple[Answer | None,
                                                                            CheckResult]:
-        """Send one create request through the gate; no answer (None) when none came."""
+        """Send one create request through the gate; no answer (None) when none came.
+
+        A transient answer (a throttle, an outage, NCP's "try again later" hiccup) is no
+        judgment: the request is sent again, up to RESENDS times, each once a listing shows
+        that the last made no image. A hiccup every time is a SEED-S5 violation.
+        """
+        hiccups = 0
+        for sent in range(RESENDS + 1):
+            answer, result, attempt = self._once(probe, check, expects_create=expects_create,
+                                                 send=send)
+            if answer is None or not result.transient:
+                return answer, result
+            if self.log.totals["hiccups_persisted"] >= PERSISTED_ENOUGH:
+                return answer, result  # shown often enough: no more resends, no judgment
+            hiccups += is_hiccup(answer)
+            if attempt is None or not self._made_nothing(attempt):
+                return answer, result  # it may have made an image: never resent blindly
+            if sent == RESENDS:
+                break  # the log counts this last answer
+            self.log.totals["resent_after_transient"] += 1
+            self.log.totals["sent"] += 1  # this answer is counted here; the last, by the log
+            self.log.totals["transient"] += 1
+        if answer is not None and hiccups == RESENDS + 1:
+            self.log.totals["hiccups_persisted"] += 1
+            return answer, replace(result, transient=False, violations=(Violation(
+                "SEED-S5", "not_a_server_error", f"the same request was answered {answer.status}"
+                f" \"try your call again later\" {hiccups} times in a row, once the account"
+                " showed each time that it had made no image: a hiccup that persists is a"
+                " server error", expected="a judgment (2xx or 4xx)", actual=answer.status),
+                *result.violations))
+        return answer, result
+
+    def _made_nothing(self, attempt: Attempt) -> bool:
+        """Whether a listing, once the create settled, shows it made no image (unit back)."""
+        custody = self.custody
+        if custody is None:
+            return False  # a replay: no account to ask
+        wait = custody.settled_at(attempt) - custody.now()
+        if wait > 0:
+            self.sleep(wait)
+        self.look()
+        return attempt.serial in custody.released
+
+    def _once(self, probe: Probe, check: Callable[[Answer], CheckResult], *,
+              expects_create: bool, send: Callable[[], Answer]
+              ) -> tuple[Answer | None, CheckResult, Attempt | None]:
         held = self._held(expects_create=expects_create)
         if held:
             self._hold(held, probe)
-            return None, CheckResult(transient=True)
+            return None, CheckResult(transient=True), None
         attempt = self._open(probe)
         try:
             answer = send()
         except TargetTimeout:  # that request fails, not the run; a listing looks for it
             self.log.totals["timed_out"] += 1
+            self.made[self.test] += expects_create
             if attempt is not None and self.custody is not None:
                 self._keep(attempt, probe)
                 self.custody.no_answer(attempt)
-            return None, CheckResult(transient=True)
+            return None, CheckResult(transient=True), None
         except NotRecorded as exc:  # a replay without this request: counted and listed
             self.log.not_recorded(str(exc))
             self._refund()
-            return None, CheckResult(transient=True)
+            return None, CheckResult(transient=True), None
+        if expects_create and 200 <= answer.status < 300:
+            self.made[self.test] += 1
         try:
             result = check(answer)
         except Exception:
             self._close(attempt, probe, answer, CheckResult())  # the image is still counted
             raise
-        return answer, self._close(attempt, probe, answer, result)
+        return answer, self._close(attempt, probe, answer, result), attempt
 
     def _held(self, *, expects_create: bool) -> str | None:
         """Why a create request is not sent: a dry run, the time budget, the create budget."""
@@ -143,10 +229,15 @@ class CreateGate:
             return "dry_run"
         if self.out_of_time():
             return "skipped_max_time"
+        if expects_create and self.plan is not None and self.test != ISOLATION:
+            quota = self.plan.quota(self.test)
+            if quota is not None and self.made[self.test] >= quota:
+                return "not_planned"  # the test's generated examples are all bought
         if self.budget is not None and self.budget.limit is not None:
             limit = self.budget.limit
-            if expects_create:
-                limit -= reserve_of(limit)
+            if expects_create and self.test != ISOLATION:
+                limit = (self.plan.valid_limit if self.plan is not None
+                         else limit - reserve_of(limit))
             self._share()
             if not self.budget.take(limit) and not self._make_room(limit):
                 return "skipped_max_creates"

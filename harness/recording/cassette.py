@@ -173,6 +173,12 @@ class Cassette:
         return self._int("max_examples")
 
     @property
+    def verdict(self) -> str | None:
+        """The recorded run's verdict, as its session file says (None: not said)."""
+        found = (f.meta.get("verdict") for f in self.files if f.meta.get("run"))
+        return next((v for v in found if isinstance(v, str)), None)
+
+    @property
     def name_tag(self) -> str | None:
         """The tag in the recorded run's image names (a replay sends the same names)."""
         return self._str("name_tag")

@@ -61,16 +61,23 @@ def verdict_line(summary: dict[str, Any]) -> str:
 def _verdict(summary: dict[str, Any]) -> str:
     verdict = summary["verdict"]
     if verdict == "passed":
-        return "PASSED: the contract held"
+        scope = summary.get("scope") or {}
+        narrowed = scope.get("clauses") and scope.get("clauses_sent", 0) < scope["clauses"]
+        return "PASSED: the contract held" + (
+            f" (scope: {scope['clauses_sent']} of {scope['clauses']} clauses)" if narrowed
+            else "")
     counts = summary["counts"]
     if verdict == "dry-run":
         return (f"DRY RUN: nothing was sent ({counts.get('dry_run', 0)} request(s) listed);"
                 " no verdict on the service")
     if verdict == "incomplete":
-        cut = len((summary.get("budget") or {}).get("skipped_tests", []))
-        held = sum(n for k, n in counts.items() if k.startswith("skipped_"))
-        return (f"INCOMPLETE: no violation in what was sent, but {held} request(s) were held"
-                f" back and {cut} test(s) cut short (--max-creates, --max-time); not a pass")
+        why = summary.get("unfinished") or []
+        if not why:  # a summary written before `unfinished` (schema 2, older ncp-harness)
+            cut = len((summary.get("budget") or {}).get("skipped_tests", []))
+            held = sum(n for k, n in counts.items() if k.startswith("skipped_"))
+            why = [(f"{held} request(s) were held back and {cut} test(s) cut short"
+                    " (--max-creates, --max-time)")]
+        return f"INCOMPLETE: no violation in what was sent, but {'; '.join(why)}; not a pass"
     left = left_line(summary["resources"])
     if verdict == "interrupted":
         return (f"INTERRUPTED: the run was stopped before its end; not a pass"

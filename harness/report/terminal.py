@@ -128,6 +128,13 @@ def _budget_lines(summary: dict[str, Any], write: Callable[..., None]) -> None:
     write(f"create budget {ceiling if ceiling is not None else 'unlimited'}{spent}{share}:"
           f" covered {len(covered)} of {len(covered) + len(not_covered)} classes and"
           " boundaries" + (f"; not covered: {', '.join(not_covered)}" if not_covered else ""))
+    plan = budget.get("plan")
+    if plan:
+        unplanned = sum(1 for quota in plan["quotas"].values() if not quota)
+        write(f"budget plan: {plan['planned']} creates planned (covering set {plan['cover']},"
+              f" generated examples {plan['generated']}), {plan['kept']} kept for breakers in"
+              f" flight and isolation; spent {budget.get('spent', '?')}"
+              + (f"; {unplanned} creating test(s) not bought (not sent)" if unplanned else ""))
     skipped = budget.get("skipped_tests", [])
     if budget.get("source") == "live default":
         cut = bool(skipped) or bool(summary["counts"].get("skipped_max_creates"))

@@ -14,6 +14,7 @@ import pickle
 from collections import Counter
 from dataclasses import replace
 
+from harness.run.covering import COVER_ITEMS
 from harness.run.runlog import EXAMPLES, RunLog, shorter
 
 __all__ = ["merge", "pack", "unpack"]
@@ -97,7 +98,11 @@ def _merge_resources(into: RunLog, other: RunLog) -> None:
     if other.budget is not None:  # one budget shared by the workers: the most any saw spent
         spent = max(int(into.budget.get("spent", 0)) if into.budget else 0,
                     int(other.budget.get("spent", 0)))
-        into.budget = {**(into.budget or other.budget), "spent": spent}
+        mine = into.budget or other.budget
+        # The covering set ran in one worker: what any worker covered, the run covered.
+        covered = sorted({*mine.get("covered", []), *other.budget.get("covered", [])})
+        into.budget = {**mine, "spent": spent, "covered": covered,
+                       "not_covered": sorted(set(COVER_ITEMS) - set(covered))}
 
 
 def merge(into: RunLog, other: RunLog) -> None:

@@ -86,6 +86,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
            type=seconds(), metavar="SECONDS"),
     Option(("--dry-run",), "send nothing: list every request the run would send (no headers)",
            switch=True),
+    Option(("--allow-incomplete",), "exit 0 for an incomplete run (the plan or a clause not"
+           " judged) instead of 3 (ncp-harness run) or 1 (pytest): it is still not a pass",
+           switch=True),
     Option(("--request-timeout", "--timeout"), "the most one request may take, its whole"
            " answer included; a request that takes longer fails, the run goes on"
            + _default(30.0), type=seconds(), default=30.0, metavar="SECONDS"),

@@ -123,6 +123,8 @@ class RunLog:
     unrecorded: list[str] = field(default_factory=list)
     """Requests a replayed cassette had no recording of (each once, in order)."""
     cassette: str | None = None
+    recorded_verdict: str | None = None
+    """The verdict of the recorded run a replay re-checks (its session file says it)."""
     _unrecorded_seen: set[str] = field(default_factory=set)
     checks: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
     check_messages: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -318,9 +320,51 @@ class RunLog:
             return "interrupted"
         if self.dry_run or self.totals["dry_run"]:
             return "dry-run"
-        if self.budget_skipped or self.held_back:
+        if self.unfinished:
             return "incomplete"
         return "passed"
+
+    @property
+    def unfinished(self) -> list[str]:
+        """Why the run did not judge all it set out to (empty: it did), one phrase each.
+
+        Tests cut short and requests held back by --max-creates or --max-time (a covering
+        request the budget could not buy among them); clauses that were sent but got only
+        transient answers (no judgment); a replay of a recording that was itself unfinished,
+        or that held no answer to requests the run sent.
+        """
+        why = []
+        if self.budget_skipped or self.held_back:
+            why.append(f"{self.held_back} request(s) held back and {len(self.budget_skipped)}"
+                       " test(s) cut short (--max-creates, --max-time)")
+        unjudged = self.unjudged_clauses
+        if unjudged:
+            why.append(f"{len(unjudged)} clause(s) sent but never judged (every answer"
+                       f" transient): {', '.join(unjudged[:8])}")
+        if self.recorded_verdict in ("incomplete", "dry-run", "interrupted", "error"):
+            why.append(f"the recording replayed was itself {self.recorded_verdict}")
+        if self.totals["not_recorded"]:
+            why.append(f"{self.totals['not_recorded']} request(s) the recording has no"
+                       " answer to")
+        return why
+
+    @property
+    def unjudged_clauses(self) -> list[str]:
+        """Clauses sent (broken, or stood on the edge of) whose every answer was transient."""
+        out = []
+        for clause, counts in sorted(self.per_clause.items()):
+            for how in ("broken", "edge"):
+                sent = sum(n for band, n in counts.items() if band.startswith(f"{how}_"))
+                if sent and sent == counts[f"{how}_transient"]:
+                    out.append(clause)
+                    break
+        return out
+
+    @property
+    def scope(self) -> tuple[int, int]:
+        """(clauses the run sent, clauses there are): a run narrowed by -k or -m sends fewer."""
+        total = [c for c in CLAUSES.values() if c.kind != "answers"]
+        return sum(1 for c in total if self.per_clause.get(c.id, Counter())["sent"]), len(total)
 
     @property
     def held_back(self) -> int:
@@ -343,6 +387,8 @@ class RunLog:
                 "versions": {"ncp-harness": __version__, "python": platform.python_version()},
             },
             "verdict": self.verdict,
+            "unfinished": self.unfinished,
+            "scope": {"clauses_sent": self.scope[0], "clauses": self.scope[1]},
             "counts": dict(self.totals),
             "rules": {rule: {**dict(counts), "examples": self.examples.get(rule, {})}
                       for rule, counts in sorted(self.per_rule.items())},

@@ -28,8 +28,12 @@ from harness.custody.ledger import Ledger, ledger_key
 from harness.custody.names import derived_tag, random_tag
 from harness.recording.cassette import SHIPPED_CASSETTE, Cassette, Recorder
 from harness.recording.redaction import Redactor
+from harness.run.covering import covering_set
 from harness.run.failures import refused_but_made
+from harness.run.isolate import creates_needed
 from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE, LIVE_SETTLE
+from harness.run.plan import Plan, capped, make_plan
+from harness.run.profiles import PROFILES
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
 from harness.sim.scenario import default_scenario, load_scenario
@@ -39,6 +43,8 @@ from harness.targets.sharing import RateLimit, locked, parse_rate
 from harness.targets.transport import HttpTarget, live_target, simulator_target
 
 __all__ = [
+    "Drawn",
+    "budget_plan",
     "check_before_run",
     "clean",
     "fold",
@@ -239,13 +245,39 @@ def _settle(config: pytest.Config, target: HttpTarget, target_name: str) -> floa
     return LIVE_SETTLE if target_name == "live" and not is_loopback_url(target.endpoint) else 0.0
 
 
+def budget_plan(budget: int, account: Account, tests: list[str], examples: int) -> Plan:
+    """The plan for `budget` creates over the selected tests (`harness.run.plan`).
+
+    Its isolation reserve is what taking the widest covering request apart costs.
+    """
+    try:
+        isolation = max(creates_needed(c.probe.params, account) for c in covering_set(account))
+    except ConfigError:
+        isolation = 0  # no covering set: the run says why when it tries
+    return make_plan(budget, tests, isolation=isolation,
+                     max_examples=lambda key: capped(key, examples))
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a run draws with: its seed, its names' tag, a cassette, the tests selected."""
+
+    seed: int
+    tag: str
+    cassette: Cassette | None = None
+    tests: tuple[str, ...] | None = None
+    """The selected tests' ids (pytest's items), which a budget plan serves."""
+
+
 def new_session(config: pytest.Config, target: HttpTarget, account: Account, target_name: str,
-                seed: int, cassette: Cassette | None, tag: str) -> ConformanceSession:
-    """The session the options describe: budgets, deadline, ledger, name tag, xdist letters.
+                drawn: Drawn) -> ConformanceSession:
+    """The session the options describe: budgets, plan, deadline, ledger, name tag, letters.
 
     On a ledger earlier runs wrote, what they still owe is settled first and what stays
-    owed is charged to this run's budget (`inherit`).
+    owed is charged to this run's budget (`inherit`). A budget gets a plan over the selected
+    tests before anything is created.
     """
+    seed, tag, cassette = drawn.seed, drawn.tag, drawn.cassette
     max_creates = config.getoption("--max-creates")
     defaulted = max_creates is None and target_name == "live"
     if defaulted:
@@ -254,6 +286,8 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
     worker = worker_of(config)
     log = RunLog(target_name, target.endpoint, profile_of(config, cassette), seed,
                  cassette=str(cassette.directory) if cassette else None)
+    if target_name == "fixtures" and cassette is not None:
+        log.recorded_verdict = cassette.verdict  # an unfinished recording replays unfinished
     ledger = _ledger(config, target, target_name)
     budget = (SharedBudget(_run_dir(worker) / "budget.json", max_creates)
               if max_creates is not None else None)
@@ -261,6 +295,10 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
         log.ledger = str(ledger.path)
         log.cleanup_wait = float(config.getoption("--cleanup-wait"))
         inherit(target, ledger, budget, log, _run_dir(worker), config.getoption("--cleanup-wait"))
+    examples = min(n for n in (PROFILES[profile_of(config, cassette)].max_examples,
+                               _max_examples(config, cassette)) if n is not None)
+    plan = (budget_plan(max_creates, account, list(drawn.tests), examples)
+            if max_creates is not None and drawn.tests is not None else None)
     session = ConformanceSession(
         target, account, log, config.getoption("--scenario"), ledger,
         max_creates=max_creates, dry_run=bool(config.getoption("--dry-run")),
@@ -268,7 +306,7 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
         budget=budget, first_letters=_worker_letters(worker),
         max_examples=_max_examples(config, cassette), cassette=cassette, name_tag=tag,
         fault=config.getoption("--fault"), settle=_settle(config, target, target_name),
-        worker=worker.id, workers=worker.count, session_id=worker.run_uid)
+        worker=worker.id, workers=worker.count, session_id=worker.run_uid, plan=plan)
     if defaulted and log.budget is not None:
         log.budget["source"] = "live default"  # said loudly: the table cannot say it all
     return session

@@ -37,7 +37,7 @@ from harness.contract.wire import encode_params
 from harness.core.errors import ContractViolation, NotRecorded, Violation
 from harness.core.signing import SPOILED, Signing
 from harness.custody.budget import SharedBudget
-from harness.custody.gate import CreateGate, reserve_of
+from harness.custody.gate import ISOLATION, CreateGate, reserve_of
 from harness.custody.keeper import Custody, new_record
 from harness.custody.ledger import Ledger
 from harness.custody.names import NameBook
@@ -46,6 +46,7 @@ from harness.recording.cassette import Cassette
 from harness.run.covering import COVER_ITEMS, covering_set
 from harness.run.failures import Failure, HarnessFault, refused_but_made
 from harness.run.isolate import isolate
+from harness.run.plan import Plan, test_key
 from harness.run.profiles import PROFILES
 from harness.run.reproduce import reproduction
 from harness.run.runlog import RunLog
@@ -102,6 +103,8 @@ class ConformanceSession:
     clock: Callable[[], float] = time.time
     """Custody's clock (a test gives one that moves only when told)."""
     sleep: Callable[[float], None] = time.sleep
+    plan: Plan | None = None
+    """What the create budget buys, made before the first create (`harness.run.plan`)."""
     covered: set[str] = field(default_factory=set)
     names: NameBook = field(init=False)
     custody: Custody | None = field(init=False, default=None)
@@ -117,8 +120,11 @@ class ConformanceSession:
         self.log.size_unit = self.account.size_unit
         if self.max_creates is not None and self.log.budget is None:
             self.log.budget = {"max_creates": self.max_creates,
-                               "reserve": reserve_of(self.max_creates),
+                               "reserve": self.plan.kept if self.plan is not None
+                               else reserve_of(self.max_creates),
                                "covered": [], "not_covered": list(COVER_ITEMS)}
+            if self.plan is not None:
+                self.log.budget["plan"] = self.plan.as_dict()
         if self.target.creates and not self.dry_run:
             record = new_record(self.target.endpoint, self.account.image_region,
                                 self.account.inventory, tag=self.name_tag, worker=self.worker,
@@ -127,7 +133,8 @@ class ConformanceSession:
                                    settle=self.settle, clock=self.clock)
         self.gate = CreateGate(self.target, self.account, self.log, self.names, self.budget,
                                self.custody, self.dry_run, self.deadline, self.workers,
-                               sleep=self.sleep, on_side_effect=self.side_effect)
+                               sleep=self.sleep, on_side_effect=self.side_effect,
+                               plan=self.plan)
 
     @property
     def current_account(self) -> Account:
@@ -266,16 +273,27 @@ class ConformanceSession:
         """Whether --max-time has run out."""
         return self.gate.out_of_time()
 
+    def planned_examples(self, test: str) -> int | None:
+        """Examples the plan bought for a test that only creates (None: the profile's)."""
+        return self.plan.examples(test) if self.plan is not None else None
+
     def cover(self, test: str) -> Failure | None:
-        """Send the covering set first (see harness.run.covering); note what each request showed."""
+        """Send the covering set first (see harness.run.covering); note what each request showed.
+
+        A refused covering request is taken apart like any refused valid request, so that
+        the clause it turns on is blamed, not the covering set's rules.
+        """
         failure = None
+        self.gate.test = "cover"
         for cover in covering_set(self.account):
             sent, result = self.exchange(cover.probe)
             if result.transient:
                 continue
             if result.violations and failure is None:
-                failure = Failure(result.violations[0], sent, self.log.seed, test,
-                                  self.reproduction(sent))
+                violation = result.violations[0]
+                if violation.check == "status_agrees_with_oracle" and violation.expected == 200:
+                    sent, violation = self._isolate(sent, violation)
+                failure = Failure(violation, sent, self.log.seed, test, self.reproduction(sent))
                 self.log.fail(failure)
             elif result.ok and result.body is not None and result.body.kind == "success":
                 self.covered |= cover.items
@@ -288,6 +306,7 @@ class ConformanceSession:
                  max_examples: int | None = None) -> Failure | HarnessFault | None:
         """Run the property (at most `max_examples`); the minimal failing probe, as a Failure."""
         failing: list[tuple[Probe, Violation]] = []
+        self.gate.test = test_key(test)
 
         def prop(probe: Probe) -> None:
             sent, result = self._guarded(test, probe, lambda: self.exchange(probe))
@@ -311,6 +330,7 @@ class ConformanceSession:
               max_examples: int | None = None) -> Failure | HarnessFault | None:
         """Send each probe by GET and by POST: one accepted and the other refused is REQ-2."""
         failing: list[tuple[Probe, Violation]] = []
+        self.gate.test = test_key(test)
 
         def prop(probe: Probe) -> None:
             answers = []
@@ -361,10 +381,14 @@ class ConformanceSession:
         """Blame a refused valid request on the feature, and clause, that triggers it."""
         if self.dry_run or self.cassette is not None:
             return probe, violation  # nothing is sent, or only what was recorded
-        return isolate(probe, violation, account=lambda: self.current_account,
-                       exchange=self.exchange, room=self.gate.room(),
-                       fresh_name=lambda: self.names.fresh(
-                           "isolate", self.current_account.image_names))
+        sending, self.gate.test = self.gate.test, ISOLATION  # it may use the kept units
+        try:
+            return isolate(probe, violation, account=lambda: self.current_account,
+                           exchange=self.exchange, room=self.gate.room(),
+                           fresh_name=lambda: self.names.fresh(
+                               "isolate", self.current_account.image_names))
+        finally:
+            self.gate.test = sending
 
     def auth(self, signing: Signing, test: str) -> Failure | None:
         """Send one valid request with a missing, wrong or stale signature.
@@ -380,6 +404,7 @@ class ConformanceSession:
             self.log.dry_run.append(f"GET {self.target.target_of('GET', ACTION, probe.wire)[0]}"
                                     f"  ({signing} signature)")
             return None
+        self.gate.test = test_key(test)
         answer, result = self.gate.create(
             probe, lambda got: check_auth_failure(got, SPOILED[signing]),
             expects_create=False, send=lambda: self.target.send(probe, signing=signing))

@@ -22,6 +22,7 @@ from harness.core.errors import ConfigError
 from harness.core.signing import SPOILED
 from harness.pytest_plugin import cassette_files
 from harness.run.failures import Failure, HarnessFault
+from harness.run.plan import AGREE_EXAMPLES, NEGATIVE_EXAMPLES
 from harness.run.recorded import RecordedRun
 from harness.run.session import ConformanceSession
 from harness.strategies.breaking import BREAKABLE, breaking_probes
@@ -41,10 +42,24 @@ def _verdict(session: ConformanceSession, test: str, mark: int,
     """Fail on a violation or a harness fault; skip a test the create budget cut short."""
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
+    if session.dry_run:
+        pytest.skip("dry run: its requests were listed, not sent")
     if session.starved_since(mark):
         session.log.skip_for_budget(test)
         pytest.skip("budget spent: --max-creates held back this test's create requests"
                     " (nothing it sent broke the contract)")
+
+
+_NOT_PLANNED = ("not in the budget plan: --max-creates bought no generated example of this"
+                " test (the covering set shows every class; a larger budget buys examples)")
+
+
+def _planned(session: ConformanceSession, test: str, most: int | None = None) -> int | None:
+    """The examples the budget plan bought a test that only creates; skip it when none."""
+    planned = session.planned_examples(test)
+    if planned == 0:
+        pytest.skip(_NOT_PLANNED)
+    return planned if most is None or planned is None else min(planned, most)
 
 
 def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe]],
@@ -56,7 +71,10 @@ def _run(session: ConformanceSession, make: Callable[[], st.SearchStrategy[Probe
     except ConfigError as exc:
         pytest.skip(str(exc))
     mark = session.budget_mark()
+    sent, unplanned = session.log.totals["sent"], session.log.totals["not_planned"]
     _verdict(session, test, mark, session.exercise(strategy, test, max_examples=max_examples))
+    if session.log.totals["sent"] == sent and session.log.totals["not_planned"] > unplanned:
+        pytest.skip(_NOT_PLANNED)  # every request it drew would have created
 
 
 @pytest.mark.seed_r4
@@ -77,7 +95,9 @@ def test_covering_set_is_accepted(ncp_session: ConformanceSession,
 def test_valid_request_is_accepted(ncp_session: ConformanceSession, cls: str,
                                    request: pytest.FixtureRequest) -> None:
     """A valid request of each combination class gets 200 and a body that echoes it."""
-    _run(ncp_session, lambda: valid_probes(ncp_session.account, cls), request.node.nodeid)
+    test = request.node.nodeid
+    _run(ncp_session, lambda: valid_probes(ncp_session.account, cls), test,
+         max_examples=_planned(ncp_session, test))
 
 
 def test_get_and_post_agree(ncp_session: ConformanceSession,
@@ -85,9 +105,12 @@ def test_get_and_post_agree(ncp_session: ConformanceSession,
     """The same valid request, sent by GET and by POST, is accepted both ways (REQ-2)."""
     if ncp_session.out_of_time():
         pytest.skip("--max-time ran out")
+    test = request.node.nodeid
+    most = _planned(ncp_session, test, AGREE_EXAMPLES)
     mark = ncp_session.budget_mark()
-    _verdict(ncp_session, request.node.nodeid, mark, ncp_session.agree(
-        valid_probes(ncp_session.account, "mixed"), request.node.nodeid, max_examples=20))
+    _verdict(ncp_session, test, mark, ncp_session.agree(
+        valid_probes(ncp_session.account, "mixed"), test,
+        max_examples=AGREE_EXAMPLES if most is None else most))
 
 
 @pytest.mark.parametrize("rule", [pytest.param(r, marks=_marks(r)) for r in BREAKABLE])
@@ -124,7 +147,7 @@ def test_schemathesis_cases_keep_the_contract(ncp_session: ConformanceSession, m
     Its negative mode is slow on 105 keys (about 5 cases a second), so it draws at most 10.
     """
     _run(ncp_session, lambda: schemathesis_probes(method, mode),  # type: ignore[arg-type]
-         request.node.nodeid, max_examples=10 if mode == "negative" else None)
+         request.node.nodeid, max_examples=NEGATIVE_EXAMPLES if mode == "negative" else None)
 
 
 @pytest.mark.seed_s5
@@ -146,6 +169,8 @@ def test_neighbour_answers_match_the_schema(ncp_session: ConformanceSession, act
     failure = ncp_session.neighbour(action, fmt, request.node.nodeid)
     if failure is not None:
         pytest.fail(failure.render(), pytrace=False)
+    if ncp_session.dry_run:
+        pytest.skip("dry run: its request was listed, not sent")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

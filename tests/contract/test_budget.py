@@ -80,39 +80,49 @@ def _run(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("budget", "created"), [(None, 20), (2, 2)])
-def test_a_live_run_creates_no_more_than_its_budget(tmp_path: Path, budget: int | None,
-                                                    created: int) -> None:
-    extra = ("--max-creates", str(budget)) if budget is not None else ()
+def test_the_default_budget_buys_its_plan_and_a_run_on_a_correct_service_passes(
+        tmp_path: Path) -> None:
     with running(Simulator()) as server:
-        result = _run(server.url, tmp_path, "-k", "cover or valid or broken", *extra)
+        result = _run(server.url, tmp_path, "-k", "cover or valid or broken")
         made = server.simulator.images.ever_created
-    assert result.returncode == 0, result.stdout[-2000:]
+    assert result.returncode == 0, result.stdout[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["resources"]["created"] == made == created
-    assert summary["counts"]["skipped_max_creates"] > 0
-    skipped = summary["budget"]["skipped_tests"]
-    assert skipped
-    assert all("valid" in t or "broken" in t or "cover" in t for t in skipped)
-    junit = (tmp_path / "junit-tests.xml").read_text()
-    assert junit.count("budget spent") >= len(skipped)
-    if budget is None:  # 25, of which 5 are kept for invalid requests: these still run
-        assert summary["budget"]["reserve"] == 5
-        assert summary["rules"]["SEED-R2"]["rejected"] > 0
-        assert summary["budget"]["source"] == "live default"  # loopback too, said loudly
-        assert "the live default create budget (25) applied" in result.stdout
-        assert "it cut this run short" in result.stdout
-    else:  # at the ceiling no create request of any kind is sent
-        assert summary["rules"]["SEED-R2"].get("rejected", 0) == 0  # no breaker was sent
-        assert "source" not in summary["budget"]
-        assert "live default create budget" not in result.stdout
-        assert any("SEED-R2" in t for t in skipped)
-    not_covered = summary["budget"]["not_covered"]
-    assert not_covered == ([] if created >= 3 else ["XML-asked", "base+1"])
-    assert f"create budget {budget or 25}, {created} spent" in result.stdout
-    assert "test(s) skipped before their end (not passed)" in result.stdout
+    plan = summary["budget"]["plan"]
+    assert (plan["budget"], plan["cover"], plan["kept"]) == (25, 3, 10)
+    assert summary["resources"]["created"] == made == plan["planned"] == 15
+    assert summary["counts"].get("skipped_max_creates", 0) == 0  # nothing of the plan cut
+    assert summary["budget"]["skipped_tests"] == []
+    assert summary["budget"]["not_covered"] == []
+    assert summary["rules"]["SEED-R2"]["rejected"] > 0  # every breaker ran
+    assert summary["budget"]["source"] == "live default"  # loopback too, said loudly
+    assert "budget plan for --max-creates 25: 15 creates planned" in result.stdout
+    assert "budget plan: 15 creates planned (covering set 3, generated examples 12)" in (
+        result.stdout)
+    assert "not in the budget plan" in (tmp_path / "junit-tests.xml").read_text()
+    assert summary["verdict"] == "passed"
+    assert "PASSED: the contract held" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_budget_too_small_for_its_covering_set_is_incomplete_and_exits_3(
+        tmp_path: Path) -> None:
+    with running(Simulator()) as server:
+        result = _run(server.url, tmp_path, "-k", "cover or valid or SEED-R2",
+                      "--max-creates", "2")
+        made = server.simulator.images.ever_created
+        allowed = _run(server.url, tmp_path / "allowed", "-k", "cover", "--max-creates", "2",
+                       "--allow-incomplete")
+    assert result.returncode == 3, result.stdout[-3000:]  # incomplete: never read as a pass
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["resources"]["created"] == made == 1  # one covering request; a unit kept
+    assert summary["rules"]["SEED-R2"]["rejected"] > 0  # the breakers ran on the kept unit
+    assert summary["budget"]["not_covered"]
     assert summary["verdict"] == "incomplete"
+    assert any("held back" in why for why in summary["unfinished"])
+    assert "INCOMPLETE: no violation in what was sent" in result.stdout
     assert "PASSED" not in result.stdout
+    assert allowed.returncode == 0, allowed.stdout[-2000:]  # --allow-incomplete: still not
+    assert "INCOMPLETE" in allowed.stdout  # a pass, only exit 0
 
 
 @pytest.mark.slow
@@ -151,7 +161,7 @@ def test_dry_run_sends_nothing_and_lists_everything(tmp_path: Path) -> None:
 def test_max_time_stops_sending(tmp_path: Path) -> None:
     with running(Simulator()) as server:
         result = _run(server.url, tmp_path, "--max-time", "0.01", "-k", "valid")
-    assert result.returncode == 0, result.stdout[-2000:]
+    assert result.returncode == 3, result.stdout[-2000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["counts"].get("sent", 0) < 20
     assert "skipped" in result.stdout

@@ -15,6 +15,7 @@ from harness.contract.probe import Probe
 from harness.contract.rules import Breach
 from harness.core.answer import Answer
 from harness.core.errors import Finding, Violation
+from harness.run.covering import COVER_ITEMS
 from harness.run.failures import Failure, HarnessFault
 from harness.run.logmerge import merge, pack, unpack
 from harness.run.runlog import RunLog
@@ -78,14 +79,17 @@ def test_the_merged_run_keeps_every_worker_tag_its_first_violation_and_one_budge
     first = RunLog("live", "https://x.invalid", "dev", 7, started=1000.0, name_tag="ab12")
     second = RunLog("live", "https://x.invalid", "dev", 7, started=1004.0, name_tag="cd34")
     first.first_violation_s, second.first_violation_s = 9.0, 1.0  # at 1009 and at 1005
-    first.budget = {"limit": 25, "spent": 20, "source": "live default"}
-    second.budget = {"limit": 25, "spent": 25, "source": "live default"}
+    first.budget = {"limit": 25, "spent": 20, "source": "live default", "covered": [],
+                    "not_covered": list(COVER_ITEMS)}  # the covering set ran in the other
+    second.budget = {"limit": 25, "spent": 25, "source": "live default",
+                     "covered": list(COVER_ITEMS), "not_covered": []}
     second.harness_fault(HarnessFault("test_x", "KeyError: 'x'"))
     merge(first, second)
     assert first.name_tag == "ab12, cd34"
     assert first.started == 1000.0
     assert first.first_violation_s == 5.0  # the second worker's, from the run's start
-    assert first.budget == {"limit": 25, "spent": 25, "source": "live default"}
+    assert first.budget == {"limit": 25, "spent": 25, "source": "live default",
+                            "covered": sorted(COVER_ITEMS), "not_covered": []}
     assert first.verdict == "error"
 
 
