@@ -481,3 +481,26 @@ class Run:
     def left(self) -> set[str]:
         """Numbers of the images that exist now and did not before the run."""
         return self.simulator.images.numbers() - self.before
+
+
+HICCUP = json.dumps({"responseError": {"returnCode": "1000", "returnMessage":
+                                       "Please try your call again later."}}).encode()
+
+
+class Hiccups(Watched):
+    """Answers creates with NCP's 500/1000 "try your call again later" instead of a verdict.
+
+    `refusals_only`: only the creates it refuses (the rest are carried out and answered);
+    otherwise every create, carried out or not.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, refusals_only: bool) -> None:
+        super().__init__(scenario)
+        self.refusals_only = refusals_only
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        answer = super().create(method, target, headers, body)
+        if self.refusals_only and answer.status < 400:
+            return answer
+        return SimResponse(500, {"Content-Type": "application/json"}, HICCUP)

@@ -21,12 +21,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from harness.contract.account import Account
 from harness.contract.rules import OPEN_CASES
+from harness.core.errors import ConfigError
+from harness.run.covering import covering_set
+from harness.run.isolate import creates_needed
 from harness.strategies.valid import VALID_CLASSES
 from harness.strategies.wirefuzz import WIRE_KINDS
 
 __all__ = ["AGREE_EXAMPLES", "COVER", "CREATING", "NEGATIVE_EXAMPLES", "Plan", "capped",
-           "make_plan", "suite_tests", "test_key"]
+           "make_plan", "plan_for", "suite_tests", "test_key"]
 
 COVER = 3
 """Creates of the covering set (`harness.run.covering`)."""
@@ -181,3 +185,20 @@ def make_plan(budget: int, tests: Iterable[str], *, isolation: int,
         if not given:
             break
     return Plan(budget, cover, kept, isolation, MappingProxyType(quotas))
+
+
+def plan_for(budget: int, account: Account, tests: Iterable[str] | None,
+             examples: int) -> Plan:
+    """The plan for `budget` creates on `account` over `tests` (None: the whole suite).
+
+    Its isolation reserve is what taking the widest covering request apart costs; a test
+    draws at most `examples` (the profile's) examples.
+    """
+    try:
+        isolation = max(creates_needed(c.probe.params, account) for c in covering_set(account))
+    except ConfigError:
+        isolation = 0  # no covering set: the run says why when it tries
+    chosen = (["test_covering_set_is_accepted", *suite_tests()] if tests is None
+              else list(tests))
+    return make_plan(budget, chosen, isolation=isolation,
+                     max_examples=lambda key: capped(key, examples))

@@ -25,9 +25,10 @@ from harness.contract.model import READ_ACTIONS
 from harness.contract.volumetypes import learn
 from harness.core.answer import Answer
 from harness.core.errors import ConfigError, TargetError
-from harness.custody.gate import reserve_of
 from harness.custody.ledger import LedgerState
 from harness.run.covering import COVER_ITEMS, covering_set
+from harness.run.plan import Plan, plan_for
+from harness.run.profiles import PROFILES
 from harness.strategies.valid import usable_snapshots
 from harness.targets.discovery import discover
 from harness.targets.transport import HttpTarget
@@ -79,6 +80,8 @@ class Preflight:
     covered: list[str] = field(default_factory=list)
     not_covered: list[str] = field(default_factory=list)
     cover_problem: str = ""
+    plan: Plan | None = None
+    """What a run of the whole suite with --max-creates would buy (`harness.run.plan`)."""
     owed_before: int | None = None
     """Images earlier runs of the ledger still own on this endpoint (None: no ledger)."""
     pending_before: int = 0
@@ -126,6 +129,7 @@ class Preflight:
                                  for code, t in sorted(account.limits.volume_types.items())},
                 "images_present": len(account.inventory)},
             "max_creates": self.max_creates,
+            "plan": None if self.plan is None else self.plan.as_dict(),
             "would_cover": self.covered, "would_not_cover": self.not_covered,
             "cover_problem": self.cover_problem or None,
             "ledger_owes": None if self.owed_before is None else {
@@ -169,10 +173,8 @@ class Preflight:
             out.append(f"the ledger: earlier runs still own {self.owed_before} image(s) here"
                        f" ({self.pending_before} create(s) to settle); a run settles them"
                        " first and charges those still being made to its budget")
-        reserve = reserve_of(self.max_creates)
-        out.append(f"a run with --max-creates {self.max_creates} may create at most"
-                   f" {self.max_creates} image(s): {self.max_creates - reserve} for valid"
-                   f" requests, {reserve} kept for invalid ones a faulty service accepts")
+        if self.plan is not None:
+            out += self.plan.lines()
         if self.cover_problem:
             out.append(f"  it could not build its covering set: {self.cover_problem}")
         elif self.not_covered:
@@ -206,9 +208,9 @@ def _coverage(result: Preflight, account: Account) -> None:
     except ConfigError as exc:
         result.cover_problem = str(exc)
         return
-    valid = result.max_creates - reserve_of(result.max_creates)
+    result.plan = plan_for(result.max_creates, account, None, PROFILES["dev"].max_examples)
     shown: set[str] = set()
-    for cover in covers[:max(valid, 0)]:
+    for cover in covers[:result.plan.cover]:
         shown |= cover.items
     result.covered = [i for i in COVER_ITEMS if i in shown]
     result.not_covered = [i for i in COVER_ITEMS if i not in shown]

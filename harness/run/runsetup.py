@@ -28,11 +28,9 @@ from harness.custody.ledger import Ledger, ledger_key
 from harness.custody.names import derived_tag, random_tag
 from harness.recording.cassette import SHIPPED_CASSETTE, Cassette, Recorder
 from harness.recording.redaction import Redactor
-from harness.run.covering import covering_set
 from harness.run.failures import refused_but_made
-from harness.run.isolate import creates_needed
 from harness.run.options import LIVE_MAX_CREATES, LIVE_RATE, LIVE_SETTLE
-from harness.run.plan import Plan, capped, make_plan
+from harness.run.plan import plan_for
 from harness.run.profiles import PROFILES
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
@@ -44,7 +42,6 @@ from harness.targets.transport import HttpTarget, live_target, simulator_target
 
 __all__ = [
     "Drawn",
-    "budget_plan",
     "check_before_run",
     "clean",
     "fold",
@@ -245,19 +242,6 @@ def _settle(config: pytest.Config, target: HttpTarget, target_name: str) -> floa
     return LIVE_SETTLE if target_name == "live" and not is_loopback_url(target.endpoint) else 0.0
 
 
-def budget_plan(budget: int, account: Account, tests: list[str], examples: int) -> Plan:
-    """The plan for `budget` creates over the selected tests (`harness.run.plan`).
-
-    Its isolation reserve is what taking the widest covering request apart costs.
-    """
-    try:
-        isolation = max(creates_needed(c.probe.params, account) for c in covering_set(account))
-    except ConfigError:
-        isolation = 0  # no covering set: the run says why when it tries
-    return make_plan(budget, tests, isolation=isolation,
-                     max_examples=lambda key: capped(key, examples))
-
-
 @dataclass(frozen=True)
 class Drawn:
     """What a run draws with: its seed, its names' tag, a cassette, the tests selected."""
@@ -297,7 +281,7 @@ def new_session(config: pytest.Config, target: HttpTarget, account: Account, tar
         inherit(target, ledger, budget, log, _run_dir(worker), config.getoption("--cleanup-wait"))
     examples = min(n for n in (PROFILES[profile_of(config, cassette)].max_examples,
                                _max_examples(config, cassette)) if n is not None)
-    plan = (budget_plan(max_creates, account, list(drawn.tests), examples)
+    plan = (plan_for(max_creates, account, drawn.tests, examples)
             if max_creates is not None and drawn.tests is not None else None)
     session = ConformanceSession(
         target, account, log, config.getoption("--scenario"), ledger,

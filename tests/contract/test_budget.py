@@ -153,6 +153,9 @@ def test_dry_run_sends_nothing_and_lists_everything(tmp_path: Path) -> None:
     assert "x-ncp-apigw" not in result.stdout
     assert "PASSED" not in result.stdout
     assert "DRY RUN: nothing was sent" in result.stdout
+    tally = result.stdout.strip().splitlines()[-1]  # pytest's: no test passed, each skipped
+    assert " skipped" in tally
+    assert " passed" not in tally
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["verdict"] == "dry-run"
     assert 'class="banner partial"' in (tmp_path / "report.html").read_text()
