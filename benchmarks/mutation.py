@@ -1,6 +1,7 @@
 """The mutation score: run the suite against each named simulator fault and see it found.
 
     python benchmarks/mutation.py [--profile ci] [--seeds 3] [--fault NAME ...] [--json FILE]
+                                  [--max-creates N] [--scenario FILE]
 
 About 40 minutes on 2 cores for all 76 faults and three clean runs
 (`--fault forgets-SEED-R9.3`, repeatable, runs only the ones named; `--forgets` only the 29
@@ -33,6 +34,7 @@ from typing import Any
 from harness.contract.clauses import CLAUSES
 from harness.sim.core import Simulator
 from harness.sim.faults import FAULTS, Fault
+from harness.sim.scenario import Scenario, load_scenario
 from harness.sim.server import running
 
 CREDENTIALS = {"NCLOUD_ACCESS_KEY": "ncp-harness-simulator-access-key",
@@ -52,21 +54,31 @@ class Outcome:
     counterexample_bytes: int | None
     duration_s: float
     sent: int
+    verdict: str = ""
 
 
-def run_against(fault: Fault | None, profile: str, seed: int, workdir: Path) -> Outcome:
+@dataclass(frozen=True)
+class Setting:
+    """How every run of the table is made: profile, budget, and the simulator's scenario."""
+
+    profile: str
+    max_creates: int
+    scenario: Scenario | None = None
+
+
+def run_against(fault: Fault | None, setting: Setting, seed: int, workdir: Path) -> Outcome:
     """Serve the simulator (with `fault`), run the suite at it over HTTP, read summary.json."""
     name = fault.name if fault else "clean"
     report = workdir / f"{name}-{seed}"
-    with running(Simulator(fault=fault)) as server:
+    with running(Simulator(setting.scenario, fault=fault)) as server:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("NCLOUD_", "HYPOTHESIS", "PYTEST_"))}
         env.update(CREDENTIALS, NCLOUD_API_GW=server.url)
         started = time.monotonic()
         subprocess.run(  # noqa: S603 - our own command line
-            [sys.executable, "-m", "harness", "run", "--target", "live", "--profile", profile,
-             "--seed", str(seed), "--max-creates", "1000000", "--quiet",
-             "--report-dir", str(report)],
+            [sys.executable, "-m", "harness", "run", "--target", "live", "--profile",
+             setting.profile, "--seed", str(seed), "--max-creates", str(setting.max_creates),
+             "--quiet", "--report-dir", str(report)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         duration = time.monotonic() - started
     summary: dict[str, Any] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
@@ -80,7 +92,7 @@ def run_against(fault: Fault | None, profile: str, seed: int, workdir: Path) -> 
     size = min((len(v["request"].encode("utf-8")) for v in citing), default=None)
     return Outcome(name, expected, bool(violations), blamed, bool(right & set(blamed)),
                    summary["run"].get("first_violation_s"), size, round(duration, 1),
-                   summary["counts"].get("sent", 0))
+                   summary["counts"].get("sent", 0), summary["verdict"])
 
 
 def _row(o: Outcome) -> str:
@@ -105,7 +117,15 @@ def main() -> int:
     parser.add_argument("--forgets", action="store_true",
                         help="only the faults that forget one clause each")
     parser.add_argument("--json", metavar="FILE", help="also write every outcome as JSON")
+    parser.add_argument("--max-creates", type=int, default=1_000_000, metavar="N",
+                        help="every run's create budget (default: as good as none; 25 is a"
+                        " live run's default, whose plan buys the covering set first)")
+    parser.add_argument("--scenario", metavar="FILE",
+                        help="the simulator's scenario (default: the packaged one), e.g."
+                        " benchmarks/reference-hiccups.toml")
     args = parser.parse_args()
+    setting = Setting(args.profile, args.max_creates,
+                      load_scenario(args.scenario) if args.scenario else None)
     faults = [f for f in FAULTS if (args.fault is None or f.name in args.fault)
               and (not args.forgets or f.name.startswith("forgets-"))]
     with tempfile.TemporaryDirectory(prefix="ncp-mutation-") as tmp:
@@ -114,10 +134,10 @@ def main() -> int:
               f" {'first':>6} {'bytes':>6}")
         outcomes = []
         for fault in faults:
-            outcome = run_against(fault, args.profile, args.seed, workdir)
+            outcome = run_against(fault, setting, args.seed, workdir)
             outcomes.append(outcome)
             print(_row(outcome), flush=True)
-        clean = [run_against(None, args.profile, args.seed + i, workdir)
+        clean = [run_against(None, setting, args.seed + i, workdir)
                  for i in range(args.seeds)]
     detected = [o for o in outcomes if o.detected]
     right = [o for o in outcomes if o.right]
@@ -128,7 +148,9 @@ def main() -> int:
           f" ({len(detected)} detected at all), profile {args.profile}, over HTTP")
     print(f"false alarms on the clean simulator: {alarms} in {len(clean)} runs"
           f" (seeds {args.seed}..{args.seed + args.seeds - 1},"
-          f" {sum(o.sent for o in clean)} requests)")
+          f" {sum(o.sent for o in clean)} requests; verdicts:"
+          f" {', '.join(o.verdict for o in clean) or '-'})")
+    print(f"budget: --max-creates {args.max_creates}; scenario: {args.scenario or 'default'}")
     if times:
         print(f"time to detect: median {statistics.median(times):.2f} s, mean"
               f" {statistics.mean(times):.2f} s, max {max(times):.1f} s (from the start of"
