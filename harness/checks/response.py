@@ -342,6 +342,8 @@ def check_auth_failure(answer: Answer, what: str) -> CheckResult:
     """A request with a missing, wrong or stale signature must get 401 and the gateway body."""
     out: list[Violation] = []
     ran = (("SEED-S5", "auth_failure_is_401"),)
+    if is_transient(answer):  # a throttle, an outage, a hiccup: no judgment (sent again)
+        return CheckResult(transient=True)
     if answer.status != 401:
         out.append(_v("SEED-S5", "auth_failure_is_401", f"{what} was answered {answer.status}",
                       expected=401, actual=answer.status))

@@ -40,6 +40,17 @@ class SharedBudget:
             with locked(self.path) as state:
                 state["spent"] = int(state.get("spent", 0)) + units
 
+    def note_isolated(self) -> None:
+        """An isolation made an image: its unit came from the kept ones, not the plan's."""
+        with locked(self.path) as state:
+            state["isolated"] = int(state.get("isolated", 0)) + 1
+
+    @property
+    def isolated(self) -> int:
+        """Images isolations made, in every process of the run."""
+        with locked(self.path) as state:
+            return int(state.get("isolated", 0))
+
     def refund(self) -> None:
         """Give one unit back: the inventory showed that its create made no image."""
         with locked(self.path) as state:

@@ -216,6 +216,8 @@ class CreateGate:
             return None, CheckResult(transient=True), None
         if expects_create and 200 <= answer.status < 300:
             self.made[self.test] += 1
+            if self.test == ISOLATION and self.budget is not None:
+                self.budget.note_isolated()  # held by the kept units, not the plan's
         try:
             result = check(answer)
         except Exception:
@@ -236,7 +238,7 @@ class CreateGate:
         if self.budget is not None and self.budget.limit is not None:
             limit = self.budget.limit
             if expects_create and self.test != ISOLATION:
-                limit = (self.plan.valid_limit if self.plan is not None
+                limit = (self.plan.valid_limit + self.budget.isolated if self.plan is not None
                          else limit - reserve_of(limit))
             self._share()
             if not self.budget.take(limit) and not self._make_room(limit):

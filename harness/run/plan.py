@@ -5,8 +5,9 @@ refusing clause's breaker: nothing on a correct service, since a refused create'
 back once the inventory shows no image, but it needs units in flight. (c) An isolation
 reserve, enough to take the widest covering request apart (`isolate.creates_needed`), at
 most half the budget. (b) and (c) share the *kept* units, never spent on (a) or (d).
-(d) Generated examples of the tests whose requests create, one unit at a time, valid
-classes first, then GET-and-POST pairs, schemathesis' positive cases, the open cases, the
+(d) Generated examples of the tests whose requests create, one example at a time: the
+GET-and-POST pair first (REQ-2 is checked nowhere else), then the valid classes (those that
+stand for rules not yet stood for first), schemathesis' positive cases, the open cases, the
 wire fuzz, until the budget is spent or each test has its profile's examples.
 
 A test's quota is the images its examples may make: accepted requests beyond it are not
@@ -35,15 +36,15 @@ __all__ = ["AGREE_EXAMPLES", "COVER", "CREATING", "NEGATIVE_EXAMPLES", "Plan", "
 COVER = 3
 """Creates of the covering set (`harness.run.covering`)."""
 CREATING: tuple[tuple[str, int], ...] = (
-    ("test_valid_request_is_accepted", 1),
     ("test_get_and_post_agree", 2),
+    ("test_valid_request_is_accepted", 1),
     ("test_schemathesis_cases_keep_the_contract", 1),
     ("test_open_case_is_a_finding", 1),
     ("test_wire_fuzz_never_gets_5xx", 1),
     ("test_recorded_failure_is_fixed", 1),
 )
-"""Tests whose requests may create, in the order the plan serves them, and creates an
-example costs (a GET-and-POST pair is two)."""
+"""Tests whose requests may create, in the order the plan serves them (REQ-2's pair first:
+nothing else checks it), and creates an example costs (a GET-and-POST pair is two)."""
 _UNITS = dict(CREATING)
 _ONLY_CREATES = frozenset({"test_valid_request_is_accepted", "test_get_and_post_agree"})
 """Tests every example of which creates: their examples are their quota."""
@@ -154,6 +155,28 @@ class Plan:
                 "planned": self.planned, "quotas": dict(sorted(self.quotas.items()))}
 
 
+def _rules_first(keys: list[str]) -> list[str]:
+    """The valid classes reordered so that the first ones between them stand for every rule.
+
+    Each next class is the one that adds most rules not yet stood for (collection order
+    among equals): a budget that buys one example of a few classes still has a valid
+    request standing for each rule, which is what blames a refusing service on its rule.
+    """
+    valid = [k for k in keys if _function(k) == "test_valid_request_is_accepted"]
+    rules = {k: set(VALID_CLASSES.get(k.partition("[")[2].rstrip("]"), ((), None))[0])
+             for k in valid}
+    ordered: list[str] = []
+    shown: set[str] = set()
+    left = list(valid)
+    while left:
+        best = max(left, key=lambda k: len(rules[k] - shown))  # the first of the best
+        ordered.append(best)
+        shown |= rules[best]
+        left.remove(best)
+    place = iter(ordered)
+    return [next(place) if k in rules else k for k in keys]
+
+
 def make_plan(budget: int, tests: Iterable[str], *, isolation: int,
               max_examples: Callable[[str], int]) -> Plan:
     """The plan for `budget` creates and the selected `tests` (see the module docstring).
@@ -172,6 +195,7 @@ def make_plan(budget: int, tests: Iterable[str], *, isolation: int,
     creating = [key for key in keys if _function(key) in _UNITS]
     order = {name: rank for rank, (name, _) in enumerate(CREATING)}
     creating.sort(key=lambda key: order[_function(key)])  # stable: collection order within
+    creating = _rules_first(creating)
     quotas = dict.fromkeys(creating, 0)
     while left > 0:
         given = False

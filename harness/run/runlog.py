@@ -337,6 +337,9 @@ class RunLog:
         if self.budget_skipped or self.held_back:
             why.append(f"{self.held_back} request(s) held back and {len(self.budget_skipped)}"
                        " test(s) cut short (--max-creates, --max-time)")
+        if self.totals["unjudged"]:
+            why.append(f"{self.totals['unjudged']} request(s) answered only transiently"
+                       " (no judgment)")
         unjudged = self.unjudged_clauses
         if unjudged:
             why.append(f"{len(unjudged)} clause(s) sent but never judged (every answer"

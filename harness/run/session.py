@@ -411,6 +411,8 @@ class ConformanceSession:
         if answer is None:
             return None
         self.log.record(probe, None, answer, result)
+        if result.transient:
+            self.log.totals["unjudged"] += 1  # answered only transiently: no judgment
         if result.ok:
             return None
         failure = Failure(result.violations[0], probe, self.log.seed, test,

@@ -25,9 +25,13 @@ def test_the_default_budget_buys_the_covering_set_a_reserve_and_one_example_a_cl
     assert (plan.cover, plan.kept, plan.generated, plan.planned) == (COVER, 10, 12, 15)
     assert plan.valid_limit == 15
     bought = [key for key, quota in plan.quotas.items() if quota]
-    assert bought == VALID[:12]  # valid classes first, in collection order
-    assert plan.examples(f"x.py::{VALID[0]}") == 1
-    assert plan.examples(f"x.py::{VALID[14]}") == 0
+    assert bought[0] == "test_get_and_post_agree"  # REQ-2's pair first, then ten classes
+    assert len(bought) == 11
+    stood_for = {r for key in bought[1:] for r in VALID_CLASSES[key[31:-1]][0]}
+    assert stood_for == {r for rules, _ in VALID_CLASSES.values() for r in rules}
+    assert plan.examples("x.py::test_get_and_post_agree") == 1  # one GET and one POST
+    assert plan.examples(f"x.py::{bought[1]}") == 1
+    assert plan.examples(f"x.py::{next(v for v in VALID if v not in bought)}") == 0
     assert plan.quota("x.py::test_open_case_is_a_finding[U1]") == 0
     assert plan.quota("x.py::test_broken_rule_is_rejected[SEED-R2]") is None  # refuses only
     assert plan.quota("my_tests.py::test_mine") is None  # a user's own test: no quota
