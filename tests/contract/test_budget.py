@@ -170,3 +170,17 @@ def test_max_time_stops_sending(tmp_path: Path) -> None:
     assert "skipped" in result.stdout
     assert summary["verdict"] == "incomplete"  # time ran out: no violation, not a pass
     assert "INCOMPLETE: no violation in what was sent" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "rule"), [("refuses-fb-snapshots", "SEED-R11"),
+                                             ("form-body-ignored", "REQ-2")])
+def test_the_default_budget_blames_a_fault_on_its_own_rule(tmp_path: Path, fault: str,
+                                                          rule: str) -> None:
+    """The plan buys a request standing for every rule, and REQ-2's pair, within 25."""
+    with running(Simulator(fault=fault)) as server:
+        result = _run(server.url, tmp_path, "-k", "cover or valid or agree")
+    assert result.returncode == 1, result.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert rule in {v["rule"] for v in summary["violations"]}
+    assert summary["budget"]["plan"]["budget"] == 25
