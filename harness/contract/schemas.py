@@ -288,6 +288,40 @@ def _params(properties: dict[str, Any], *, required: list[str] | None = None,
     return schema
 
 
+IMAGE_LIST = "getServerImageList (api.ncloud-docs.com, en and ja, updated 2026-09-17; ko)"
+
+
+def _image_list_params(digits: dict[str, Any]) -> dict[str, Any]:
+    """The documented filters, sorting and paging of getServerImageList, every one accepted.
+
+    Code lists are open (harness.contract.reference): the codes the page lists are named in
+    the descriptions, never enforced, so another site's or a newer account's codes pass.
+    """
+    def codes(listed: str) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "x-source": IMAGE_LIST,
+                "description": f"codes the page lists: {listed}"}
+
+    schema = _params(
+        {"serverImageName": {"type": "string"},
+         "serverImageStatusCode": codes("INIT | CREAT | CREFL (ko: INIT | CREAT)"),
+         "pageNo": {"type": "integer", "minimum": 0, "x-source": IMAGE_LIST,
+                    "description": "0..N, default 0; the first page is 0 or 1"},
+         "pageSize": {"type": "integer", "minimum": 1, "maximum": 1000, "x-source": IMAGE_LIST,
+                      "description": "1..1000; conditional: required with pageNo"},
+         "sortedBy": {"type": "string", "x-source": IMAGE_LIST,
+                      "description": "the field to sort by, with sortingOrder"},
+         "sortingOrder": {"type": "string", "x-source": IMAGE_LIST,
+                          "description": "ascending | descending (case-insensitive, as the"
+                          " member image list's page says)"}},
+        lists={"serverImageNoList": digits,
+               "serverImageTypeCodeList": codes("SELF | NCP"),
+               "hypervisorTypeCodeList": codes("XEN | KVM (gov: RHV too)"),
+               "osTypeCodeList": codes("CENTOS | UBUNTU | WINDOWS | ROCKY | NAVIX"),
+               "platformCategoryCodeList": codes("OS | APP | DBMS | GPU")})
+    schema["x-source"] = IMAGE_LIST
+    return schema
+
+
 def components_schemas() -> dict[str, Any]:
     """Every shared schema except the request parameters and the JSON wrappers."""
     digits = {"type": "string", "pattern": "^[0-9]+$"}
@@ -337,9 +371,7 @@ def components_schemas() -> dict[str, Any]:
             lists={"blockStorageSnapshotInstanceNoList": digits,
                    "hypervisorTypeCodeList": {"type": "string", "enum": ["XEN", "KVM"]}}),
         "GetBlockStorageVolumeTypeListParams": _params({"zoneCode": {"type": "string"}}),
-        "GetServerImageListParams": _params(
-            {"serverImageName": {"type": "string"}, "pageNo": page, "pageSize": page},
-            lists={"serverImageNoList": digits}),
+        "GetServerImageListParams": _image_list_params(digits),
         "GetServerImageDetailParams": _params({"serverImageNo": digits},
                                               required=["serverImageNo"]),
         "DeleteServerImageParams": {

@@ -243,3 +243,21 @@ def test_the_description_documents_exactly_the_neighbour_actions() -> None:
     # harness.contract.model.NEIGHBOUR_ACTIONS is the one list; specgen's table must agree with it.
     paths = {path.rpartition("/")[2] for path in load_spec()["paths"]}
     assert paths == {ACTION, *NEIGHBOUR_ACTIONS}
+
+
+def test_get_server_image_list_accepts_every_documented_filter() -> None:
+    """The filters getServerImageList's page lists (api.ncloud-docs.com, en/ja, 2026-09-17)."""
+    params = {"regionCode": "KR", "serverImageNoList.1": "1234", "serverImageNoList.2": "2345",
+              "serverImageName": "img", "serverImageStatusCode": "CREAT",
+              "serverImageTypeCodeList.1": "NCP", "hypervisorTypeCodeList.1": "XEN",
+              "hypervisorTypeCodeList.2": "KVM", "osTypeCodeList.1": "CENTOS",
+              "osTypeCodeList.2": "UBUNTU", "platformCategoryCodeList.1": "OS",
+              "platformCategoryCodeList.2": "GPU", "pageNo": 0, "pageSize": 1000,
+              "sortedBy": "serverImageName", "sortingOrder": "descending",
+              "responseFormatType": "json"}
+    check = validator("GetServerImageListParams")
+    assert [e.message for e in check.iter_errors(params)] == []
+    assert [e.message for e in check.iter_errors({**params, "hypervisorTypeCodeList.1": "RHV"})
+            ] == []  # a code list is open: the government site's RHV passes
+    assert list(check.iter_errors({**params, "pageSize": 1001}))
+    assert list(check.iter_errors({**params, "serverImageFilter": "x"}))  # not documented
