@@ -223,7 +223,8 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
             " getBlockStorageVolumeTypeList, getServerImageList) in JSON and XML and judge"
             " their answers three ways, then print what a run would learn (regions, usable"
             " snapshots, volume-type limits and their unit, images already present) and what"
-            " a run with --max-creates N would cover. Creates and deletes nothing. Uses"
+            " a run with --max-creates N would cover. Creates and deletes nothing, unless"
+            " --check-create asks it to prove create permission. Uses"
             " NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY, NCLOUD_API_GW and NCLOUD_REGION as a live"
             " run does. Exit 0: ready; 1: a neighbour answer breaks the contract; 2: a run"
             " could not start (keys refused, clock too far off, endpoint unreachable)."),
@@ -234,6 +235,11 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                      help="the simulator's scenario (--target simulator)")
     pre.add_argument("--max-creates", type=integer(0), default=LIVE_MAX_CREATES, metavar="N",
                      help="the create budget to plan for (default: %(default)s, a live run's)")
+    pre.add_argument("--check-create", action="store_true",
+                     help="also prove that the key may create images, with one create that"
+                     " cannot make one (a snapshot the account does not have, asked in XML;"
+                     " under custody in --ledger): a 400 proves it and shows the service's"
+                     " XML error shape, a 401/210 or 403/230 says the key may not create")
     pre.add_argument("--ledger", default="reports/ledger.jsonl", metavar="FILE",
                      help="the ledger a run will use: what earlier runs still owe there is"
                      " settled first and charged to its budget (default: %(default)s)")

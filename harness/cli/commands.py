@@ -244,7 +244,7 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
 
 
 def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
-               fmt: str, ledger: str | None = None) -> int:
+               fmt: str, ledger: str | None = None, *, check_create: bool = False) -> int:
     region = os.environ.get("NCLOUD_REGION") or None
     with ExitStack() as stack:
         if target_name == "live":
@@ -252,7 +252,10 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
         else:
             target = stack.enter_context(simulator_target(
                 scenario_at(scenario_file) if scenario_file else None))
-        result = preflight(target, max_creates=max_creates, region=region, now=time.time)
+        custody = (Ledger(ledger, ledger_key(target.credentials))
+                   if check_create and ledger else None)
+        result = preflight(target, max_creates=max_creates, region=region, now=time.time,
+                           check_create=check_create, ledger=custody)
         if ledger and Path(ledger).is_file():
             result.debts(Ledger(ledger).state())
     if fmt == "json":
@@ -284,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
                          fault=args.fault)
         if args.command == "preflight":
             return _preflight(args.target, args.scenario, args.max_creates, args.format,
-                              args.ledger)
+                              args.ledger, check_create=args.check_create)
         if args.command == "check-traffic":
             return check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":

@@ -9,7 +9,9 @@ the create budget is spent on the covering set first (harness.run.covering), min
 kept for invalid requests a faulty service accepts (harness.custody.gate.reserve_of).
 
 Only list actions are called, each once per format (and every page of the image and
-snapshot lists, as discovery reads them). No create, no delete.
+snapshot lists, as discovery reads them). No create, no delete, unless asked to prove
+create permission (`--check-create`, harness.run.createcheck): then one create that cannot
+make an image is sent, under custody.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from harness.contract.model import READ_ACTIONS
 from harness.contract.volumetypes import learn
 from harness.core.answer import Answer
 from harness.core.errors import ConfigError, TargetError
-from harness.custody.ledger import LedgerState
+from harness.core.gateway import permission_denied
+from harness.custody.ledger import Ledger, LedgerState
 from harness.run.covering import COVER_ITEMS, covering_set
+from harness.run.createcheck import ASSUMED_XML_ERROR, CreateCheck
+from harness.run.createcheck import check_create as create_check
 from harness.run.plan import Plan, plan_for
 from harness.run.profiles import PROFILES
 from harness.strategies.valid import usable_snapshots
@@ -82,6 +87,8 @@ class Preflight:
     cover_problem: str = ""
     plan: Plan | None = None
     """What a run of the whole suite with --max-creates would buy (`harness.run.plan`)."""
+    create: CreateCheck | None = None
+    """What the one impossible create proved (--check-create), None when not asked."""
     owed_before: int | None = None
     """Images earlier runs of the ledger still own on this endpoint (None: no ledger)."""
     pending_before: int = 0
@@ -94,8 +101,9 @@ class Preflight:
 
     @property
     def violations(self) -> int:
-        """Neighbour answers that break the contract."""
-        return sum(len(j.result.violations) for j in self.judged)
+        """Neighbour answers that break the contract (and a create of nothing accepted)."""
+        accepted = self.create is not None and self.create.outcome == "accepted"
+        return sum(len(j.result.violations) for j in self.judged) + accepted
 
     @property
     def exit_code(self) -> int:
@@ -134,11 +142,15 @@ class Preflight:
             "cover_problem": self.cover_problem or None,
             "ledger_owes": None if self.owed_before is None else {
                 "images": self.owed_before, "creates_to_settle": self.pending_before},
+            "check_create": None if self.create is None else self.create.as_dict(),
         }
 
     def lines(self) -> list[str]:
         """The result for a person, most important first."""
-        out = [f"preflight of {self.endpoint} (read-only: nothing was created or deleted)"]
+        how = ("--check-create: one create that cannot make an image was sent; nothing else"
+               " was created or deleted" if self.create is not None
+               else "read-only: nothing was created or deleted")
+        out = [f"preflight of {self.endpoint} ({how})"]
         out += [f"PROBLEM: {p}" for p in self.problems]
         out += [f"warning: {w}" for w in self.warnings]
         if self.skew_s is not None:
@@ -151,7 +163,23 @@ class Preflight:
             out.append(f"{j.action} ({j.fmt}): {j.status}, {verdict}")
             out += [f"  violation [{v.rule}] {v.path}: {v.message}" for v in j.result.violations]
             out += [f"  finding   [{', '.join(f.cases)}] {f.message}" for f in j.result.findings]
+        out += self._create_lines()
         out += self._account_lines()
+        return out
+
+    def _create_lines(self) -> list[str]:
+        check = self.create
+        if check is None:
+            return []
+        out = [f"create permission: {check.said}"]
+        if check.xml_as_assumed is not None:
+            out.append(f"  XML error shape: {check.xml_shape} ("
+                       + ("as the harness assumes" if check.xml_as_assumed
+                          else f"differs from the assumed {ASSUMED_XML_ERROR}; a run judges"
+                          " XML refusals by it: report it") + ")")
+        if check.cleanup.deleted:
+            out.append(f"  the service made image(s) anyway; deleted: "
+                       f"{', '.join(check.cleanup.deleted)}")
         return out
 
     def _account_lines(self) -> list[str]:
@@ -217,8 +245,13 @@ def _coverage(result: Preflight, account: Account) -> None:
 
 
 def preflight(target: HttpTarget, *, max_creates: int, region: str | None = None,
-              now: Callable[[], float]) -> Preflight:
-    """Call the read-only neighbours of `target`, judge them, and learn the account."""
+              now: Callable[[], float], check_create: bool = False,
+              ledger: Ledger | None = None) -> Preflight:
+    """Call the read-only neighbours of `target`, judge them, and learn the account.
+
+    With `check_create`, then prove create permission with one create that cannot make
+    an image (harness.run.createcheck), under custody in `ledger`.
+    """
     result = Preflight(target.endpoint, max_creates)
     first = True
     for action in READ_ACTIONS:
@@ -231,10 +264,10 @@ def preflight(target: HttpTarget, *, max_creates: int, region: str | None = None
                 _skew(result, answer, sent)
                 first = False
             if answer.status in (401, 403):
-                result.problems.append(f"{action} answered {answer.status}: the gateway refused"
-                                       " the key pair; check NCLOUD_ACCESS_KEY and"
-                                       " NCLOUD_SECRET_KEY (and that the key may call the"
-                                       " Server API)")
+                result.problems.append(permission_denied(answer, action) or (
+                    f"{action} answered {answer.status}: the gateway refused the key pair;"
+                    " check NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY (and that the key may"
+                    " call the Server API)"))
                 return result
             result.judged.append(Judged(action, fmt, answer.status,
                                         check_neighbour(action, answer, fmt)))
@@ -245,6 +278,14 @@ def preflight(target: HttpTarget, *, max_creates: int, region: str | None = None
         return result
     result.base_usable = _base_flags(result.judged)
     _coverage(result, result.account)
+    if check_create:
+        try:
+            result.create = create_check(target, result.account, region=region, ledger=ledger)
+        except TargetError as exc:
+            result.problems.append(str(exc))
+            return result
+        if result.create.problem:
+            result.problems.append(result.create.problem)
     return result
 
 

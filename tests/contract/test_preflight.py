@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from harness.cli.commands import main
+from harness.contract.account import GIB
+from harness.contract.wire import decode
 from harness.custody.ledger import Ledger, RunRecord
 from harness.custody.ownership import Owned
-from harness.run.preflight import CLOCK_LIMIT_S, clock_skew, preflight
+from harness.run.createcheck import ASSUMED_XML_ERROR
+from harness.run.preflight import CLOCK_LIMIT_S, Preflight, clock_skew, preflight
+from harness.sim import Simulator
 from harness.sim.actions import ACTIONS, Context
-from harness.sim.render import SimResponse, success
+from harness.sim.inprocess import DEFAULT_BASE_URL, simulated
+from harness.sim.render import SimResponse, image_body, success
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
-from harness.targets.transport import simulator_target
+from harness.sim.state import StoredMapping
+from harness.targets.transport import HttpTarget, simulator_target
+from tests.hostile import Watched
 
 CREDS = default_scenario().credentials
 
@@ -120,3 +129,91 @@ def test_what_earlier_runs_still_owe_in_the_ledger_is_said_before_a_run(
     assert code == 0
     assert "earlier runs still own 1 image(s) here" in text
     assert none["ledger_owes"] is None
+
+
+def _checked(simulator: Simulator, tmp_path: Path) -> tuple[Preflight, set[str]]:
+    """Preflight with --check-create against `simulator`, and the images it added."""
+    before = simulator.images.numbers()
+    with simulated(DEFAULT_BASE_URL, simulator):
+        target = HttpTarget(DEFAULT_BASE_URL, simulator.credentials, name="live")
+        try:
+            result = preflight(target, max_creates=25, now=time.time, check_create=True,
+                               ledger=Ledger(tmp_path / "ledger.jsonl"))
+        finally:
+            target.close()
+    return result, simulator.images.numbers() - before
+
+
+def test_check_create_proves_permission_and_shows_the_xml_error_shape(tmp_path: Path) -> None:
+    simulator = Watched()
+    result, added = _checked(simulator, tmp_path)
+    assert result.exit_code == 0, result.lines()
+    check = result.create
+    assert check is not None
+    assert check.outcome == "may-create"
+    assert check.status == 400
+    assert check.xml_as_assumed is True
+    assert check.xml_shape == ASSUMED_XML_ERROR
+    creates = [s for s in simulator.seen if "createServerImageFromSnapshot" in s]
+    assert len(creates) == 1  # one create, asked in XML (no responseFormatType)
+    assert "responseFormatType" not in creates[0]
+    assert check.snapshot not in {s.instance_no for s in simulator.scenario.account.snapshots}
+    assert added == set()
+    assert not Ledger(tmp_path / "ledger.jsonl").state().owes
+    assert "as the harness assumes" in "\n".join(result.lines())
+
+
+@pytest.mark.parametrize(("code", "words"), [("210", "Permission Denied"), ("230", "Forbidden")])
+def test_check_create_says_when_the_key_may_not_create(
+        tmp_path: Path, code: str, words: str) -> None:
+    result, added = _checked(Watched(replace(default_scenario(), deny_create=code)), tmp_path)
+    assert result.exit_code == 2
+    assert result.problems[0].startswith(f"this key may not create images here ({words}, {code})")
+    assert added == set()
+
+
+class MakesAnything(Watched):
+    """Makes an image of any create, a snapshot it does not have included (SEED-R5 broken)."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        del method, headers, body
+        params = dict(decode(target.partition("?")[2]))
+        image = self.images.create(params["serverImageName"], None, (StoredMapping(
+            0, params["blockStorageList.1.snapshotInstanceNo"], "ghost", 10 * GIB, "CB1"),),
+            status="CREAT")
+        return success("createServerImageFromSnapshot", "serverImageList", [image_body(image)],
+                       "xml")
+
+
+def test_check_create_deletes_an_image_a_faulty_service_made_and_says_so(
+        tmp_path: Path) -> None:
+    simulator = MakesAnything()
+    result, added = _checked(simulator, tmp_path)
+    check = result.create
+    assert check is not None
+    assert check.outcome == "accepted"
+    assert result.exit_code == 1  # the service broke the contract, and the image is gone
+    assert check.cleanup.deleted
+    assert added == set()
+
+
+class OtherXmlErrors(Watched):
+    """Refuses creates with an XML error shape other than the one assumed."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        del method, target, headers, body
+        return SimResponse(400, {"Content-Type": "application/xml"},
+                           b"<?xml version='1.0'?><responseError><code>24001</code>"
+                           b"<message>no such snapshot</message></responseError>")
+
+
+def test_check_create_shows_an_xml_error_shape_that_differs(tmp_path: Path) -> None:
+    result, _ = _checked(OtherXmlErrors(), tmp_path)
+    check = result.create
+    assert check is not None
+    assert check.outcome == "may-create"
+    assert check.xml_as_assumed is False
+    assert check.xml_shape == "<responseError><code/><message/></responseError>"
+    assert "differs from the assumed" in "\n".join(result.lines())
