@@ -45,7 +45,7 @@ from harness.run.runsetup import (
     start_target,
     worker_of,
 )
-from harness.run.session import ConformanceSession
+from harness.run.session import ConformanceSession, RunStopped
 from harness.targets.discovery import discover
 from harness.targets.replay import FixtureTarget
 
@@ -250,13 +250,21 @@ def pytest_runtest_makereport(item: pytest.Item,
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Record a test's exchanges under its name, and write its cassette file when it ends."""
+    """Record a test's exchanges under its name, and write its cassette file when it ends.
+
+    A RunStopped (the gateway says the key may not create images here) ends the whole run
+    with exit 2 and its message; the session's teardown still settles what was sent.
+    """
     state = item.config.stash.get(STATE, None)
     recorder = state.recorder if state is not None else None
     if recorder is not None:
         recorder.group = item.name
     try:
         return (yield)
+    except RunStopped as stop:  # the key may not create here: a configuration error, exit 2
+        if state is not None:
+            state.error = SECRETS.text(str(stop))
+        pytest.exit(f"ncp-harness: error: {SECRETS.text(str(stop))}", returncode=2)
     finally:
         if recorder is not None:
             recorder.flush(item.name)

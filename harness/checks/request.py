@@ -25,7 +25,7 @@ from harness.contract.oracle import Outcome, Verdict, judge
 from harness.contract.rules import ENTRY_FIELDS, LIST_PREFIX, rule_sort_key
 from harness.contract.wire import ACTION_PATH, decode
 from harness.core.errors import Finding, Violation
-from harness.core.scrub import MASK
+from harness.core.scrub import is_redacted
 from harness.core.signing import (
     ACCESS_KEY_HEADER,
     SIGNATURE_V1,
@@ -260,7 +260,7 @@ def _signature(
         (lambda _: None) if secret_for is None
         else secret_for.get if isinstance(secret_for, Mapping) else secret_for)
     redacted = [name for name in (TIMESTAMP_HEADER, ACCESS_KEY_HEADER, SIGNATURE_V2, SIGNATURE_V1)
-                if MASK in (request.header(name) or "")]
+                if (value := request.header(name)) is not None and is_redacted(value)]
     if redacted:  # a recording's redaction is not the client's mistake: it cannot be checked
         notes.append(Finding(("REQ-5",), path=redacted[0],
                              message=f"the signature was not verified: {', '.join(redacted)}"

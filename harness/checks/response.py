@@ -27,8 +27,18 @@ from harness.contract.probe import Probe
 from harness.contract.reading import read
 from harness.contract.reference import differences
 from harness.contract.rulebook import View
-from harness.core.answer import TOO_LARGE, Answer, is_hiccup, is_transient
+from harness.contract.wire import encoding_problem
+from harness.core.answer import Answer
 from harness.core.errors import Finding, UnreadableBody, Violation
+from harness.core.gateway import (
+    TOO_LARGE,
+    TRANSIENT,
+    gateway_code,
+    is_hiccup,
+    is_transient,
+    permission_denied,
+    refused_by_gateway,
+)
 from harness.core.xmlcodec import xml_safe
 from harness.spec.body import ParsedBody, parse_body
 
@@ -41,6 +51,7 @@ __all__ = [
     "check_answer",
     "check_auth_failure",
     "check_neighbour",
+    "check_status",
     "is_hiccup",
     "is_transient",
     "reference_findings",
@@ -64,6 +75,9 @@ class CheckResult:
     ran: tuple[tuple[str, str], ...] = ()
     """(rule, check) of every check that ran, each recorded where it runs: the per-rule
     counts of the report, junit and HTML come from here, never from a second tree."""
+    stop: str | None = None
+    """The gateway said the key may not call the action (401/210, 403/230): a configuration
+    error that ends the run, not a verdict on the service (harness.core.gateway)."""
 
     @property
     def ok(self) -> bool:
@@ -102,21 +116,19 @@ def _format_checks(probe: Probe, answer: Answer, body: ParsedBody | None,
                       expected=wanted, actual=body.format))
 
 
-def check_answer(probe: Probe, verdict: Verdict, answer: Answer,
-                 account: Account) -> CheckResult:
-    """Every check of one createServerImageFromSnapshot exchange."""
-    if is_transient(answer):
-        return CheckResult(transient=True)  # throttling and gateway outages are not the contract's
+def check_answer(probe: Probe, verdict: Verdict, answer: Answer, account: Account, *,
+                 may_create: bool = False) -> CheckResult:
+    """Every check of one createServerImageFromSnapshot exchange.
+
+    `may_create`: the key has been seen to create in this run, so a permission denial is
+    the service's inconsistency, judged like any answer, not a configuration error.
+    """
+    early = _before_the_body(probe, verdict, answer, may_create=may_create)
+    if early is not None:
+        return early
     out: list[Violation] = []
     findings: list[Finding] = []
     ran: list[tuple[str, str]] = [("SEED-S5", "not_a_server_error")]
-    if answer.status >= 500:
-        out.append(_v("SEED-S5", "not_a_server_error",
-                      f"the service answered {answer.status} to {probe.label}",
-                      expected="< 500", actual=answer.status))
-        return CheckResult(tuple(out), ran=tuple(ran))
-    if answer.status in TOO_LARGE and verdict.outcome is Outcome.REJECT:
-        return CheckResult(ran=tuple(ran))  # refused by the gateway before the Server API saw it
     body = _parse(answer, out)
     findings.extend(reference_findings(body, answer.status))
     if verdict.outcome is Outcome.UNSPECIFIED:
@@ -132,6 +144,50 @@ def check_answer(probe: Probe, verdict: Verdict, answer: Answer,
     else:
         _rejected(probe, verdict, answer, body, checks)
     return CheckResult(tuple(out), tuple(findings), body, ran=tuple(ran))
+
+
+def _before_the_body(probe: Probe, verdict: Verdict, answer: Answer, *,
+                     may_create: bool) -> CheckResult | None:
+    """The answers judged before their body is read: the gateway's, 5xx, broken wire's.
+
+    Transient answers are no judgment; a permission denial stops the run (unless the key
+    was seen to create); a 5xx is SEED-S5; wire whose encoding is broken is a finding
+    whatever the answer (short of 5xx); the gateway's own refusal of a request the oracle
+    rejects (400/100, 413/430) is a refusal, whatever its body. None: read the body.
+    """
+    if is_transient(answer):
+        return CheckResult(transient=True)  # throttling and gateway outages are not the contract's
+    denied = None if may_create else permission_denied(answer, ACTION)
+    if denied is not None:
+        return CheckResult(stop=denied)
+    ran: list[tuple[str, str]] = [("SEED-S5", "not_a_server_error")]
+    if answer.status >= 500:
+        return CheckResult((_v("SEED-S5", "not_a_server_error",
+                               f"the service answered {answer.status} to {probe.label}",
+                               expected="< 500", actual=answer.status),), ran=tuple(ran))
+    broken = encoding_problem(probe.raw) if probe.raw is not None else None
+    if broken is not None:  # how such wire is read is nobody's to say: no 5xx is all we ask
+        try:  # the body still says whether an image was made (names in use, custody)
+            body = parse_body(answer.body, action=ACTION)
+        except UnreadableBody:
+            body = None
+        return CheckResult(findings=(_malformed(answer, broken),), body=body, ran=tuple(ran))
+    if verdict.outcome is Outcome.REJECT and (answer.status in TOO_LARGE
+                                              or refused_by_gateway(answer) is not None):
+        ran.extend((counted, "status_agrees_with_oracle")
+                   for counted in _status_rules(probe, verdict))
+        return CheckResult(ran=tuple(ran))  # refused by the gateway before the Server API saw it
+    return None
+
+
+def _malformed(answer: Answer, problem: str) -> Finding:
+    """What the service did with wire whose encoding is broken: a finding, whatever it was."""
+    row = gateway_code(answer)
+    what = ("accepted it" if answer.status == 200 else
+            f"answered {answer.status}" + (f" (the API Gateway's {row.code} {row.message})"
+                                           if row is not None else ""))
+    return Finding(("REF-malformed-encoding",), f"{problem}; the service {what}",
+                   status=answer.status)
 
 
 @dataclass(frozen=True)
@@ -166,8 +222,10 @@ def _accepted(probe: Probe, verdict: Verdict, answer: Answer, account: Account,
     for counted in _status_rules(probe, verdict):
         checks.run(counted, "status_agrees_with_oracle")
     if answer.status != 200:
-        detail = ""
-        if body is not None and isinstance(body.inner, dict):
+        detail, row = "", gateway_code(answer)
+        if row is not None:
+            detail = f"the API Gateway's {row.code} {row.message}"
+        elif body is not None and isinstance(body.inner, dict):
             detail = str(body.inner.get("returnMessage") or body.inner.get("message") or "")
         checks.out.append(_v(rule, "status_agrees_with_oracle",
                              f"a valid request ({probe.label}) was refused with {answer.status}"
@@ -297,6 +355,9 @@ def check_neighbour(action: str, answer: Answer, fmt: str | None, *,
     """
     if is_transient(answer):
         return CheckResult(transient=True)
+    denied = permission_denied(answer, action) if expect_success else None
+    if denied is not None:
+        return CheckResult(stop=denied)
     out: list[Violation] = []
     ran = (("SEED-S5", "not_a_server_error"), ("SEED-S2", "status_agrees_with_oracle"),
            ("SEED-S2", "response_schema"))
@@ -319,6 +380,53 @@ def check_neighbour(action: str, answer: Answer, fmt: str | None, *,
                       actual=body.format))
     out.extend(body.problems)
     return CheckResult(tuple(out), tuple(reference_findings(body, answer.status)), body, ran=ran)
+
+
+NOT_CAPTURED = "TRAFFIC-not-captured"
+"""The finding id of an answer whose body a capture left out."""
+
+
+def check_status(probe: Probe | None, verdict: Verdict | None, answer: Answer) -> CheckResult:
+    """An answer whose body was not captured, judged by what its status alone proves.
+
+    HAR 1.2 leaves `content.text` out when the body is not available. A 5xx but 500 is
+    SEED-S5; an invalid request accepted, or a valid one refused, breaks the status check.
+    What only the body could tell is a finding: a 500 (a hiccup's returnCode 1000, or a
+    server error), a 401 or 403 (the gateway's auth or permission), and everything of the
+    body's shape. A throttle or outage status is transient.
+    """
+    status = answer.status
+    said = ("the capture holds no body for this answer (content.text left out, as HAR 1.2"
+            " allows when it is not available); only its status was judged")
+    if status in (500, 401, 403):
+        said += f": a {status} without its body cannot be told apart (" + (
+            "a hiccup, returnCode 1000, or a server error)" if status == 500 else
+            "the gateway's authentication or permission error)")
+    note = Finding((NOT_CAPTURED,), said, status=status)
+    ran: list[tuple[str, str]] = [("SEED-S5", "not_a_server_error")]
+    if status in TRANSIENT:
+        return CheckResult(findings=(note,), transient=True)
+    if status > 500:
+        return CheckResult((_v("SEED-S5", "not_a_server_error", f"the service answered {status}"
+                               " (its body was not captured)", expected="< 500",
+                               actual=status),), (note,), ran=tuple(ran))
+    if (status in (500, 401, 403) or probe is None or verdict is None
+            or verdict.outcome is Outcome.UNSPECIFIED):
+        return CheckResult(findings=(note,), ran=tuple(ran))
+    ran.extend((rule, "status_agrees_with_oracle") for rule in _status_rules(probe, verdict))
+    rule = probe.rules[0] if probe.rules else None
+    if verdict.outcome is Outcome.ACCEPT and status != 200:
+        return CheckResult((_v(rule, "status_agrees_with_oracle", f"a valid request"
+                               f" ({probe.label}) was refused with {status} (its body was not"
+                               " captured)", expected=200, actual=status),), (note,),
+                           ran=tuple(ran))
+    if verdict.outcome is Outcome.REJECT and not 400 <= status < 500:
+        breach = verdict.breaches[0]
+        return CheckResult((_v(breach.rule, "status_agrees_with_oracle", f"an invalid request"
+                               f" was answered {status}: {breach.message}", path=breach.path,
+                               expected="4xx", actual=status, clause=breach.clause),),
+                           (note,), ran=tuple(ran))
+    return CheckResult(findings=(note,), ran=tuple(ran))
 
 
 def reference_findings(body: ParsedBody | None, status: int) -> list[Finding]:

@@ -4,7 +4,9 @@ Any HAR 1.2 file will do (mitmproxy, Charles, a browser's network tab, the harne
 cassettes). Entries to `/createServerImageFromSnapshot` and to the neighbour actions
 (`NEIGHBOUR_ACTIONS`) are kept with their answers, when the file holds one; every other
 entry is counted and named as skipped. A form body is taken from
-`postData.text`, or rebuilt from `postData.params` when an exporter left the text out.
+`postData.text`, or rebuilt from `postData.params` when an exporter left the text out. An
+answer whose `content.text` is left out (HAR 1.2: "if the information is not available")
+is kept as not captured: its status is judged, its body is not.
 A file that is not HAR raises `CassetteError` naming the file and the place
 (`harness.recording.har.read_har_document`, as for cassettes).
 """
@@ -65,6 +67,9 @@ class Captured:
     request: ClientRequest
     answer: Answer | None
     """None when the file holds no answer (status 0: the client got none)."""
+    body_captured: bool = True
+    """False when the answer's `content.text` is left out, as HAR 1.2 allows when the body
+    is "not available" (many capture tools): its status is known, its body is not."""
 
 
 def traffic_from_har(text: str, file: str) -> tuple[list[Captured], list[str]]:
@@ -85,7 +90,10 @@ def traffic_from_har(text: str, file: str) -> tuple[list[Captured], list[str]]:
             headers=tuple((h["name"], h["value"]) for h in request["headers"]),
             body=_body(request.get("postData")), sent_ms=_millis(entry.get("startedDateTime")),
             label=f"{file} {where}")
-        found.append(Captured(action, sent, _answer(entry.get("response"), where, file)))
+        response = entry.get("response")
+        content = (response or {}).get("content") or {}
+        found.append(Captured(action, sent, _answer(response, where, file),
+                              body_captured="text" in content))
     return found, skipped
 
 

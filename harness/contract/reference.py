@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NOTES", "SHAPE_NOTES", "Difference", "Note", "differences"]
+__all__ = ["NOTES", "SHAPE_NOTES", "WIRE_NOTES", "Difference", "Note", "differences"]
 
 _SERVER_IMAGE = "ServerImage (api.ncloud-docs.com, en, updated 2026-09-17)"
 _SERVER_IMAGE_OLD = ("ServerImage (api.ncloud-docs.com, ja, an older version of the page without"
@@ -78,7 +78,16 @@ SHAPE_NOTES = (
          " reference types it String", _ERRORS),
 )
 """Shape notes: the constraints of the response schemas whose breach is a finding."""
-NOTES: dict[str, Note] = {note.id: note for note in (*_CODE_NOTES, *SHAPE_NOTES)}
+_GATEWAY = ("API call error handling (api-gov.ncloud-docs.com, api-call-lgc-errorhandling, ko,"
+            " updated 2026-10-22)")
+WIRE_NOTES = (
+    Note("REF-malformed-encoding", "the seed does not say how a malformed percent-escape or"
+         " bytes that are not UTF-8 are read; NCP's API Gateway refuses requests whose encoding"
+         " (UTF-8) or protocol it cannot take with 400, errorCode 100 \"Bad Request Exception\"",
+         _GATEWAY),
+)
+"""Notes on wire the seed leaves unread: what the service does with it is a finding."""
+NOTES: dict[str, Note] = {note.id: note for note in (*_CODE_NOTES, *SHAPE_NOTES, *WIRE_NOTES)}
 """Finding id -> the reference's words and source (summary.json and the report show them)."""
 _BY_FIELD = {note.id.removeprefix("REF-"): note for note in _CODE_NOTES}
 

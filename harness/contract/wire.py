@@ -14,7 +14,7 @@ produces: duplicate keys, gaps and junk in `N`, unknown keys. `decode` never rai
 from __future__ import annotations
 
 import re
-from urllib.parse import quote_plus, unquote_plus
+from urllib.parse import quote_plus, unquote_plus, unquote_to_bytes
 
 from harness.contract.keys import entry_key, parse_entry_key
 from harness.contract.model import ACTION, BlockStorage, CreateImageRequest, Params
@@ -27,6 +27,7 @@ __all__ = [
     "decode_request",
     "encode",
     "encode_params",
+    "encoding_problem",
     "go_sdk_form_body",
     "small_int",
 ]
@@ -168,6 +169,33 @@ def _escape(value: str, key: str) -> str:
         return quote_plus(value, safe="")
     except UnicodeEncodeError as exc:
         raise WireError(f"{key}: {value!r} cannot be encoded as UTF-8 ({exc.reason})") from None
+
+
+_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def encoding_problem(raw: str | bytes) -> str | None:
+    """How raw wire's encoding is broken (a gateway may refuse it), or None when it is not.
+
+    A `%` not followed by two hex digits, or escapes whose bytes are not UTF-8 (overlong
+    forms, surrogates, lone continuation bytes): what NCP's gateway answers 400/100 "Bad
+    Request Exception" for ("encoding (UTF-8)", harness.core.gateway).
+    """
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if isinstance(raw, bytes) and "\ufffd" in text and "\ufffd".encode() not in raw:
+        return "the bytes sent are not UTF-8"
+    bad = _ESCAPE.search(text)
+    if bad is not None:
+        return f"a '%' at {bad.start()} is not followed by two hex digits"
+    for segment in text.replace("+", " ").split("&"):
+        for part in segment.split("="):
+            if "%" not in part:
+                continue
+            try:
+                unquote_to_bytes(part).decode("utf-8")
+            except UnicodeDecodeError:
+                return f"the escapes of {part[:40]!r} do not spell UTF-8"
+    return None
 
 
 def _unescape(text: str) -> str:

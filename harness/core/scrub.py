@@ -15,7 +15,7 @@ import re
 import threading
 from urllib.parse import quote, quote_plus, unquote
 
-__all__ = ["MASK", "SECRETS", "Scrubber"]
+__all__ = ["MASK", "SECRETS", "Scrubber", "is_redacted"]
 
 MASK = "REDACTED"
 _END = re.compile(r"=|%3[Dd]")
@@ -25,6 +25,23 @@ _REACH = 43 * 3
 """The most characters 43 base-64 characters take, percent-encoded."""
 _MIN_KEY = 4
 """Shorter values are not masked: too short to be a key, masking them mangles text."""
+
+
+_MARKERS = re.compile(r"redacted|filtered|masked|hidden|removed|scrubbed|sanitized|omitted",
+                      re.IGNORECASE)
+_MASK_ONLY = re.compile(r"[*xX\u2022#.\-_<>\[\]]{3,}")
+
+
+def is_redacted(value: str) -> bool:
+    """Whether a recorded header value is a capture tool's stand-in for a secret.
+
+    Ours (`REDACTED`), schemathesis's (`[Filtered]`), mitmproxy's and proxies' (`***`,
+    `[REDACTED]`, `<hidden>`, bullets), and an emptied value: none of them can be verified,
+    and none is the client's mistake.
+    """
+    text = value.strip()
+    return (not text or _MARKERS.search(text) is not None
+            or _MASK_ONLY.fullmatch(text) is not None)
 
 
 def _forms(value: str) -> set[str]:

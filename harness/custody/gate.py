@@ -24,8 +24,9 @@ from harness.checks.response import CheckResult
 from harness.contract.account import Account
 from harness.contract.model import ACTION
 from harness.contract.probe import Probe
-from harness.core.answer import Answer, is_hiccup
+from harness.core.answer import Answer
 from harness.core.errors import NotRecorded, TargetTimeout, Violation
+from harness.core.gateway import hiccup_name, is_hiccup
 from harness.core.imagerow import rows_of
 from harness.custody.budget import SharedBudget
 from harness.custody.keeper import Custody
@@ -176,7 +177,7 @@ class CreateGate:
             self.log.totals["hiccups_persisted"] += 1
             return answer, replace(result, transient=False, violations=(Violation(
                 "SEED-S5", "not_a_server_error", f"the same request was answered {answer.status}"
-                f" \"try your call again later\" {hiccups} times in a row, once the account"
+                f" {hiccup_name(answer)} {hiccups} times in a row, once the account"
                 " showed each time that it had made no image: a hiccup that persists is a"
                 " server error", expected="a judgment (2xx or 4xx)", actual=answer.status),
                 *result.violations))

@@ -20,8 +20,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from harness.core.answer import Answer, is_transient
+from harness.core.answer import Answer
 from harness.core.errors import UnreadableBody
+from harness.core.gateway import is_transient
 from harness.core.imagerow import ImageRow, rows_of
 from harness.core.skew import Skew
 from harness.custody.ledger import Ledger, RunRecord, RunState

@@ -80,7 +80,8 @@ def _verdict(summary: dict[str, Any]) -> str:
         return f"INCOMPLETE: no violation in what was sent, but {'; '.join(why)}; not a pass"
     left = left_line(summary["resources"])
     if verdict == "interrupted":
-        return (f"INTERRUPTED: the run was stopped before its end; not a pass"
+        return (f"STOPPED: {summary['stopped']}; not a pass ({left})" if summary.get("stopped")
+                else f"INTERRUPTED: the run was stopped before its end; not a pass"
                 f" ({len(summary['violations'])} violation(s) in what was sent, {left})")
     errors = summary.get("harness_errors") or []
     if summary["verdict"] == "error":

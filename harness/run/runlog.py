@@ -112,6 +112,9 @@ class RunLog:
     """The named bug the simulator was given (--fault), None for a faithful target."""
     interrupted: bool = False
     """The run was stopped (Ctrl-C, SIGTERM) before its end: never a pass."""
+    stopped: str | None = None
+    """Why the run stopped at a configuration error mid-run (the gateway said the key may
+    not create images here): never a pass, and no verdict on the service."""
     size_unit: str = ""
     """The unit getBlockStorageVolumeTypeList gave sizes in (harness.contract.volumetypes)."""
     harness_faults: list[HarnessFault] = field(default_factory=list)
@@ -308,7 +311,8 @@ class RunLog:
         """The run's verdict: only a whole run that found nothing wrong is 'passed'.
 
         'error' after a harness fault; 'failed' on a violation or an image unaccounted for;
-        then 'interrupted' (stopped before its end), 'dry-run' (nothing sent) and
+        then 'interrupted' (stopped before its end, by a signal or by a key the gateway
+        says may not create), 'dry-run' (nothing sent) and
         'incomplete' (tests cut short or requests held back by --max-creates/--max-time):
         no violation in what was sent, which is not all the run would have checked.
         """
@@ -316,7 +320,7 @@ class RunLog:
             return "error"
         if self.failures or self.left_unaccounted or self.not_deleted:
             return "failed"
-        if self.interrupted:
+        if self.interrupted or self.stopped:
             return "interrupted"
         if self.dry_run or self.totals["dry_run"]:
             return "dry-run"
@@ -391,6 +395,7 @@ class RunLog:
             },
             "verdict": self.verdict,
             "unfinished": self.unfinished,
+            "stopped": self.stopped,
             "scope": {"clauses_sent": self.scope[0], "clauses": self.scope[1]},
             "counts": dict(self.totals),
             "rules": {rule: {**dict(counts), "examples": self.examples.get(rule, {})}

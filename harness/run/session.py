@@ -48,13 +48,14 @@ from harness.run.failures import Failure, HarnessFault, refused_but_made
 from harness.run.isolate import isolate
 from harness.run.plan import Plan, test_key
 from harness.run.profiles import PROFILES
+from harness.run.provider import BACKEND, register_backend
 from harness.run.reproduce import reproduction
 from harness.run.runlog import RunLog
 from harness.strategies.valid import usable_snapshots
 from harness.targets.imagelist import by_name
 from harness.targets.transport import HttpTarget
 
-__all__ = ["ConformanceSession"]
+__all__ = ["ConformanceSession", "RunStopped"]
 
 
 _ABOUT_NAMES = frozenset({"SEED-R2", "U4", "U10"})
@@ -68,6 +69,14 @@ class _Abort(BaseException):
     def __init__(self, fault: HarnessFault) -> None:
         super().__init__(fault.error)
         self.fault = fault
+
+
+class RunStopped(BaseException):
+    """Ends the run at once: the gateway says the key may not do what the run must.
+
+    A BaseException, so that Hypothesis neither shrinks nor replays it and no test takes
+    it for a harness fault; the plugin turns it into exit 2 with its message.
+    """
 
 
 @dataclass
@@ -106,6 +115,9 @@ class ConformanceSession:
     plan: Plan | None = None
     """What the create budget buys, made before the first create (`harness.run.plan`)."""
     covered: set[str] = field(default_factory=set)
+    key_created: bool = False
+    """A create was answered 200 in this run: the key may create, and a later permission
+    denial is the service's inconsistency, judged, not a configuration error."""
     names: NameBook = field(init=False)
     custody: Custody | None = field(init=False, default=None)
     """Every create request and the images it proved its own (None: a replay makes none)."""
@@ -154,8 +166,10 @@ class ConformanceSession:
         profile = PROFILES[self.log.profile]
         examples = min(n for n in (profile.max_examples, max_examples, self.max_examples)
                        if n is not None)
+        register_backend()
         return hypothesis.settings(
             profile, max_examples=examples, deadline=None, database=None, derandomize=False,
+            backend=BACKEND,  # the same draws from the same seed, however it is installed
             report_multiple_bugs=False, print_blob=False,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                    HealthCheck.data_too_large])
@@ -205,20 +219,31 @@ class ConformanceSession:
         verdict = probe.verdict_for(account) or judge(probe.params, account)  # judged once
         judged = [verdict]
 
+        may_create = self.key_created  # then a denial is the service's, not the key's
+
         def check(got: Answer) -> CheckResult:
-            result = check_answer(probe, verdict, got, self.current_account)
+            result = check_answer(probe, verdict, got, self.current_account,
+                                  may_create=may_create)
             taken = self._name_taken(probe, verdict, got, result)
             if taken is None:
                 return result
             judged[0] = taken
-            return check_answer(probe, taken, got, self.current_account)
+            return check_answer(probe, taken, got, self.current_account, may_create=may_create)
 
         answer, result = self.gate.create(
             probe, check, expects_create=verdict.outcome is not Outcome.REJECT,
             send=lambda: self.target.send(probe))
         if answer is not None:
             self.log.record(probe, judged[0], answer, result)
+            self.key_created |= answer.status == 200
+        self._stop_if(result)
         return probe, result
+
+    def _stop_if(self, result: CheckResult) -> None:
+        """End the run when the gateway said the key may not do this (RunStopped)."""
+        if result.stop is not None:
+            self.log.stopped = result.stop
+            raise RunStopped(result.stop)
 
     def _name_taken(self, probe: Probe, verdict: Verdict, answer: Answer,
                     result: CheckResult) -> Verdict | None:
@@ -432,6 +457,7 @@ class ConformanceSession:
             return None
         result = check_neighbour(action, answer, fmt)
         self.log.record(probe, None, answer, result)
+        self._stop_if(result)
         violations = result.violations
         if not violations:
             return None

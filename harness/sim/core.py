@@ -3,7 +3,9 @@
 `Simulator.handle(method, target, headers, body)` takes the request as it came off the
 wire (target is the raw path and query) and never raises or answers 5xx for any input:
 the gateway's checks come first (404 unknown action, 405 other methods, 413 oversized
-body, 401 bad signature), then the action answers 200 or a 400 `responseError`.
+body, 400/100 broken encoding when the scenario says so, 401 bad signature, 401/210 or
+403/230 for a key the scenario may not let create), then the action answers 200 or a 400
+`responseError`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from harness.contract.model import ACTION, Params
-from harness.contract.wire import decode
+from harness.contract.wire import decode, encoding_problem
 from harness.core.signing import Credentials, KeyRing, spoiled_as, verify
 from harness.sim.actions import ACTIONS, Context
 from harness.sim.faults import Fault, fault_named, with_fault
@@ -82,6 +84,11 @@ class Simulator:
         if len(body) > self.scenario.max_body_bytes:
             return gateway_error(413, f"the body is {len(body)} bytes; at most"
                                  f" {self.scenario.max_body_bytes} are accepted")
+        if self.scenario.gateway_checks_encoding:
+            broken = encoding_problem(query) or (encoding_problem(body) if method.upper()
+                                                 == "POST" and _is_form(headers) else None)
+            if broken is not None:
+                return gateway_error(400, f"the request's encoding: {broken}")
         fault = self.fault if action == ACTION else None
         if self.scenario.verify_signatures:
             result = verify(headers, method.upper(), target, self._keys,
@@ -89,6 +96,11 @@ class Simulator:
             if not result.ok and not (fault and fault.auth == spoiled_as(result.problem)):
                 return gateway_error(403 if fault and fault.auth == "forbidden" else 401,
                                      result.reason)
+        if self.scenario.deny_create and action == ACTION:  # a key that may read, not create
+            denied = self.scenario.deny_create
+            return gateway_error(401 if denied == "210" else 403,
+                                 "the key's sub account has no policy to create images",
+                                 code=denied)
         params = decode(query)
         if method.upper() == "POST" and _is_form(headers) and (fault is None or fault.reads_form):
             params += decode(body)
@@ -111,12 +123,15 @@ class Simulator:
         headers = ({"Retry-After": str(scenario.retry_after_seconds)}
                    if scenario.retry_after_seconds is not None else {})
         if scenario.throttle_every and count % scenario.throttle_every == 0:
-            return gateway_error(429, "throttled by the scenario", headers)
+            return gateway_error(429, "throttled by the scenario", headers,
+                                 code=scenario.throttle_code)
         if scenario.unavailable_every and count % scenario.unavailable_every == 0:
             return gateway_error(503, "unavailable by the scenario", headers)
         if scenario.hiccup_every and count % scenario.hiccup_every == 0:
             return server_error("1000", "Please try your call again later.\nTemporary Error",
                                 "json", status=500)
+        if scenario.unexpected_every and count % scenario.unexpected_every == 0:
+            return gateway_error(500, "the gateway's own hiccup, by the scenario", code="900")
         return None
 
 

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.core.gateway import CODES
 from harness.core.xmlcodec import to_xml
 from harness.sim.state import Image, StoredMapping
 
@@ -23,18 +24,13 @@ Format = Literal["xml", "json"]
 CONTENT_TYPES = {"json": "application/json;charset=UTF-8", "xml": "application/xml;charset=UTF-8"}
 
 _GATEWAY = {
-    400: ("100", "Bad Request"),
-    401: ("200", "Authentication Failed"),
-    403: ("230", "Forbidden"),
-    404: ("300", "Not Found"),
+    **{row.status: (row.code, row.message) for row in reversed(CODES)},  # a status's first row
     405: ("100", "Method Not Allowed"),
-    413: ("430", "Request Entity Too Large"),
     414: ("430", "Request-URI Too Long"),
     431: ("430", "Request Header Fields Too Large"),
     429: ("410", "Throttle Limited"),
-    503: ("500", "Endpoint Error"),
-    504: ("510", "Endpoint Timeout"),
 }
+_MESSAGES = {row.code: row.message for row in CODES}
 GATEWAY_CODES = frozenset(_GATEWAY)
 """Statuses the simulated gateway answers with its own JSON error."""
 
@@ -74,9 +70,13 @@ def server_error(code: str, message: str, fmt: Format, status: int = 400) -> Sim
     return SimResponse(status, {"Content-Type": CONTENT_TYPES[fmt]}, _encode(data, fmt))
 
 
-def gateway_error(status: int, details: str, headers: dict[str, str] | None = None) -> SimResponse:
-    """The API Gateway's error: always JSON, `{"error": {errorCode, message, details}}`."""
-    code, message = _GATEWAY[status]
+def gateway_error(status: int, details: str, headers: dict[str, str] | None = None, *,
+                  code: str | None = None) -> SimResponse:
+    """The API Gateway's error: always JSON, `{"error": {errorCode, message, details}}`.
+
+    The errorCode is the status's usual one (harness.core.gateway.CODES), or `code`.
+    """
+    code, message = (code, _MESSAGES[code]) if code is not None else _GATEWAY[status]
     data = {"error": {"errorCode": code, "message": message, "details": details}}
     return SimResponse(status, {"Content-Type": CONTENT_TYPES["json"], **(headers or {})},
                        json.dumps(data).encode("utf-8"))

@@ -61,6 +61,10 @@ class Scenario:
     retry_after_seconds: int | None = None
     unavailable_every: int = 0
     hiccup_every: int = 0
+    unexpected_every: int = 0
+    throttle_code: str = "410"
+    deny_create: str = ""
+    gateway_checks_encoding: bool = False
     delay_seconds: float = 0.0
     drop_every: int = 0
     source: str = field(default="<built in>", compare=False)
@@ -165,6 +169,10 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         retry_after_seconds=_non_negative(top, "retry_after_seconds", None),
         unavailable_every=_non_negative(top, "unavailable_every", 0),
         hiccup_every=_non_negative(top, "hiccup_every", 0),
+        unexpected_every=_non_negative(top, "unexpected_every", 0),
+        throttle_code=_one_of(top, "throttle_code", ("400", "410", "420"), "410"),
+        deny_create=_one_of(top, "deny_create", ("", "210", "230"), ""),
+        gateway_checks_encoding=top.get("gateway_checks_encoding", bool, False),
         delay_seconds=_seconds(top, "delay_seconds"),
         drop_every=_non_negative(top, "drop_every", 0),
         source=source,

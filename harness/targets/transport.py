@@ -27,9 +27,10 @@ import urllib3
 from harness.contract.model import ACTION, Params
 from harness.contract.probe import Probe
 from harness.contract.wire import encode
-from harness.core.answer import Answer, is_hiccup, is_transient
+from harness.core.answer import Answer
 from harness.core.bounded import DEFAULT_MAX_BODY, Expired, deadline, read_body
 from harness.core.errors import AnswerTooLarge, ConfigError, TargetError, TargetTimeout
+from harness.core.gateway import is_hiccup, is_transient
 from harness.core.loopback import is_loopback
 from harness.core.scrub import SECRETS
 from harness.core.signing import SIGNATURE_V2, Credentials, Signing, sign

@@ -213,3 +213,73 @@ def test_the_harness_s_own_recording_conforms_though_its_signatures_are_redacted
     assert report["violating"] == 0
     assert all(f["cases"] == ["REQ-5"] and "redacted" in f["message"]
                for r in report["requests"] for f in r["findings"] if "REQ-5" in f["cases"])
+
+
+def _bodies_left_out(document: dict[str, object]) -> None:
+    for entry in document["log"]["entries"]:  # type: ignore[index]
+        entry["response"]["content"] = {"size": 0, "mimeType": "application/json"}
+
+
+def test_answers_without_their_bodies_are_not_captured_not_violations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HAR 1.2 leaves content.text out when the body is not available: status judged only."""
+    document = _golden()
+    _bodies_left_out(document)
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 0, report
+    assert report["answers_not_captured"] == 3
+    for answer in report["responses"]:  # type: ignore[attr-defined]
+        assert answer["keeps_contract"]
+        assert answer["body_captured"] is False
+        assert ["TRAFFIC-not-captured"] in [f["cases"] for f in answer["findings"]]
+
+
+@pytest.mark.parametrize(("status", "judged"), [
+    (502, "not_a_server_error"), (400, "status_agrees_with_oracle"), (500, None), (403, None),
+    (429, None)])
+def test_a_status_alone_is_still_judged_for_what_it_proves(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], status: int,
+        judged: str | None) -> None:
+    document = _golden()
+    _bodies_left_out(document)
+    _answer(document, 2)["status"] = status  # a valid create's answer
+    code, report = _check(tmp_path, document, capsys)
+    answer = report["responses"][2]  # type: ignore[index]
+    assert [v["check"] for v in answer["violations"]] == ([judged] if judged else [])
+    assert code == (1 if judged else 0)
+    assert answer["transient"] is (status == 429)
+
+
+@pytest.mark.parametrize("marker", ["[Filtered]", "REDACTED", "***", "[REDACTED]", "",
+                                    "<hidden>", "********"])
+def test_the_redaction_markers_of_common_tools_leave_the_signature_unverified(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], marker: str) -> None:
+    document = _golden()
+    for entry in document["log"]["entries"]:  # type: ignore[index]
+        for header in entry["request"]["headers"]:
+            if header["name"].lower().startswith(("x-ncp-apigw-signature", "x-ncp-iam")):
+                header["value"] = marker
+    code, report = _check(tmp_path, document, capsys)
+    assert code == 0, report
+    assert report["violating"] == 0
+    for request in report["requests"]:  # type: ignore[attr-defined]
+        assert any(f["cases"] == ["REQ-5"] and "not verified" in f["message"]
+                   for f in request["findings"])
+
+
+def test_without_a_scenario_a_refused_request_that_looks_valid_is_a_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its validity rests on the account (snapshots, sizes): the capture does not show it."""
+    document = _golden()
+    response = _answer(document, 2)
+    response["status"] = 400
+    response["content"] = {"mimeType": "application/json", "text": json.dumps(
+        {"responseError": {"returnCode": "24001", "returnMessage": "not bootable"}})}
+    path = _write(tmp_path, document)
+    assert main(["check-traffic", path, "--format", "json"]) == 0
+    answer = json.loads(capsys.readouterr().out)["responses"][2]
+    assert answer["keeps_contract"]
+    assert ["TRAFFIC-account-unknown"] in [f["cases"] for f in answer["findings"]]
+    assert main(["check-traffic", path, "--scenario", DEFAULT_SCENARIO, "--format", "json"]) == 1
+    judged = json.loads(capsys.readouterr().out)["responses"][2]
+    assert [v["check"] for v in judged["violations"]] == ["status_agrees_with_oracle"]

@@ -252,7 +252,7 @@ def test_the_budget_bounds_every_image_made_even_those_no_one_meant(
 
 def test_an_exception_while_judging_is_a_harness_error_never_a_pass(
         stack: ExitStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         del args
         raise RuntimeError("a bug in the harness's checks")
 

@@ -218,7 +218,7 @@ def test_cleanup_proves_every_ledger_line_and_refuses_the_rest(tmp_path: Path) -
 BROKEN_CHECKS = """
 import sys
 import harness.checks.response, harness.run.session
-def broken(*args):
+def broken(*args, **kwargs):
     raise RuntimeError("a bug in the harness's checks")
 harness.run.session.check_answer = broken
 from harness.cli.commands import main
