@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the run's ledger (default location: reports/ledger.jsonl)")
     clean.add_argument("--target", choices=("live",), default="live",
                        help="the target the images live on (live: NCLOUD_* variables)")
+    _site_option(clean)
     clean.add_argument("--wait", type=seconds(zero=True), default=120.0, metavar="SECONDS",
                        help="how long to wait for images still INIT, and for deletions to"
                        " show (default: %(default)s)")
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", metavar="FILE",
                        help="account state and behaviour (TOML or JSON; default: the built-in"
                        " scenario, harness/scenarios/default.toml)")
+    _site_option(serve)
     serve.add_argument("--verbose", action="store_true",
                        help="log each request's method, path and status (never headers)")
     serve.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
@@ -203,6 +205,7 @@ def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     send.add_argument("--method", choices=("GET", "POST"), default="GET")
     send.add_argument("--target", choices=("simulator", "live"), default="simulator")
     send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
+    _site_option(send)
     send.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
                       help="give the simulator one named bug (as the run that printed this"
                       " reproduction did); simulator target only")
@@ -233,6 +236,7 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                      help="live (default: the NCLOUD_* account) or the embedded simulator")
     pre.add_argument("--scenario", metavar="FILE",
                      help="the simulator's scenario (--target simulator)")
+    _site_option(pre)
     pre.add_argument("--max-creates", type=integer(0), default=LIVE_MAX_CREATES, metavar="N",
                      help="the create budget to plan for (default: %(default)s, a live run's)")
     pre.add_argument("--check-create", action="store_true",
@@ -244,6 +248,12 @@ def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
                      help="the ledger a run will use: what earlier runs still owe there is"
                      " settled first and charged to its budget (default: %(default)s)")
     _format_option(pre)
+
+
+def _site_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", choices=("public", "gov", "fin"), default=None,
+                        help="the NCP site: its gateway when NCLOUD_API_GW is not set, its"
+                        " scenario on the simulator (default: NCLOUD_SITE, else public)")
 
 
 def _format_option(parser: argparse.ArgumentParser) -> None:

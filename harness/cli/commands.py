@@ -89,7 +89,8 @@ class _Started:
 def _run(args: argparse.Namespace) -> int:
     report_dir = writable_directory(Path(args.report_dir).resolve())
     check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes,
-                     cassette=getattr(args, "cassette", None), dry_run=args.dry_run)
+                     cassette=getattr(args, "cassette", None), dry_run=args.dry_run,
+                     site=args.site)
     pytest_args = run_pytest_args(args, report_dir)
     started = _Started()
     if args.format == "json":
@@ -147,13 +148,14 @@ def _print_report(current: dict[str, Any], comparison: Comparison | None, page: 
     say(f"report: {page}")
 
 
-def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False) -> int:
+def _cleanup(ledger_path: str, wait: float, *, dry_run: bool = False,
+             site: str | None = None) -> int:
     if not Path(ledger_path).exists():
         raise ConfigError(f"--ledger {ledger_path}: no such file")
     if not Ledger(ledger_path).state().owes:
         say(f"{ledger_path}: nothing left to delete")
         return EXIT_OK
-    target = live_target()
+    target = live_target(site=site)
     # Read again with the seal of the key pair the run wrote it with: an edited line, or one
     # written with other keys, proves nothing and is only listed.
     ledger = Ledger(ledger_path, ledger_key(target.credentials))
@@ -214,13 +216,14 @@ def _print_cleanup(report: CleanupReport, unprovable: list[str], *, dry_run: boo
 
 
 def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
-          yes: bool = False, fault: str | None = None) -> int:
+          yes: bool = False, fault: str | None = None, site: str | None = None) -> int:
     with ExitStack() as stack:
         if target_name == "simulator":
-            target = stack.enter_context(simulator_target(scenario_at(scenario), fault=fault))
+            target = stack.enter_context(simulator_target(scenario_at(scenario, site),
+                                                          fault=fault))
         else:
             simulator_only(None, fault)
-            target = live_target()
+            target = live_target(site=site)
             stack.callback(target.close)
             require_consent(target.endpoint, yes=yes)  # before anything is sent
         account = discover(target)
@@ -244,14 +247,14 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
 
 
 def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
-               fmt: str, ledger: str | None = None, *, check_create: bool = False) -> int:
+               fmt: str, ledger: str | None = None, *, check_create: bool = False,
+               site: str | None = None) -> int:
     region = os.environ.get("NCLOUD_REGION") or None
     with ExitStack() as stack:
         if target_name == "live":
-            target = stack.enter_context(contextlib.closing(live_target()))
+            target = stack.enter_context(contextlib.closing(live_target(site=site)))
         else:
-            target = stack.enter_context(simulator_target(
-                scenario_at(scenario_file) if scenario_file else None))
+            target = stack.enter_context(simulator_target(scenario_at(scenario_file, site)))
         custody = (Ledger(ledger, ledger_key(target.credentials))
                    if check_create and ledger else None)
         result = preflight(target, max_creates=max_creates, region=region, now=time.time,
@@ -281,13 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "report":
             return _report(args.report_dir, args.compare, args.format)
         if args.command == "cleanup":
-            return _cleanup(args.ledger, args.wait, dry_run=args.dry_run)
+            return _cleanup(args.ledger, args.wait, dry_run=args.dry_run, site=args.site)
         if args.command == "send":
             return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes,
-                         fault=args.fault)
+                         site=args.site, fault=args.fault)
         if args.command == "preflight":
             return _preflight(args.target, args.scenario, args.max_creates, args.format,
-                              args.ledger, check_create=args.check_create)
+                              args.ledger, check_create=args.check_create, site=args.site)
         if args.command == "check-traffic":
             return check_traffic(args.file, args.scenario, args.format)
         if args.command == "fuzz-parser":
@@ -295,8 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command == "serve" and args.list_faults:
             return list_faults()
         if args.command == "serve":
-            return serve(args.host, args.port, scenario_at(args.scenario), verbose=args.verbose,
-                          fault=args.fault)
+            return serve(args.host, args.port, scenario_at(args.scenario, args.site),
+                         verbose=args.verbose, fault=args.fault)
     except HarnessError as exc:
         say(f"ncp-harness: error: {exc}", file=sys.stderr)
         if getattr(args, "format", "text") == "json":  # standard output stays JSON

@@ -6,7 +6,7 @@ from typing import TextIO
 
 from harness.core.plain import one_line
 from harness.core.scrub import SECRETS
-from harness.sim.scenario import Scenario, default_scenario, load_scenario
+from harness.sim.scenario import Scenario, load_scenario, site_scenario
 
 __all__ = ["EXIT_CONTRACT", "EXIT_INCOMPLETE", "EXIT_OK", "EXIT_OWED", "EXIT_USAGE", "say",
            "scenario_at"]
@@ -27,6 +27,6 @@ def say(*parts: object, sep: str = " ", file: TextIO | None = None, flush: bool 
           file=file, flush=flush)
 
 
-def scenario_at(path: str | None) -> Scenario:
-    """The scenario in that file, or the default one."""
-    return load_scenario(path) if path else default_scenario()
+def scenario_at(path: str | None, site: str | None = None) -> Scenario:
+    """The scenario in that file, or the site's (--site, NCLOUD_SITE; else the default)."""
+    return load_scenario(path) if path else site_scenario(site)

@@ -70,6 +70,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
            " deeper); replaying a cassette, the recorded run's", choices=tuple(PROFILES)),
     Option(("--seed",), "the Hypothesis seed (default: random, printed in the summary)",
            type=int),
+    Option(("--site",), "the NCP site: public (default), gov or fin; sets the live gateway"
+           " when NCLOUD_API_GW is not set, and the simulator's scenario when --scenario is"
+           " not (or NCLOUD_SITE)", choices=("public", "gov", "fin")),
     Option(("--scenario",), "the simulator's scenario (TOML or JSON); simulator target only",
            metavar="FILE", path=True),
     Option(("--fault",), "give the simulator one named bug, to watch the run find it"

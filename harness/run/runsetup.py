@@ -34,7 +34,7 @@ from harness.run.plan import plan_for
 from harness.run.profiles import PROFILES
 from harness.run.runlog import RunLog
 from harness.run.session import ConformanceSession
-from harness.sim.scenario import default_scenario, load_scenario
+from harness.sim.scenario import load_scenario, site_scenario
 from harness.targets.paging import list_answer
 from harness.targets.replay import FixtureTarget
 from harness.targets.sharing import RateLimit, locked, parse_rate
@@ -176,7 +176,8 @@ def simulator_only(scenario_path: str | None, fault: str | None) -> None:
 
 
 def check_before_run(target_name: str, *, scenario_path: str | None, fault: str | None,
-                     yes: bool, cassette: str | None = None, dry_run: bool = False) -> None:
+                     yes: bool, cassette: str | None = None, dry_run: bool = False,
+                     site: str | None = None) -> None:
     """The mistakes a run would meet at its start, found before it starts (exit 2, one line).
 
     The same checks `pytest_configure` and `start_target` make: the scenario file, the
@@ -190,10 +191,12 @@ def check_before_run(target_name: str, *, scenario_path: str | None, fault: str 
     if target_name == "simulator":
         if scenario_path:
             load_scenario(scenario_path)
+        else:
+            site_scenario(site)
         return
     simulator_only(scenario_path, fault)
     if target_name == "live":
-        target = live_target()
+        target = live_target(site=site)
         try:
             require_consent(target.endpoint, yes=yes)
             if not dry_run:
@@ -211,12 +214,13 @@ def start_target(config: pytest.Config, stack: ExitStack, target_name: str,
         stack.callback(target.close)
         return target
     fault = config.getoption("--fault")
+    site = config.getoption("--site")
     if target_name == "simulator":
-        scenario = load_scenario(scenario_path) if scenario_path else default_scenario()
+        scenario = load_scenario(scenario_path) if scenario_path else site_scenario(site)
         target = stack.enter_context(simulator_target(scenario, fault=fault))
     else:
         simulator_only(scenario_path, fault)
-        target = live_target()
+        target = live_target(site=site)
         stack.callback(target.close)
         require_consent(target.endpoint, yes=bool(config.getoption("--yes")))
     # Both numbers were refused by their option's parser when not finite and above 0.
@@ -406,7 +410,7 @@ def settle_lost_workers(config: pytest.Config, log: RunLog, session: str,
     if config.getoption("--target") != "live" or config.getoption("--dry-run") or not workers:
         return
     try:
-        target = live_target()
+        target = live_target(site=config.getoption("--site"))
     except HarnessError as exc:
         log.unknown.append(f"xdist worker(s) {', '.join(workers)} ended before handing over"
                            f" their results, and cannot be settled here ({exc}); run"

@@ -23,7 +23,7 @@ from harness.contract.wire import small_int
 from harness.sim.faults import Fault
 from harness.sim.render import Format, SimResponse, image_body, server_error, success
 from harness.sim.scenario import Scenario
-from harness.sim.state import ImageStore, StoredMapping
+from harness.sim.state import Image, ImageStore, StoredMapping
 
 __all__ = ["ACTIONS", "Context"]
 
@@ -60,6 +60,11 @@ class Context:
         """A 400 `responseError` in the requested format."""
         return server_error(code, message, self.fmt)
 
+
+
+def _image(ctx: Context, image: Image) -> dict[str, Any]:
+    """An image's row, in the ServerImage shape the scenario's site answers in."""
+    return image_body(image, older=ctx.scenario.image_shape == "older")
 
 def _rule_code(rule: str) -> str:
     digits = rule.rpartition("R")[2]
@@ -101,7 +106,7 @@ def create_server_image_from_snapshot(ctx: Context) -> SimResponse:
     if fault is not None and fault.after_create is not None:  # made, and said otherwise
         status, body, content_type = fault.after_create
         return SimResponse(status, {"Content-Type": content_type}, body)
-    return success(ACTION, "serverImageList", [image_body(image)], ctx.fmt)
+    return success(ACTION, "serverImageList", [_image(ctx, image)], ctx.fmt)
 
 
 def _mappings(entries: tuple[Storage, ...], account: Account) -> tuple[StoredMapping, ...]:
@@ -211,7 +216,7 @@ def get_block_storage_volume_type_list(ctx: Context) -> SimResponse:
 def get_server_image_list(ctx: Context) -> SimResponse:
     """Images the simulator created, filtered by number or name."""
     images = ctx.images.look(ctx.listed("serverImageNoList"), ctx.first("serverImageName"))
-    return _page(ctx, [image_body(i) for i in images], "getServerImageList", "serverImageList")
+    return _page(ctx, [_image(ctx, i) for i in images], "getServerImageList", "serverImageList")
 
 
 def get_server_image_detail(ctx: Context) -> SimResponse:
@@ -222,7 +227,7 @@ def get_server_image_detail(ctx: Context) -> SimResponse:
     images = ctx.images.look([number])
     if not images:
         return ctx.error(NOT_FOUND_CODE, f"serverImageNo {number!r} does not exist")
-    return success("getServerImageDetail", "serverImageList", [image_body(images[0])], ctx.fmt)
+    return success("getServerImageDetail", "serverImageList", [_image(ctx, images[0])], ctx.fmt)
 
 
 def delete_server_image(ctx: Context) -> SimResponse:
@@ -233,7 +238,7 @@ def delete_server_image(ctx: Context) -> SimResponse:
     deleted, why = ctx.images.delete(numbers)
     if why is not None:
         return ctx.error(NOT_FOUND_CODE, why)
-    return success("deleteServerImage", "serverImageList", [image_body(i) for i in deleted],
+    return success("deleteServerImage", "serverImageList", [_image(ctx, i) for i in deleted],
                    ctx.fmt)
 
 

@@ -50,7 +50,8 @@ class Simulator:
                                  ready_after_seconds=self.scenario.image_ready_after_seconds,
                                  clock=clock,
                                  gone_after_looks=self.scenario.image_gone_after_looks,
-                                 public=self.scenario.public_images,
+                                 public=(self.scenario.public_hypervisors
+                                         if self.scenario.public_images else ()),
                                  existing=tuple(sorted(self.scenario.account.image_names)))
         self._clock = clock
         keys = KeyRing()

@@ -107,7 +107,7 @@ def _mapping(mapping: StoredMapping) -> dict[str, Any]:
     return row
 
 
-def image_body(image: Image) -> dict[str, Any]:
+def image_body(image: Image, *, older: bool = False) -> dict[str, Any]:
     """One server image as SEED-S3 lists its fields, mappings sorted by order.
 
     One of NCP's older public images comes as the reference's older page shows it: no
@@ -143,4 +143,6 @@ def image_body(image: Image) -> dict[str, Any]:
         for key in ("serverImageLifeCyclePhase", "blockStorageMappingList",
                     "platformCategoryCode"):
             del body[key]
+    elif older:  # the older ServerImage page (the government site's): no lifecycle, category
+        del body["serverImageLifeCyclePhase"], body["platformCategoryCode"]
     return body

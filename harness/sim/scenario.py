@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from harness.contract.rules import OPEN_CASES
 from harness.core.depth import TooDeep, json_document, toml_document
 from harness.core.errors import ConfigError
 from harness.core.signing import Credentials
+from harness.core.sites import site_named
 
 __all__ = [
     "POLICIES",
@@ -32,6 +34,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "sample_account",
+    "site_scenario",
 ]
 
 POLICIES = ("accept", "reject")
@@ -55,6 +58,11 @@ class Scenario:
     volume_size_unit: str = "bytes"
     public_images: bool = True
     reference_variants: bool = False
+    image_shape: str = "current"
+    """"older": every image is answered as the older ServerImage page shows it (no
+    serverImageLifeCyclePhase, no platformCategoryCode), as the government site's page does."""
+    public_hypervisors: tuple[str, ...] = ("KVM", "KVM", "XEN")
+    """The hypervisors of NCP's own public images, in order (the gov site has RHV ones)."""
     max_body_bytes: int = 1_048_576
     first_image_no: int = 2_000_001
     throttle_every: int = 0
@@ -77,8 +85,18 @@ class Scenario:
 @cache
 def default_scenario() -> Scenario:
     """The scenario that ships with the package (parsed once; scenarios are immutable)."""
-    text = resources.files("harness").joinpath("scenarios/default.toml").read_text("utf-8")
-    return parse_scenario(tomllib.loads(text), source="default.toml")
+    return _packaged("default.toml")
+
+
+@cache
+def _packaged(name: str) -> Scenario:
+    text = resources.files("harness").joinpath(f"scenarios/{name}").read_text("utf-8")
+    return parse_scenario(tomllib.loads(text), source=name)
+
+
+def site_scenario(site: str | None) -> Scenario:
+    """The packaged scenario of an NCP site (--site, else NCLOUD_SITE, else public)."""
+    return _packaged(site_named(site, os.environ).scenario)
 
 
 def sample_account() -> Account:
@@ -163,6 +181,8 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
         volume_size_unit=_one_of(top, "volume_size_unit", ("bytes", "GB"), "bytes"),
         public_images=top.get("public_images", bool, True),
         reference_variants=top.get("reference_variants", bool, False),
+        image_shape=_one_of(top, "image_shape", ("current", "older"), "current"),
+        public_hypervisors=_hypervisors(top),
         max_body_bytes=_positive(top, "max_body_bytes", 1_048_576),
         first_image_no=_positive(top, "first_image_no", 2_000_001),
         throttle_every=_non_negative(top, "throttle_every", 0),
@@ -179,6 +199,15 @@ def parse_scenario(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenar
     )
     top.done()
     return scenario
+
+
+def _hypervisors(fields: _Fields) -> tuple[str, ...]:
+    """public_hypervisors: one of KVM, XEN, RHV per public image (at most 10)."""
+    value = fields.get("public_hypervisors", list, ["KVM", "KVM", "XEN"])
+    if len(value) > 10 or not all(v in ("KVM", "XEN", "RHV") for v in value):
+        raise fields.fail("public_hypervisors", "expected up to 10 of KVM, XEN, RHV, got"
+                          f" {value!r}"[:200])
+    return tuple(value)
 
 
 def _non_negative(fields: _Fields, key: str, default: Any) -> Any:

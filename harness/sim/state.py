@@ -19,7 +19,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["EXISTING_FIRST_NO", "KST", "PUBLIC_IMAGES", "Image", "ImageStore", "StoredMapping"]
+__all__ = ["EXISTING_FIRST_NO", "KST", "PUBLIC_IMAGES", "Image", "ImageStore", "StoredMapping",
+           "public_images"]
 
 KST = timezone(timedelta(hours=9))
 EXISTING_FIRST_NO = 1_900_001
@@ -28,6 +29,26 @@ PUBLIC_FIRST_NO = 100_001
 PUBLIC_IMAGES = (("ubuntu-22.04-base", "KVM", False), ("rocky-8.10-base", "KVM", False),
                  ("centos-7.8-64", "XEN", True))
 """NCP's own images an unfiltered getServerImageList lists on a real account, too."""
+_PUBLIC_NAMES = {"KVM": ("ubuntu-22.04-base", "rocky-8.10-base", "ubuntu-24.04-base"),
+                 "XEN": ("centos-7.8-64", "centos-7.3-64"),
+                 "RHV": ("rocky-8.10-rhv", "centos-7.8-rhv", "ubuntu-20.04-rhv")}
+
+
+def public_images(hypervisors: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
+    """NCP's public images of those hypervisors, in order: (name, hypervisor, older shape).
+
+    The default ("KVM", "KVM", "XEN") is PUBLIC_IMAGES; a XEN image is an older one (listed
+    without a mapping list), as on a real account.
+    """
+    seen: Counter[str] = Counter()
+    out = []
+    for hypervisor in hypervisors:
+        names = _PUBLIC_NAMES[hypervisor]
+        index = seen[hypervisor]
+        seen[hypervisor] += 1
+        name = names[index % len(names)] + (f"-{index}" if index >= len(names) else "")
+        out.append((name, hypervisor, hypervisor == "XEN"))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +88,10 @@ class ImageStore:
     """The images of one simulated account."""
 
     def __init__(self, *, first_no: int, ready_after_looks: int, gone_after_looks: int = 0,
-                 existing: tuple[str, ...] = (), public: bool = False,
+                 existing: tuple[str, ...] = (), public: tuple[str, ...] = (),
                  ready_after_seconds: float = 0.0,
                  clock: Callable[[], float] = time.time) -> None:
+        """`public`: the hypervisors of NCP's public images to list too (none: no public)."""
         self._lock = threading.Lock()
         self._next = first_no
         self._first = first_no
@@ -86,7 +108,7 @@ class ImageStore:
             self._images[number] = Image(number, name, None, (base,), status="CREAT",
                                          preexisting=True)
             self._names[name] += 1
-        for offset, (name, hypervisor, old) in enumerate(PUBLIC_IMAGES if public else ()):
+        for offset, (name, hypervisor, old) in enumerate(public_images(public)):
             number = str(PUBLIC_FIRST_NO + offset)
             self._images[number] = Image(
                 number, name, None, () if old else (base,), status="CREAT", preexisting=True,

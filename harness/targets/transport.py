@@ -34,6 +34,7 @@ from harness.core.gateway import is_hiccup, is_transient
 from harness.core.loopback import is_loopback
 from harness.core.scrub import SECRETS
 from harness.core.signing import SIGNATURE_V2, Credentials, Signing, sign
+from harness.core.sites import site_named, site_of_endpoint
 from harness.core.skew import Skew
 from harness.recording.har import Exchange
 from harness.sim.core import Simulator
@@ -311,15 +312,26 @@ def simulator_target(scenario: Scenario | None = None,
             target.close()
 
 
-def live_target(environ: Mapping[str, str] | None = None) -> HttpTarget:
-    """A live account (or any stand-in) from NCLOUD_* variables; ConfigError names what lacks."""
+def live_target(environ: Mapping[str, str] | None = None, *,
+                site: str | None = None) -> HttpTarget:
+    """A live account (or any stand-in) from NCLOUD_* variables; ConfigError names what lacks.
+
+    The gateway is NCLOUD_API_GW, else the site's (`site`, else NCLOUD_SITE, else public);
+    an NCLOUD_API_GW that is another site's gateway than the one asked for is refused.
+    """
     env = os.environ if environ is None else environ
     credentials = Credentials.from_env(env)
     if credentials is None:
         raise ConfigError("--target live needs NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY (or"
                           " NCLOUD_ACCESS_KEY_ID and NCLOUD_SECRET_ACCESS_KEY); set both and"
                           " run again")
-    base = env.get("NCLOUD_API_GW") or PUBLIC_GATEWAY
+    chosen = site_named(site, env)
+    base = env.get("NCLOUD_API_GW") or chosen.endpoint
+    other = site_of_endpoint(base)
+    if (site or env.get("NCLOUD_SITE")) and other is not None and other != chosen:
+        raise ConfigError(f"NCLOUD_API_GW={base!r} is the {other.name} site's gateway, but"
+                          f" the {chosen.name} site was asked for; unset NCLOUD_API_GW or"
+                          " ask for the site it is")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"NCLOUD_API_GW={base!r} is not an http(s) URL; expected e.g."

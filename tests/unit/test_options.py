@@ -12,7 +12,7 @@ from harness.cli.args import build_parser, pytest_args
 from harness.pytest_plugin import pytest_addoption
 from harness.run.options import RUN_OPTIONS, Option
 
-GIVEN = {"--profile": "ci", "--seed": "7", "--scenario": "s.toml",
+GIVEN = {"--profile": "ci", "--seed": "7", "--scenario": "s.toml", "--site": "gov",
          "--fault": "defaults-volume-type",
          "--max-creates": "3", "--rate": "2/s", "--max-examples": "9", "--max-time": "12.5",
          "--request-timeout": "4.5", "--max-body": "2.0", "--cleanup-wait": "8.0",
