@@ -504,3 +504,14 @@ class Hiccups(Watched):
         if self.refusals_only and answer.status < 400:
             return answer
         return SimResponse(500, {"Content-Type": "application/json"}, HICCUP)
+
+
+class OtherXmlErrors(Watched):
+    """Refuses every create with an XML error shape other than the one the harness assumes."""
+
+    def create(self, method: str, target: str, headers: Mapping[str, str],
+               body: bytes) -> SimResponse:
+        del method, target, headers, body
+        return SimResponse(400, {"Content-Type": "application/xml"},
+                           b"<?xml version='1.0'?><responseError><code>24001</code>"
+                           b"<message>no such snapshot</message></responseError>")

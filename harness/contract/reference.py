@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NOTES", "SHAPE_NOTES", "WIRE_NOTES", "Difference", "Note", "differences"]
+__all__ = ["ASSUMED_XML_ERROR", "NOTES", "SHAPE_NOTES", "WIRE_NOTES", "Difference", "Note",
+           "differences"]
 
 _SERVER_IMAGE = "ServerImage (api.ncloud-docs.com, en, updated 2026-09-17)"
 _SERVER_IMAGE_OLD = ("ServerImage (api.ncloud-docs.com, ja, an older version of the page without"
@@ -29,6 +30,11 @@ _MAPPING_JA = "BlockStorageMapping (api.ncloud-docs.com, ja and ko, updated 2026
 _EXAMPLES = ("the XML response examples of the reference (getBlockStorageInstanceDetail and"
              " others, api.ncloud-docs.com, ko)")
 _ERRORS = "Server API common errors (ncp-api.md section 4)"
+
+
+ASSUMED_XML_ERROR = "<responseError><returnCode/><returnMessage/></responseError>"
+"""The Server API's XML error shape the harness assumes (no public XML error body exists;
+ncp-api.md section 4): a run and `preflight --check-create` say whether the service's is it."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import defusedxml.ElementTree as SafeET
 from harness.core.depth import TooDeep, check_element_depth
 from harness.core.errors import UnreadableBody
 
-__all__ = ["XML_INVALID", "from_xml", "item_name", "to_xml", "xml_safe"]
+__all__ = ["XML_INVALID", "from_xml", "item_name", "to_xml", "xml_safe", "xml_skeleton"]
 
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot carry at all, not even as character references."""
@@ -38,6 +38,29 @@ def item_name(list_name: str) -> str:
 
 def from_xml(body: bytes) -> dict[str, Any]:
     """Parse an XML body into `{root: value}`; hostile or broken XML raises UnreadableBody."""
+    root = _parse(body)
+    return {_local(root.tag): _value(root)}
+
+
+def xml_skeleton(body: bytes, *, most: int = 300) -> str:
+    """The element names of an XML body, nested, without text: `<a><b/><c/></a>`.
+
+    What a body's shape is, with nothing the service said in it (no value can carry a
+    secret or a control character). Hostile or broken XML raises UnreadableBody.
+    """
+    out = _skeleton(_parse(body))
+    return out if len(out) <= most else out[:most] + "..."
+
+
+def _skeleton(element: ET.Element) -> str:
+    children = list(element)
+    tag = _local(element.tag)
+    if not children:
+        return f"<{tag}/>"
+    return f"<{tag}>{''.join(_skeleton(c) for c in children)}</{tag}>"
+
+
+def _parse(body: bytes) -> ET.Element:
     try:
         root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True,
                                  forbid_external=True)
@@ -56,7 +79,7 @@ def from_xml(body: bytes) -> dict[str, Any]:
     except TooDeep as exc:
         raise UnreadableBody(f"XML body {exc}; it begins {body[:80]!r}",
                              head=body[:80]) from None
-    return {_local(root.tag): _value(root)}
+    return root
 
 
 def _local(tag: str) -> str:

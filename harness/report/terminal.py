@@ -58,6 +58,11 @@ def write_summary(out: Callable[..., None], log: RunLog, report_dir: Path | None
     if run.get("volume_size_unit"):
         write(f"getBlockStorageVolumeTypeList gave volume sizes in {run['volume_size_unit']}"
               " (learned; requests give GB)")
+    for seen in summary.get("xml_error_shapes") or []:
+        write(f"XML error body seen {seen['seen']} time(s): {seen['shape']} ("
+              + ("the shape the harness assumes" if seen["as_assumed"] else
+                 "not the shape the harness assumes: report it, XML refusals are judged"
+                 " by it") + ")")
     _resource_lines(summary, write)
     for fault in summary.get("harness_errors", []):
         write(f"HARNESS ERROR in {fault['test']}: {fault['error']} (not a pass; the run's"

@@ -17,19 +17,17 @@ found by its name and deleted). What the answer proves:
 from __future__ import annotations
 
 import secrets
-import xml.etree.ElementTree as ET  # the types only; parsing is defusedxml's
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import defusedxml.ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
 
 from harness.contract.account import Account
 from harness.contract.model import ACTION
 from harness.contract.probe import Probe
+from harness.contract.reference import ASSUMED_XML_ERROR
 from harness.core.answer import Answer
 from harness.core.errors import TargetError, TargetTimeout, UnreadableBody
 from harness.core.gateway import gateway_code, is_transient, permission_denied
+from harness.core.xmlcodec import xml_skeleton
 from harness.custody.cleanup import CleanupReport, Waiting, settle
 from harness.custody.keeper import Custody, new_record
 from harness.custody.ledger import Ledger
@@ -38,9 +36,6 @@ from harness.targets.paging import every_row
 from harness.targets.transport import HttpTarget
 
 __all__ = ["ASSUMED_XML_ERROR", "CreateCheck", "check_create"]
-
-ASSUMED_XML_ERROR = "<responseError><returnCode/><returnMessage/></responseError>"
-"""The XML error shape the harness assumes (no public XML error body exists)."""
 
 Outcome = Literal["may-create", "may-not-create", "unknown", "accepted"]
 
@@ -164,21 +159,10 @@ def _xml_shape(body: bytes) -> tuple[str, bool | None]:
     """The element skeleton of an XML body, and whether it is the assumed error shape."""
     try:
         parsed = parse_body(body, action=ACTION)
+        if parsed.format != "xml":
+            return "(not XML: the error came as JSON though XML was asked, SEED-S6)", False
+        skeleton = xml_skeleton(body)
     except UnreadableBody:
         return "", None
-    if parsed.format != "xml":
-        return "(not XML: the error came as JSON though XML was asked, SEED-S6)", False
-    try:
-        root = SafeET.fromstring(body)
-    except (ET.ParseError, DefusedXmlException):
-        return "", None
-    skeleton = _skeleton(root)
     return skeleton, parsed.kind == "error" and not parsed.problems and skeleton == (
         ASSUMED_XML_ERROR)
-
-
-def _skeleton(element: ET.Element) -> str:
-    children = list(element)
-    if not children:
-        return f"<{element.tag}/>"
-    return f"<{element.tag}>{''.join(_skeleton(c) for c in children)}</{element.tag}>"

@@ -115,6 +115,8 @@ def merge(into: RunLog, other: RunLog) -> None:
     _merge_failures(into, other)
     _merge_resources(into, other)
     into.interrupted = into.interrupted or other.interrupted
+    into.stopped = into.stopped or other.stopped
+    into.xml_error_shapes.update(other.xml_error_shapes)
     tags = [t for t in (*into.name_tag.split(", "), other.name_tag) if t]
     into.name_tag = ", ".join(dict.fromkeys(tags))
     into.size_unit = into.size_unit or other.size_unit

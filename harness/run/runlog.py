@@ -7,6 +7,7 @@ requests are kept as their wire parameters, which carry neither.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import time
@@ -23,18 +24,21 @@ from harness.contract.clauses import CLAUSES
 from harness.contract.edges import edges
 from harness.contract.oracle import Outcome, Verdict
 from harness.contract.probe import Probe
-from harness.contract.reference import NOTES
+from harness.contract.reference import ASSUMED_XML_ERROR, NOTES
 from harness.contract.rules import CONTRADICTIONS, OPEN_CASES, RULES
 from harness.contract.wire import small_int
 from harness.core.answer import Answer
-from harness.core.errors import Violation
+from harness.core.errors import UnreadableBody, Violation
 from harness.core.scrub import SECRETS
+from harness.core.xmlcodec import xml_skeleton
 from harness.run.failures import Failure, HarnessFault
 
 __all__ = ["EXAMPLES", "SUMMARY_SCHEMA_VERSION", "RunLog", "shorter"]
 
 SUMMARY_SCHEMA_VERSION = 2
 _MAX_LISTED = 1000
+_MAX_SHAPES = 5
+"""Distinct XML error shapes noted (a service with more is not worth more lines)."""
 EXAMPLES = 3
 """Requests kept per rule and answer band, to show in the report."""
 _SIZE_BUCKETS = ((10, "<10"), (100, "10-99"), (1000, "100-999"), (10000, "1000-9999"),
@@ -112,6 +116,8 @@ class RunLog:
     """The named bug the simulator was given (--fault), None for a faithful target."""
     interrupted: bool = False
     """The run was stopped (Ctrl-C, SIGTERM) before its end: never a pass."""
+    xml_error_shapes: Counter[str] = field(default_factory=Counter)
+    """The element skeletons of the XML refusals seen, and how often (see ASSUMED_XML_ERROR)."""
     stopped: str | None = None
     """Why the run stopped at a configuration error mid-run (the gateway said the key may
     not create images here): never a pass, and no verdict on the service."""
@@ -142,6 +148,7 @@ class RunLog:
     def record(self, probe: Probe, verdict: Verdict | None, answer: Answer,
                result: CheckResult) -> None:
         """Count one exchange under every rule it exercises."""
+        self._xml_error_shape(answer, result)
         band = ("transient" if result.transient else "accepted" if answer.status == 200
                 else "rejected" if answer.status < 500 else "server_error")
         self.totals["sent"] += 1
@@ -175,6 +182,15 @@ class RunLog:
         if (answer.status == 200 and verdict is not None and not success
                 and verdict.outcome is not Outcome.ACCEPT):
             self.totals["created_unexpectedly"] += 1
+
+    def _xml_error_shape(self, answer: Answer, result: CheckResult) -> None:
+        """Note the element skeleton of each XML refusal: it settles the assumed XML shape."""
+        body = result.body
+        if (body is None or body.format != "xml" or not 400 <= answer.status < 500
+                or len(self.xml_error_shapes) >= _MAX_SHAPES):
+            return
+        with contextlib.suppress(UnreadableBody):
+            self.xml_error_shapes[xml_skeleton(answer.body)] += 1
 
     def _count_checks(self, result: CheckResult) -> None:
         failed = {(v.rule or "-", v.check) for v in result.violations}
@@ -396,6 +412,10 @@ class RunLog:
             "verdict": self.verdict,
             "unfinished": self.unfinished,
             "stopped": self.stopped,
+            "xml_error_shapes": [{"shape": shape, "seen": seen,
+                                  "as_assumed": shape == ASSUMED_XML_ERROR}
+                                 for shape, seen in
+                                 self.xml_error_shapes.most_common(_MAX_SHAPES)],
             "scope": {"clauses_sent": self.scope[0], "clauses": self.scope[1]},
             "counts": dict(self.totals),
             "rules": {rule: {**dict(counts), "examples": self.examples.get(rule, {})}

@@ -19,7 +19,7 @@ from harness.sim.scenario import Scenario, default_scenario
 from harness.sim.server import running
 from harness.strategies.breaking import breaking_probes
 from harness.strategies.wirefuzz import wire_probes
-from tests.hostile import Run, Watched
+from tests.hostile import OtherXmlErrors, Run, Watched
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
@@ -107,3 +107,19 @@ def test_the_gateways_refusals_hiccups_and_throttles_raise_no_false_violation(
     run.teardown()
     assert run.log.verdict in ("passed", "incomplete")
     assert run.left == set()
+
+
+def test_a_run_says_which_xml_error_shape_the_service_refuses_with(
+        stack: ExitStack, tmp_path: Path) -> None:
+    """No public XML error body exists: what a run sees settles the assumption, or not."""
+    run = Run(OtherXmlErrors(), stack, tmp_path)
+    run.session.exercise(breaking_probes(run.session.account, "SEED-R2"), "t", max_examples=3)
+    shapes = run.log.summary()["xml_error_shapes"]
+    assert shapes
+    assert shapes[0]["shape"] == "<responseError><code/><message/></responseError>"
+    assert shapes[0]["as_assumed"] is False
+    same = Run(Simulator(), stack, tmp_path, tag="same")
+    same.session.exercise(breaking_probes(same.session.account, "SEED-R2"), "t", max_examples=3)
+    assert [s["as_assumed"] for s in same.log.summary()["xml_error_shapes"]] == [True]
+    run.teardown()
+    same.teardown()

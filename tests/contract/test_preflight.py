@@ -25,7 +25,7 @@ from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from harness.sim.state import StoredMapping
 from harness.targets.transport import HttpTarget, simulator_target
-from tests.hostile import Watched
+from tests.hostile import OtherXmlErrors, Watched
 
 CREDS = default_scenario().credentials
 
@@ -196,17 +196,6 @@ def test_check_create_deletes_an_image_a_faulty_service_made_and_says_so(
     assert result.exit_code == 1  # the service broke the contract, and the image is gone
     assert check.cleanup.deleted
     assert added == set()
-
-
-class OtherXmlErrors(Watched):
-    """Refuses creates with an XML error shape other than the one assumed."""
-
-    def create(self, method: str, target: str, headers: Mapping[str, str],
-               body: bytes) -> SimResponse:
-        del method, target, headers, body
-        return SimResponse(400, {"Content-Type": "application/xml"},
-                           b"<?xml version='1.0'?><responseError><code>24001</code>"
-                           b"<message>no such snapshot</message></responseError>")
 
 
 def test_check_create_shows_an_xml_error_shape_that_differs(tmp_path: Path) -> None:
