@@ -75,12 +75,17 @@ def run_against(fault: Fault | None, setting: Setting, seed: int, workdir: Path)
                if not k.startswith(("NCLOUD_", "HYPOTHESIS", "PYTEST_"))}
         env.update(CREDENTIALS, NCLOUD_API_GW=server.url)
         started = time.monotonic()
-        subprocess.run(  # noqa: S603 - our own command line
+        done = subprocess.run(  # noqa: S603 - our own command line
             [sys.executable, "-m", "harness", "run", "--target", "live", "--profile",
              setting.profile, "--seed", str(seed), "--max-creates", str(setting.max_creates),
              "--quiet", "--report-dir", str(report)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
         duration = time.monotonic() - started
+    if not (report / "summary.json").is_file():  # the run could not start or crashed: say so
+        said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1][:120]
+        return Outcome(name, fault.blames if fault else "", detected=False, blamed=[],
+                       right=False, first_failure_s=None, counterexample_bytes=None,
+                       duration_s=round(duration, 1), sent=0, verdict=f"no summary: {said}")
     summary: dict[str, Any] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     violations = summary["violations"]
     blamed = sorted({v["rule"] or "-" for v in violations}
@@ -98,7 +103,8 @@ def run_against(fault: Fault | None, setting: Setting, seed: int, workdir: Path)
 def _row(o: Outcome) -> str:
     first = "-" if o.first_failure_s is None else f"{o.first_failure_s:.2f}"
     size = "-" if o.counterexample_bytes is None else str(o.counterexample_bytes)
-    mark = "right" if o.right else ("WRONG" if o.detected else "MISSED")
+    mark = ("ERROR" if o.verdict.startswith("no summary") else "right" if o.right
+            else ("WRONG" if o.detected else "MISSED"))
     blamed = ", ".join(o.blamed) or "-"
     if len(blamed) > 40:
         blamed = blamed[:37] + "..."
