@@ -115,18 +115,25 @@ def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
     directory = Path(report_dir)
     current = load_summary(directory / "summary.json")
     comparison = None
+    first_night = False
     if compare_with:
         here = (directory / "summary.json").resolve()
-        earlier = [s for s in load_summaries(compare_with) if Path(s["_path"]).resolve() != here]
-        comparison = compare(earlier, current)
+        earlier = [s for s in load_summaries(compare_with, missing_ok=True)
+                   if Path(s["_path"]).resolve() != here]
+        first_night = not earlier  # no history yet: nothing to compare, and no failure
+        comparison = compare(earlier, current) if earlier else None
     page = write_html(current, directory / "report.html", comparison)
     if fmt == "json":
         print(json.dumps({"verdict": current["verdict"], "report": str(page),
                           "violations": len(current["violations"]),
-                          "comparison": comparison.as_dict() if comparison else None},
+                          "comparison": comparison.as_dict() if comparison else None,
+                          "first_night": first_night},
                          indent=2, ensure_ascii=False))
     else:
         _print_report(current, comparison, page)
+        if first_night:
+            say(f"first night: nothing to compare ({compare_with} holds no earlier"
+                " summary.json yet); the next run compares with this one")
     return EXIT_CONTRACT if comparison is not None and comparison.new else EXIT_OK
 
 

@@ -152,11 +152,19 @@ def load_summary(path: Path | str) -> dict[str, Any]:
     return dict(data)
 
 
-def load_summaries(path: Path | str) -> list[dict[str, Any]]:
-    """A summary file, or every summary*.json under a directory, oldest run first."""
+def load_summaries(path: Path | str, *, missing_ok: bool = False) -> list[dict[str, Any]]:
+    """A summary file, or every summary*.json under a directory, oldest run first.
+
+    `missing_ok`: a path that does not exist, or a directory with no summary under it, is
+    no history yet (an empty list), as on a nightly job's first night.
+    """
     path = Path(path)
+    if missing_ok and not path.exists():
+        return []
     if path.is_dir():
         files = sorted(path.rglob("summary*.json"))
+        if not files and missing_ok:
+            return []
         if not files:
             raise ConfigError(f"--compare {path}: no summary*.json under it")
         summaries = [load_summary(f) for f in files]

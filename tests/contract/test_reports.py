@@ -246,6 +246,30 @@ def test_report_command_compares_and_exits_1_on_new_violations(failing_run: Path
     assert data["comparison"]["new"] == []
 
 
+@pytest.mark.parametrize("history", ["missing", "empty", "only-tonight"])
+def test_no_history_is_the_first_night_not_an_error(clean_run: Path, tmp_path: Path,
+                                                    history: str) -> None:
+    night = tmp_path / "tonight"
+    night.mkdir()
+    (night / "summary.json").write_text((clean_run / "summary.json").read_text())
+    where = tmp_path / "history"
+    if history == "empty":
+        where.mkdir()
+    elif history == "only-tonight":
+        where = night  # the history holds tonight's own summary and nothing else
+    result = harness("report", "--report-dir", str(night), "--compare", str(where))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "first night: nothing to compare" in result.stdout
+    as_json = harness("report", "--report-dir", str(night), "--compare", str(where),
+                      "--format", "json")
+    data = json.loads(as_json.stdout)
+    assert (as_json.returncode, data["first_night"], data["comparison"]) == (0, True, None)
+    wrong = tmp_path / "not-a-summary.json"
+    wrong.write_text("{}")
+    assert harness("report", "--report-dir", str(night), "--compare",
+                   str(wrong)).returncode == 2  # a file that is not a summary is still wrong
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ('{"schema_version": 9}', "written by a newer ncp-harness: upgrade this one"),
     ('{"schema_version": "x"}', "is it a summary.json written by ncp-harness run?"),
