@@ -70,15 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Read REPORT_DIR/summary.json, write REPORT_DIR/report.html and print what the"
             " run found. With --compare, say which violations are new, fixed and"
-            " persisting since the latest earlier run, and chart the trend over all of"
-            " them. Exit 1 when a violation is new, else 0; 2 when a summary cannot be"
-            " read."),
+            " persisting since the latest earlier run, which clauses and classes it"
+            " covered that this run did not, and chart the trend over all of them. Exit 1"
+            " when a violation is new or coverage dropped (--allow-coverage-drop: only a"
+            " new violation), else 0 (also when there is no earlier run yet: the first"
+            " night); 2 when a summary cannot be read."),
     )
     report.add_argument("--report-dir", default="reports", metavar="DIR",
                         help="the run's report directory (default: %(default)s)")
     report.add_argument("--compare", metavar="PATH",
                         help="an earlier summary.json, or a directory of them (searched"
                         " recursively, e.g. one directory per night)")
+    report.add_argument("--allow-coverage-drop", action="store_true",
+                        help="exit 0 when this run judged fewer clauses or classes than the"
+                        " last (still shown): only a new violation fails the comparison")
     _format_option(report)
     record = commands.add_parser(
         "record",

@@ -111,7 +111,8 @@ def _run(args: argparse.Namespace) -> int:
     return {0: EXIT_OK, 1: EXIT_CONTRACT}.get(code, EXIT_USAGE)
 
 
-def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
+def _report(report_dir: str, compare_with: str | None, fmt: str, *,
+            allow_coverage_drop: bool = False) -> int:
     directory = Path(report_dir)
     current = load_summary(directory / "summary.json")
     comparison = None
@@ -134,7 +135,10 @@ def _report(report_dir: str, compare_with: str | None, fmt: str) -> int:
         if first_night:
             say(f"first night: nothing to compare ({compare_with} holds no earlier"
                 " summary.json yet); the next run compares with this one")
-    return EXIT_CONTRACT if comparison is not None and comparison.new else EXIT_OK
+    if comparison is None:
+        return EXIT_OK
+    dropped = comparison.coverage_dropped and not allow_coverage_drop
+    return EXIT_CONTRACT if comparison.new or dropped else EXIT_OK
 
 
 def _print_report(current: dict[str, Any], comparison: Comparison | None, page: Path) -> None:
@@ -150,8 +154,14 @@ def _print_report(current: dict[str, Any], comparison: Comparison | None, page: 
             for v in items:
                 where = f" at {v['path']}" if v.get("path") else ""
                 say(f"  {word:9} [{v.get('rule') or '-'}] {v['check']}{where}: {v['message']}")
-        say("trend (violations per run, oldest first): " + " | ".join(
-            f"{str(t['started'])[:16]} {t['violations']}" for t in comparison.trend))
+        if comparison.coverage_dropped:
+            lost = [*comparison.clauses_lost, *comparison.classes_lost]
+            say(f"  COVERAGE DROPPED: {len(comparison.clauses_lost)} clause(s) and"
+                f" {len(comparison.classes_lost)} class(es) judged last time were not judged"
+                f" now: {', '.join(lost[:20])}{' ...' if len(lost) > 20 else ''}")
+        say("trend (violations, clauses covered; oldest first): " + " | ".join(
+            f"{str(t['started'])[:16]} {t['violations']}, {t['clauses_covered']}/{t['clauses']}"
+            for t in comparison.trend))
     say(f"report: {page}")
 
 
@@ -289,7 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return 
         if args.command in ("run", "record"):
             return _run(args)
         if args.command == "report":
-            return _report(args.report_dir, args.compare, args.format)
+            return _report(args.report_dir, args.compare, args.format,
+                           allow_coverage_drop=args.allow_coverage_drop)
         if args.command == "cleanup":
             return _cleanup(args.ledger, args.wait, dry_run=args.dry_run, site=args.site)
         if args.command == "send":

@@ -33,6 +33,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f5f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.bad{background:#fde7e5;font-weight:600}td.zero{color:#9aa3b2}
+p.dropped{background:#fde7e5;padding:6px 8px}
 pre{background:#f6f8fb;border:1px solid #e3e7ee;padding:8px;overflow-x:auto;
 white-space:pre-wrap;word-break:break-all;margin:4px 0}
 .card{border:1px solid #dde2ea;border-left:4px solid #b42318;padding:8px 12px;margin:10px 0}
@@ -271,8 +272,12 @@ def _comparison(comparison: Comparison) -> str:
                        for v in items)
         return (f"<p><b>{_e(title)}</b>: {len(items)}</p><table><tr><th>rule</th><th>check</th>"
                 f"<th>where</th><th>message</th></tr>{rows}</table>")
+    lost = [*comparison.clauses_lost, *comparison.classes_lost]
+    dropped = (f"<p class=dropped><b>Coverage dropped</b>: {len(comparison.clauses_lost)}"
+               f" clause(s) and {len(comparison.classes_lost)} class(es) judged last time"
+               f" were not judged now: {_e(', '.join(lost))}</p>" if lost else "")
     return (f"<p class=meta>against {_e(comparison.previous)}</p>"
-            + table("New", comparison.new) + table("Fixed", comparison.fixed)
+            + table("New", comparison.new) + dropped + table("Fixed", comparison.fixed)
             + table("Persisting", comparison.persisting)
             + f"<h3>Trend over {len(comparison.trend)} runs (violations per run)</h3>"
             + _trend(comparison.trend))

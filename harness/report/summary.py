@@ -187,6 +187,15 @@ class Comparison:
     persisting: tuple[dict[str, Any], ...]
     trend: tuple[dict[str, Any], ...]
     previous: str
+    clauses_lost: tuple[str, ...] = ()
+    """Request clauses the last run covered and this one did not."""
+    classes_lost: tuple[str, ...] = ()
+    """Covering-set classes and boundaries the last run showed and this one did not."""
+
+    @property
+    def coverage_dropped(self) -> bool:
+        """Whether this run judged less of the contract than the last one."""
+        return bool(self.clauses_lost or self.classes_lost)
 
     def as_dict(self) -> dict[str, Any]:
         """The comparison as `report --format json` prints it."""
@@ -194,7 +203,30 @@ class Comparison:
             return [{k: v.get(k) for k in ("rule", "check", "path", "message", "request")}
                     for v in items]
         return {"previous": self.previous, "new": rows(self.new), "fixed": rows(self.fixed),
-                "persisting": rows(self.persisting), "trend": list(self.trend)}
+                "persisting": rows(self.persisting), "trend": list(self.trend),
+                "coverage_dropped": self.coverage_dropped,
+                "clauses_lost": list(self.clauses_lost), "classes_lost": list(self.classes_lost)}
+
+
+def _clauses(summary: dict[str, Any]) -> set[str]:
+    return {c for c, row in (summary.get("clauses") or {}).items() if row.get("covered")}
+
+
+def _classes(summary: dict[str, Any]) -> set[str]:
+    return set((summary.get("budget") or {}).get("covered") or ())
+
+
+def _night(summary: dict[str, Any]) -> dict[str, Any]:
+    """One run of the trend: its verdict, violations, and how much of the contract it judged."""
+    budget = summary.get("budget") or {}
+    return {"started": summary["run"]["started"], "verdict": summary["verdict"],
+            "violations": len(summary["violations"]),
+            "sent": summary["counts"].get("sent", 0), "findings": len(summary["findings"]),
+            "seed": summary["run"]["seed"],
+            "clauses_covered": len(_clauses(summary)),
+            "clauses": len(summary.get("clauses") or {}),
+            "classes_covered": len(_classes(summary)) if budget else None,
+            "creates_spent": budget.get("spent")}
 
 
 def compare(previous: list[dict[str, Any]], current: dict[str, Any]) -> Comparison:
@@ -204,12 +236,12 @@ def compare(previous: list[dict[str, Any]], current: dict[str, Any]) -> Comparis
     last = previous[-1]
     before = {_key(v): v for v in last["violations"]}
     now = {_key(v): v for v in current["violations"]}
-    trend = tuple({"started": s["run"]["started"], "verdict": s["verdict"],
-                   "violations": len(s["violations"]), "sent": s["counts"].get("sent", 0),
-                   "findings": len(s["findings"]), "seed": s["run"]["seed"]}
-                  for s in [*previous, current])
+    trend = tuple(_night(s) for s in [*previous, current])
     return Comparison(
         new=tuple(v for k, v in now.items() if k not in before),
         fixed=tuple(v for k, v in before.items() if k not in now),
         persisting=tuple(v for k, v in now.items() if k in before),
-        trend=trend, previous=str(last.get("_path", "")))
+        trend=trend, previous=str(last.get("_path", "")),
+        clauses_lost=tuple(c for c in last.get("clauses") or {}
+                           if c in _clauses(last) - _clauses(current)),
+        classes_lost=tuple(sorted(_classes(last) - _classes(current))))

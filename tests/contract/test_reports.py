@@ -235,7 +235,7 @@ def test_report_command_compares_and_exits_1_on_new_violations(failing_run: Path
     assert result.returncode == 1, result.stdout + result.stderr
     assert "new 2, fixed 0, persisting 0" in result.stdout
     assert "  NEW       [SEED-R" in result.stdout
-    assert "trend (violations per run, oldest first):" in result.stdout
+    assert "trend (violations, clauses covered; oldest first):" in result.stdout
     page = (night / "report.html").read_text()
     assert "Since the last run" in page
     as_json = harness("report", "--report-dir", str(clean_run), "--compare",
@@ -244,6 +244,40 @@ def test_report_command_compares_and_exits_1_on_new_violations(failing_run: Path
     data = json.loads(as_json.stdout)
     assert len(data["comparison"]["fixed"]) == 2
     assert data["comparison"]["new"] == []
+
+
+def test_a_drop_in_coverage_fails_the_comparison_like_a_new_violation(clean_run: Path,
+                                                                     tmp_path: Path) -> None:
+    summary = json.loads((clean_run / "summary.json").read_text())
+    lost = [c for c, row in summary["clauses"].items() if row["covered"]][:3]
+    covered = sum(bool(row["covered"]) for row in summary["clauses"].values())
+    for clause in lost:
+        summary["clauses"][clause]["covered"] = False
+    budget = summary.get("budget") or {"max_creates": None, "covered": [], "not_covered": []}
+    budget["covered"] = ["base-only", "GET"]
+    summary["budget"] = budget
+    night = tmp_path / "tonight"
+    night.mkdir()
+    (night / "summary.json").write_text(json.dumps(summary))
+    earlier = json.loads((clean_run / "summary.json").read_text())
+    earlier["budget"] = {**budget, "covered": ["base-only", "GET", "POST"]}
+    (tmp_path / "last").mkdir()
+    (tmp_path / "last" / "summary.json").write_text(json.dumps(earlier))
+    result = harness("report", "--report-dir", str(night), "--compare", str(tmp_path / "last"))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "new 0, fixed 0" in result.stdout
+    assert f"COVERAGE DROPPED: 3 clause(s) and 1 class(es) judged last time were not judged" \
+           f" now: {', '.join(lost)}, POST" in result.stdout
+    total = len(summary["clauses"])
+    assert f"{covered - 3}/{total}" in result.stdout  # the trend shows clauses covered per run
+    assert "Coverage dropped" in (night / "report.html").read_text()
+    allowed = harness("report", "--report-dir", str(night), "--compare",
+                      str(tmp_path / "last"), "--allow-coverage-drop", "--format", "json")
+    assert allowed.returncode == 0, allowed.stderr
+    data = json.loads(allowed.stdout)["comparison"]
+    assert (data["coverage_dropped"], data["clauses_lost"], data["classes_lost"]) == (
+        True, lost, ["POST"])
+    assert [t["clauses_covered"] for t in data["trend"]] == [covered, covered - 3]
 
 
 @pytest.mark.parametrize("history", ["missing", "empty", "only-tonight"])
