@@ -69,4 +69,5 @@ def _render(page: Path, out: Path) -> None:
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         _render(_nights(Path(tmp)), OUT)
-    sys.stdout.write(f"{OUT}\n")
+    sys.stdout.write(f"rewrote {OUT} (a tracked file: see `git diff --stat` before committing"
+                     " it)\n")

@@ -55,3 +55,34 @@ def test_judge_json(capsys: pytest.CaptureFixture[str]) -> None:
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["outcome"] == "unspecified"
     assert [c["case"] for c in verdict["open_cases"]] == ["U8"]
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--format", "json", "--max-examples", "0"],
+    ["run", "--format=json", "--fault", "ignores-regoin"],
+    ["run", "--format", "json", "--no-such-option"],
+    ["preflight", "--format", "json", "--max-creates", "-1"],
+    ["check-traffic", "x.har", "--format", "json", "--site", "mars"],
+    ["report", "--format", "json", "--compare"],
+    ["judge", "--json"],
+])
+def test_every_usage_error_under_json_is_one_json_object_on_stdout(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    data = json.loads(out)  # the whole of standard output is one JSON object
+    assert data["exit"] == 2
+    assert data["error"].startswith("ncp-harness")  # the command's parser, or the top one
+    assert "usage:" in err
+
+
+def test_a_mistyped_fault_names_the_closest_few_not_all_of_them(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--fault", "ignores-regoin"])
+    err = capsys.readouterr().err
+    assert "(closest: ignores-region" in err
+    assert "forgets-SEED-R9.4" not in err  # the 79 names are not dumped on one line
+    assert "--list-faults" in err

@@ -233,20 +233,29 @@ def _utf8(segment: str) -> bool:
 
 def _list_keys(request: ClientRequest, params: Params, out: list[Violation]) -> None:
     indexes: set[int] = set()
+    labels: set[str] = set()
     for key, _ in params:
         if not key.startswith(LIST_PREFIX):
             continue
         parsed = parse_entry_key(key)
+        if parsed is not None:
+            labels.add(parsed.label)  # every entry the client meant, a 0 or a junk N too
         if parsed is None or parsed.index is None or not parsed.well_formed:
             out.append(_v(request, "REQ-4", "request_list_keys", key,
                           f"{key[:100]!r} is not {LIST_PREFIX}.N.field with N = 1, 2, 3,"
                           f" ... (fields: {', '.join(ENTRY_FIELDS)})"))
             continue
         indexes.add(parsed.index)
-    if indexes and sorted(indexes) != list(range(1, len(indexes) + 1)):
+    entries = max(len(labels), len(indexes))
+    if indexes and sorted(indexes) != list(range(1, entries + 1)):
         out.append(_v(request, "REQ-4", "request_list_keys", f"{LIST_PREFIX}.N",
-                      f"the list indexes are {sorted(indexes)[:25]}; number the entries"
-                      f" 1 to {len(indexes)} with no gap"))
+                      f"the list indexes are {sorted(labels, key=_by_number)[:25]}; number"
+                      f" the {entries} entr{'y' if entries == 1 else 'ies'} 1 to {entries}"
+                      " with no gap"))
+
+
+def _by_number(label: str) -> tuple[int, str]:
+    return (int(label), "") if label.isdigit() and len(label) < 10 else (10**10, label)
 
 
 def _signature(

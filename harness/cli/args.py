@@ -6,24 +6,55 @@ Only declarations and translation: no command is carried out here (see `harness.
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from harness._version import __version__
 from harness.contract.account import GIB
 from harness.core.numbers import integer, seconds
-from harness.run.options import LIVE_MAX_CREATES, add_to_argparse, pytest_flags
-from harness.sim.faults import FAULT_NAMES
+from harness.run.options import LIVE_MAX_CREATES, add_to_argparse, fault_name, pytest_flags
 from harness.sim.scenario import default_scenario
 from harness.suite import SUITE_DIR
 
 __all__ = ["build_parser", "pytest_args"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose usage errors are a JSON object on stdout when JSON was asked for.
+
+    A caller that reads `--format json` (or `judge --json`) reads standard output as JSON,
+    whatever went wrong: a mistyped option's error is an object there too (and the usage on
+    standard error), with exit 2.
+    """
+
+    json_errors = False
+
+    def error(self, message: str) -> NoReturn:
+        if type(self).json_errors:
+            self.print_usage(sys.stderr)
+            print(json.dumps({"error": f"{self.prog}: {message}", "exit": 2},
+                             ensure_ascii=False))
+            sys.stderr.write(f"{self.prog}: error: {message}\n")
+            raise SystemExit(2)
+        super().error(message)
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether a command line asks for JSON on standard output."""
+    args = list(argv)
+    return ("--json" in args or "--format=json" in args
+            or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args)))
+
+
+def build_parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
     """The `ncp-harness` argument parser: every command and option, with its help."""
-    parser = argparse.ArgumentParser(
+    _Parser.json_errors = json_errors
+    parser = _Parser(
         prog="ncp-harness",
         description="Contract-test and fuzz harness for NAVER Cloud Platform's"
         " createServerImageFromSnapshot (VPC Server API v2).",
@@ -152,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     _site_option(serve)
     serve.add_argument("--verbose", action="store_true",
                        help="log each request's method, path and status (never headers)")
-    serve.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
+    serve.add_argument("--fault", metavar="NAME", type=fault_name,
                        help="serve a service with this one bug (see --list-faults)")
     serve.add_argument("--list-faults", action="store_true",
                        help="print every named fault, the rule it breaks and what it does")
@@ -198,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _send_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """The `send` command: one request, as a failure's reproduction prints it."""
     send = commands.add_parser(
         "send",
@@ -211,7 +242,7 @@ def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     send.add_argument("--target", choices=("simulator", "live"), default="simulator")
     send.add_argument("--scenario", metavar="FILE", help="the simulator's scenario")
     _site_option(send)
-    send.add_argument("--fault", metavar="NAME", choices=FAULT_NAMES,
+    send.add_argument("--fault", metavar="NAME", type=fault_name,
                       help="give the simulator one named bug (as the run that printed this"
                       " reproduction did); simulator target only")
     send.add_argument("--yes", action="store_true",
@@ -219,7 +250,7 @@ def _send_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                       " a valid request creates a paid image (or set NCLOUD_HARNESS_YES=1)")
 
 
-def _preflight_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _preflight_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     """The `preflight` command: read-only, before a first live run."""
     pre = commands.add_parser(
         "preflight",

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from harness.checks.response import check_answer
-from harness.cli.args import build_parser
+from harness.cli.args import build_parser, wants_json
 from harness.cli.args import pytest_args as run_pytest_args
 from harness.cli.clientchecks import check_traffic, fuzz_parser_command
 from harness.cli.common import (
@@ -283,7 +283,10 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
     else:
         for line in result.lines():
             say(SECRETS.text(one_line(line)))
-        say({0: "ready: run `ncp-harness run --target live --yes` when you are",
+        ready = ("ready: run `ncp-harness run --target live --yes` when you are"
+                 if target_name == "live" else "ready (the embedded simulator): try"
+                 " `ncp-harness run`; for an account, run preflight with --target live")
+        say({0: ready,
               1: "the neighbour answers above break the contract; a run would report them",
               2: "a run could not start: fix the PROBLEM lines first"}[result.exit_code])
     return result.exit_code
@@ -291,7 +294,8 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
     """Run the command line; return the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(json_errors=wants_json(argv))
     args = parser.parse_args(argv)
     try:
         if args.command == "judge":

@@ -16,10 +16,20 @@ from typing import Any
 from harness.core.errors import ConfigError
 from harness.core.numbers import integer, seconds
 from harness.run.profiles import PROFILES
-from harness.sim.faults import FAULT_NAMES
+from harness.sim.faults import fault_named
 
-__all__ = ["LIVE_MAX_CREATES", "LIVE_RATE", "LIVE_SETTLE", "RUN_OPTIONS", "Option",
-           "add_to_argparse", "add_to_pytest", "pytest_flags", "writable_directory"]
+__all__ = [
+    "LIVE_MAX_CREATES",
+    "LIVE_RATE",
+    "LIVE_SETTLE",
+    "RUN_OPTIONS",
+    "Option",
+    "add_to_argparse",
+    "add_to_pytest",
+    "fault_name",
+    "pytest_flags",
+    "writable_directory",
+]
 
 LIVE_MAX_CREATES = 25
 """A live run's create budget unless --max-creates says otherwise."""
@@ -61,6 +71,15 @@ class Option:
         return kwargs
 
 
+def fault_name(value: str) -> str:
+    """A --fault value: a named fault, else an error naming the closest few (not all 79)."""
+    try:
+        fault_named(value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _default(value: object) -> str:
     return f" (default: {value})"
 
@@ -77,7 +96,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
            metavar="FILE", path=True),
     Option(("--fault",), "give the simulator one named bug, to watch the run find it"
            " (ncp-harness serve --list-faults lists them); simulator target only",
-           metavar="NAME", choices=FAULT_NAMES),
+           metavar="NAME", type=fault_name),
     Option(("--max-creates",), "send at most N requests expected to create an image (default:"
            f" unlimited on the simulator, {LIVE_MAX_CREATES} on a live target); the covering"
            " set comes first", type=integer(0), metavar="N"),

@@ -13,6 +13,7 @@ travel), `crash` (a 500 on one particular input). `FAULTS` lists them in that or
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ from harness.sim.bodyfaults import (
 )
 from harness.sim.render import Format, SimResponse
 
-__all__ = ["FAULTS", "FAULT_NAMES", "FORGETTING", "KINDS", "Fault", "fault_named", "with_fault"]
+__all__ = ["FAULTS", "FAULT_NAMES", "FORGETTING", "KINDS", "Fault", "closest_faults", "fault_named",
+           "with_fault"]
 
 KINDS = ("accepts", "refuses", "shape", "echo", "auth", "transport", "crash", "side-effect")
 Auth = Literal["none", "stale", "wrong", "forbidden"]
@@ -322,13 +324,21 @@ _BY_NAME = {fault.name: fault for fault in FAULTS}
 FAULT_NAMES: tuple[str, ...] = tuple(_BY_NAME)
 
 
+def closest_faults(name: str, most: int = 3) -> list[str]:
+    """The named faults spelled most like `name` (a typo's likely meaning), best first."""
+    return difflib.get_close_matches(name, FAULT_NAMES, n=most, cutoff=0.4)
+
+
 def fault_named(name: str) -> Fault:
     """The fault of that name; a `ConfigError` (the name was typed) says how to list them."""
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ConfigError(f"no fault named {name!r}; `ncp-harness serve --list-faults` lists"
-                         f" the {len(FAULTS)} there are") from None
+        close = closest_faults(name)
+        raise ConfigError(f"no fault named {name!r}"
+                          + (f" (closest: {', '.join(close)})" if close else "")
+                          + f"; `ncp-harness serve --list-faults` lists the {len(FAULTS)}"
+                          " there are") from None
 
 
 def with_fault(fault: Fault, answer: SimResponse, fmt: Format) -> SimResponse:

@@ -245,6 +245,14 @@ def test_the_shipped_recording_replays_clean(tmp_path: Path) -> None:
     result = harness("run", "--target", "fixtures", "--report-dir", str(tmp_path))
     assert result.returncode == 0, out(result)
     assert replay_of(tmp_path)["rechecked"] == len(Cassette.load(SHIPPED_CASSETTE))
+    said = re.search(r"(\d+) exchanges,\s+(\d+) of the (\d+) request clauses",
+                     (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8"))
+    assert said is not None, "the README no longer says what the shipped recording holds"
+    clauses = summary(tmp_path)["clauses"]
+    assert isinstance(clauses, dict)
+    assert [int(n) for n in said.groups()] == [
+        len(Cassette.load(SHIPPED_CASSETTE)), sum(bool(c["covered"]) for c in clauses.values()),
+        len(clauses)]
 
 
 def test_the_seed_example_replays_clean_and_is_current(tmp_path: Path) -> None:

@@ -108,6 +108,19 @@ def test_list_keys_not_flattened_the_sdk_way_are_req_4(wire: str, key: str) -> N
     assert ("REQ-4", key) in _rules(report.violations)
 
 
+@pytest.mark.parametrize(("wire", "said"), [
+    ("serverImageName=img-1&blockStorageList.0.order=0&blockStorageList.0.snapshotInstanceNo="
+     "1000001&blockStorageList.2.order=1&blockStorageList.2.snapshotInstanceNo=1000002",
+     "the list indexes are ['0', '2']; number the 2 entries 1 to 2 with no gap"),
+    ("serverImageName=img-1&blockStorageList.1.order=0&blockStorageList.1.snapshotInstanceNo="
+     "1000001&blockStorageList.3.order=1&blockStorageList.3.snapshotInstanceNo=1000002",
+     "the list indexes are ['1', '3']; number the 2 entries 1 to 2 with no gap"),
+])
+def test_a_gap_says_how_many_entries_to_number(wire: str, said: str) -> None:
+    gap = [v for v in _check(_get(wire)).violations if v.path == "blockStorageList.N"]
+    assert [v.message.split(": ", 1)[1] for v in gap] == [said]
+
+
 def test_signature_problems_are_req_5() -> None:
     missing = ClientRequest("GET", f"{URL}?{GOOD}", (), b"", NOW)
     assert _rules(_check(missing).violations) == [("REQ-5", "x-ncp-apigw-timestamp")]
