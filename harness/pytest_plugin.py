@@ -31,7 +31,7 @@ from harness.recording.cassette import SESSION, SHIPPED_CASSETTE, Cassette, Reco
 from harness.report.formats import write_reports
 from harness.report.progress import Progress
 from harness.report.terminal import write_summary
-from harness.run.failures import HarnessFault
+from harness.run.failures import Failure, HarnessFault
 from harness.run.options import add_to_pytest, writable_directory
 from harness.run.profiles import register_profiles
 from harness.run.recorded import RecordedRun
@@ -51,6 +51,7 @@ from harness.targets.replay import FixtureTarget
 
 __all__ = [
     "cassette_files",
+    "fail_on_violation",
     "ncp_conformance",
     "ncp_conformance_requests",
     "ncp_recorded",
@@ -243,7 +244,8 @@ def pytest_runtest_makereport(item: pytest.Item,
     error = call.excinfo.value if call.excinfo is not None else None
     if (state is not None and state.log is not None and call.when == "call" and report.failed
             and error is not None and "ncp_session" in getattr(item, "fixturenames", ())
-            and not isinstance(error, (pytest.fail.Exception, pytest.skip.Exception))):
+            and not isinstance(error, (pytest.fail.Exception, pytest.skip.Exception,
+                                       AssertionError))):  # a test's own assert is its verdict
         state.log.harness_fault(HarnessFault.of(item.nodeid, None, error))
     return report
 
@@ -307,6 +309,19 @@ def _say_plan(config: pytest.Config, session: ConformanceSession) -> None:
         reporter.write_line("")
         for line in session.plan.lines():
             reporter.write_line(line)
+
+
+def fail_on_violation(failure: Failure | HarnessFault | None) -> None:
+    """Fail the calling test with the violation's card (rule, clause, request, reproduce).
+
+    For a user's own test built on `ncp_session`: `fail_on_violation(ncp_session.exercise(
+    strategy, request.node.nodeid))`. None (nothing broke) returns; a harness error fails
+    the test as the harness's, never the service's.
+    """
+    if isinstance(failure, HarnessFault):
+        pytest.fail(f"HARNESS ERROR, not the service's: {failure.render()}", pytrace=False)
+    if failure is not None:
+        pytest.fail(failure.render(), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,35 @@ def test_every_document_a_report_cites_is_in_the_repository() -> None:
     assert cited, "nothing cites a document: the test looks for the wrong thing"
     for name in cited:
         assert list(ROOT.glob(f"**/{name}")), f"{name} is cited by reports but not shipped"
+
+
+def _own_test_example() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own tests", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    assert len(blocks) == 1
+    return str(blocks[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fault", "broken"), [
+    (None, None), ("ignores-size-limits", "SEED-R7"), ("echo-name-cut", "SEED-S3")])
+def test_the_readmes_own_test_example_passes_clean_and_fails_on_a_bug(
+        tmp_path: Path, fault: str | None, broken: str | None) -> None:
+    example = tmp_path / "test_image_contract.py"
+    example.write_text(_own_test_example(), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", str(example), "--target", "simulator", "-p",
+         "no:cacheprovider", "-p", "no:xdist", "-q", "--rootdir", str(tmp_path),
+         "-c", os.devnull, "--seed", "3", *(["--fault", fault] if fault else [])],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    said = done.stdout + done.stderr
+    if broken is None:
+        assert done.returncode == 0, said[-3000:]
+        assert "PASSED: the contract held" in said
+        return
+    assert done.returncode == 1, said[-3000:]
+    assert f"[{broken}" in said  # the violation's card, with its rule
+    assert "HARNESS ERROR" not in said
+    assert "PASSED" not in said.split("ncp-harness conformance")[-1]

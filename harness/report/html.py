@@ -34,6 +34,7 @@ th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#f3f5f9}td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.bad{background:#fde7e5;font-weight:600}td.zero{color:#9aa3b2}
 p.dropped{background:#fde7e5;padding:6px 8px}
+.banner a{color:#fff}details.fold summary{cursor:pointer;color:#334}
 pre{background:#f6f8fb;border:1px solid #e3e7ee;padding:8px;overflow-x:auto;
 white-space:pre-wrap;word-break:break-all;margin:4px 0}
 .card{border:1px solid #dde2ea;border-left:4px solid #b42318;padding:8px 12px;margin:10px 0}
@@ -165,20 +166,34 @@ def _matrix(summary: dict[str, Any]) -> str:
     return "".join(rows)
 
 
+_LONG = 160
+"""Longer values are folded: their first characters shown, the whole a click away."""
+
+
+def _fold(value: Any, *, pre: bool = False, limit: int = _LONG) -> str:
+    """A value shown once: whole when short, else its head with the whole folded under it."""
+    text = str(value)
+    whole = f"<pre>{_e(text)}</pre>" if pre else _e(text)
+    if len(text) <= limit:
+        return whole
+    return (f"<details class=fold><summary>{_e(text[:limit - 40])}... ({len(text):,}"
+            f" characters)</summary>{whole if pre else f'<pre>{_e(text)}</pre>'}</details>")
+
+
 def _violations(summary: dict[str, Any]) -> str:
     if not summary["violations"]:
         return "<p class='card ok'>No violation: the service kept the contract.</p>"
     parts = [
-        (f"<div class=card><b>[{_e(v['rule'] or '-')}] {_e(v['check'])}</b>:"
-            f" {_e(v['message'])}<br>{_clause_line(v)}<span class=meta>seen in"
-            f" {_e(v.get('occurrences', 1))}"
-            f" answer(s); where {_e(v['path'] or '-')}; test"
-            f" {_e(v['test'])}; seed {_e(v['seed'])}</span>"
-            f"<table><tr><th>expected</th><td>{_e(v['expected'])}</td></tr><tr><th>actual"
-            f"</th><td>{_e(v['actual'])}</td></tr></table>"
-            f"<div>minimal request ({_e(v['method'])}):</div><pre>{_e(v['request'])}</pre>"
-            f"<div>reproduce:</div><pre>{_e(chr(10).join(v['reproduction']))}</pre></div>")
-        for v in summary["violations"]]
+        (f"<div class=card id=violation-{number}><b>[{_e(v['rule'] or '-')}]"
+            f" {_e(v['check'])}</b>: {_fold(v['message'], limit=400)}<br>{_clause_line(v)}"
+            f"<div>minimal request ({_e(v['method'])}):</div>"
+            f"{_fold(v['request'], pre=True, limit=600)}"
+            f"<div>reproduce:</div><pre>{_e(chr(10).join(v['reproduction']))}</pre>"
+            f"<table><tr><th>expected</th><td>{_fold(v['expected'])}</td></tr><tr><th>actual"
+            f"</th><td>{_fold(v['actual'])}</td></tr></table>"
+            f"<span class=meta>seen in {_e(v.get('occurrences', 1))} answer(s); where"
+            f" {_e(v['path'] or '-')}; test {_e(v['test'])}; seed {_e(v['seed'])}</span></div>")
+        for number, v in enumerate(summary["violations"], start=1)]
     return "".join(parts)
 
 
@@ -332,6 +347,11 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
     counts = summary["counts"]
     resources = summary["resources"]
     verdict = verdict_line(summary)
+    violations = (f"<h2 id=\"violations\">Violations ({len(summary['violations'])})</h2>"
+                  + _violations(summary))
+    failing = violations if summary["violations"] else ""  # what to do comes first
+    banner = _e(verdict) + (' <a href="#violation-1">(go to the first violation)</a>'
+                            if summary["violations"] else "")
     charts = "".join(
         f"<div class=chart><h3>{_e(kind.replace('_', ' '))}</h3>"
         + _bars(dict(sorted(values.items(), key=lambda kv: _order_key(kind, kv[0]))))
@@ -349,7 +369,7 @@ def render_html(summary: dict[str, Any], comparison: Comparison | None = None) -
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ncp-harness: {_e(verdict)}</title><style>{_CSS}</style></head>
-<body><div class="banner {tone}">{_e(verdict)}</div><main>
+<body><div class="banner {tone}">{banner}</div><main>
 <h1>createServerImageFromSnapshot conformance</h1>
 <p class=meta>target <b>{_e(run['target'])}</b> ({_e(run['endpoint'])}), profile
 {_e(run['profile'])}, seed <b>{_e(run['seed'])}</b>, started {_e(run['started'])},
@@ -362,12 +382,13 @@ Python {_e(run['versions'].get('python', '?'))}</p>
 Images created {_e(resources['created'])}, deleted {_e(resources['deleted'])}; on the account
 because of the run: {_e(left_line(resources))}{_owed(resources)}.</p>
 {_accounting(summary)}
+{failing}
 {"<h2>Since the last run</h2>" + _comparison(comparison) if comparison else ""}
 <h2 id="clauses">Rules</h2><p class=meta>Under each rule, its clauses (each promise it
 makes, tested or not) fold; a rule with a clause not covered or broken is open.</p>
 {_matrix(summary)}
 <h2>What was exercised</h2><div class=charts>{charts}</div>
-<h2 id="violations">Violations ({len(summary['violations'])})</h2>{_violations(summary)}
+{"" if failing else violations}
 <h2>Findings: where the seed is silent or the service differs from the reference
 ({len(summary['findings'])})</h2>{_findings(summary)}
 {replay_html}

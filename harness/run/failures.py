@@ -24,6 +24,10 @@ class Failure:
     test: str
     reproduction: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        """The card itself: `assert failure is None` in a user's test shows what broke."""
+        return "\n" + self.render()
+
     def render(self) -> str:
         """The failure as pytest and the terminal show it."""
         v = self.violation

@@ -351,7 +351,7 @@ class RunLog:
         Tests cut short and requests held back by --max-creates or --max-time (a covering
         request the budget could not buy among them); clauses that were sent but got only
         transient answers (no judgment); a replay of a recording that was itself unfinished,
-        or that held no answer to requests the run sent.
+        or that held no answer to requests the run sent; a run that sent nothing at all.
         """
         why = []
         if self.budget_skipped or self.held_back:
@@ -369,6 +369,9 @@ class RunLog:
         if self.totals["not_recorded"]:
             why.append(f"{self.totals['not_recorded']} request(s) the recording has no"
                        " answer to")
+        if not self.totals["sent"] and not self.totals["rechecked"]:
+            why.append("nothing was sent, so nothing was judged (a test that only takes the"
+                       " session fixture judges nothing)")
         return why
 
     @property

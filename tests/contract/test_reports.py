@@ -266,8 +266,8 @@ def test_a_drop_in_coverage_fails_the_comparison_like_a_new_violation(clean_run:
     result = harness("report", "--report-dir", str(night), "--compare", str(tmp_path / "last"))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "new 0, fixed 0" in result.stdout
-    assert f"COVERAGE DROPPED: 3 clause(s) and 1 class(es) judged last time were not judged" \
-           f" now: {', '.join(lost)}, POST" in result.stdout
+    assert (f"COVERAGE DROPPED: 3 clause(s) and 1 class(es) judged last time were not judged"
+            f" now: {', '.join(lost)}, POST") in result.stdout
     total = len(summary["clauses"])
     assert f"{covered - 3}/{total}" in result.stdout  # the trend shows clauses covered per run
     assert "Coverage dropped" in (night / "report.html").read_text()
@@ -498,6 +498,7 @@ def test_owed_unattributed_vanished_and_inherited_images_are_in_every_report() -
     """Nothing on the account is shown as '0 left behind' (custody, SECURITY.md)."""
     log = RunLog("live", "https://x.invalid", "dev", 1)
     log.ledger = "ledgers/ncp.jsonl"
+    log.totals["sent"] = 3
     log.created = ["2000001", "2000002", "2000003"]
     log.owed = {"2000001": "'abct4g0001': still being created (status INIT)"}
     log.vanished = {"2000002": "'abct4g0002': no longer listed: deleted by someone else"}
@@ -535,3 +536,21 @@ def test_owed_unattributed_vanished_and_inherited_images_are_in_every_report() -
     failed = log.summary()
     assert verdict_line(failed).startswith("FAILED: 0 violation(s), 1 image(s) left behind,")
     assert "1 image(s) owed (still being created)" in verdict_line(failed)
+
+
+def test_a_failing_page_leads_with_the_first_violation_and_folds_long_values(
+        failing_run: Path) -> None:
+    summary = load_summary(failing_run / "summary.json")
+    first = summary["violations"][0]
+    first["expected"], first["actual"] = "d" * 1000, "d" * 999 + "x"
+    page = render_html(summary)
+    banner = page[page.index('<div class="banner'):page.index("</div>", page.index("banner"))]
+    assert 'href="#violation-1"' in banner
+    card = page.index("id=violation-1")
+    assert card < page.index('id="clauses"')  # before the rule table
+    assert card < page.index("What was exercised")  # and before the charts
+    assert page.count("d" * 999 + "x") == 1  # a long value appears whole once, folded
+    assert page.count("d" * 1000) == 1
+    assert "(1,000 characters)" in page
+    clean = render_html(load_summary(failing_run / "summary.json") | {"violations": []})
+    assert "violation-1" not in clean

@@ -91,3 +91,24 @@ def test_a_recording_cut_short_replays_as_incomplete_and_a_narrowed_pass_says_it
     assert "PASSED: the contract held (scope: " in narrowed.stdout
     scope = json.loads((tmp_path / "narrowed" / "summary.json").read_text())["scope"]
     assert 0 < scope["clauses_sent"] < scope["clauses"]
+
+
+def test_a_session_that_sent_nothing_is_never_a_pass(tmp_path: Path) -> None:
+    """A user's test that only takes the session fixture judges nothing: not PASSED."""
+    example = tmp_path / "test_nothing.py"
+    example.write_text("def test_takes_the_session(ncp_session):\n    assert ncp_session\n",
+                       encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NCLOUD_", "HYPOTHESIS"))}
+    done = subprocess.run([sys.executable, "-m", "pytest", str(example), "--target",
+                           "simulator", "-p", "no:cacheprovider", "-p", "no:xdist", "-q",
+                           "--rootdir", str(tmp_path), "-c", os.devnull,
+                           "--report-dir", str(tmp_path / "reports")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    said = done.stdout + done.stderr
+    assert "INCOMPLETE" in said, said[-2000:]
+    assert "nothing was sent" in said
+    assert "PASSED: the contract held" not in said
+    assert done.returncode == 1  # plain pytest: an incomplete run is no pass
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    assert summary["verdict"] == "incomplete"

@@ -54,6 +54,8 @@ def test_a_violation_of_no_seed_rule_renders_without_a_rule_tag() -> None:
 
 def test_only_a_whole_run_without_violations_passes() -> None:
     log = RunLog("simulator", "https://x.invalid", "dev", 1)
+    assert log.verdict == "incomplete"  # nothing was sent: nothing was judged
+    log.totals["sent"] += 1
     assert log.verdict == "passed"
     log.totals["skipped_max_creates"] += 3
     assert log.verdict == "incomplete"
