@@ -1,7 +1,7 @@
 """Cassette directories: record a run into HAR files, and read them back.
 
 A cassette is a directory of HAR files (see `harness.recording.har`) from one recorded run: one file
-per test (`test_broken_rule_is_rejected[SEED-R4].har`), and `session.har` for what the run
+per test (`test_broken_rule_is_rejected-SEED-R4.har`), and `session.har` for what the run
 did outside any test (learning the account, cleaning up). Each test's file is written
 when the test ends, redacted first and replaced atomically, so an interrupted run keeps
 every test it finished. Files without `_ncpHarness` metadata (a HAR saved by a browser or
@@ -32,8 +32,12 @@ SESSION = "session"
 
 
 def file_name(group: str, worker: str | None = None) -> str:
-    """The file a group of exchanges is written to (no path separators, no odd bytes)."""
-    stem = re.sub(r"[^A-Za-z0-9._\[\]-]+", "-", group).strip("-.") or SESSION
+    """The file a group of exchanges is written to (no path separators, no odd bytes).
+
+    No brackets either: `test_x[SEED-R4]` is `test_x-SEED-R4.har`, which a shell need not
+    quote and a glob does not read as a character class.
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", group).strip("-.") or SESSION
     if group == SESSION and worker:
         stem = f"{SESSION}-{worker}"
     return f"{stem[:180]}.har"

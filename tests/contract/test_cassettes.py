@@ -71,8 +71,8 @@ def test_a_recording_replays_offline_with_every_request_matched(tmp_path: Path) 
     assert recorded.returncode == 0, out(recorded)
     loaded = Cassette.load(cassette)
     names = {f.name for f in loaded.files}
-    assert {"session.har", "test_broken_rule_is_rejected[SEED-R4].har",
-            "test_auth_failure_gets_401[stale].har"} <= names
+    assert {"session.har", "test_broken_rule_is_rejected-SEED-R4.har",
+            "test_auth_failure_gets_401-stale.har"} <= names
     assert loaded.seed == 3
     assert loaded.max_examples == 3
     replayed = harness("run", "--target", "fixtures", "--cassette", str(cassette),
@@ -153,7 +153,7 @@ def _edited_shipped_set(tmp_path: Path) -> Path:
     """The shipped recording with one SEED-R2 rejection turned into a 200 by hand."""
     copy = tmp_path / "edited"
     shutil.copytree(SHIPPED_CASSETTE, copy)
-    path = copy / "test_broken_rule_is_rejected[SEED-R2].har"
+    path = copy / "test_broken_rule_is_rejected-SEED-R2.har"
     text, count = re.subn(r'"status": 400, "statusText": "Bad Request"',
                           '"status": 200, "statusText": "OK"', path.read_text(), count=1)
     assert count == 1
@@ -168,7 +168,7 @@ def test_a_hand_edited_answer_fails_replay_and_resending_shows_it_fixed(tmp_path
                        "recorded", "--report-dir", str(tmp_path / "replay"))
     assert replayed.returncode == 1, out(replayed)
     assert violated_rules(tmp_path / "replay") == {"SEED-R2"}
-    assert "test_broken_rule_is_rejected[SEED-R2].har log.entries[0]" in replayed.stdout
+    assert "test_broken_rule_is_rejected-SEED-R2.har log.entries[0]" in replayed.stdout
     assert "ncp-harness send --target live --method" in replayed.stdout
     resent = harness("run", "--target", "simulator", "--cassette", str(edited), "-k",
                      "recorded", "--report-dir", str(tmp_path / "resend"))
