@@ -13,6 +13,7 @@ import pytest
 
 from harness.cli.commands import main
 from harness.contract.reference import NOTES
+from harness.sim.faults import FAULTS, FORGETTING
 from harness.spec.openapi import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +100,13 @@ def test_the_readmes_own_test_example_passes_clean_and_fails_on_a_bug(
     assert f"[{broken}" in said  # the violation's card, with its rule
     assert "HARNESS ERROR" not in said
     assert "PASSED" not in said.split("ncp-harness conformance")[-1]
+
+
+def test_the_readmes_fault_counts_are_the_catalogue_s() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"\| (\d+) bugs the simulator can be given on purpose \((\d+) of them forget"
+                     r" one clause each, (\d+) make an image", readme)
+    assert said is not None, "the README's capability table no longer counts the faults"
+    side_effects = [f for f in FAULTS if f.kind == "side-effect"]
+    assert [int(n) for n in said.groups()] == [len(FAULTS), len(FORGETTING), len(side_effects)]
+    assert f"For each of the {len(FAULTS)} named faults" in readme
