@@ -170,6 +170,9 @@ class ConformanceSession:
         return hypothesis.settings(
             profile, max_examples=examples, deadline=None, database=None, derandomize=False,
             backend=BACKEND,  # the same draws from the same seed, however it is installed
+            # No explain phase: it replays a shrunk failure many times over to say which
+            # parts "could vary", each replay a request to the service (a create, a look).
+            phases=tuple(p for p in hypothesis.Phase if p is not hypothesis.Phase.explain),
             report_multiple_bugs=False, print_blob=False,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                    HealthCheck.data_too_large])
