@@ -25,7 +25,7 @@ from harness.run.runsetup import inherit
 from harness.sim import SimResponse
 from harness.sim.scenario import default_scenario
 from harness.strategies.breaking import breaking_probes
-from harness.strategies.valid import valid_probes
+from harness.strategies.valid import VALID_CLASSES, valid_probes
 from tests.hostile import (
     GATEWAY_PAGE,
     REFUSAL,
@@ -113,8 +113,10 @@ def test_an_image_that_shows_a_while_after_its_refusal_is_found_and_never_oversp
     clock = Clock()
     simulator = LateImage(clock, lag=3.0, dated_late=dated_late)
     run = Run(simulator, stack, tmp_path, max_creates=BUDGET, clock=clock, settle=5.0)
-    run.session.exercise(valid_probes(run.session.account, "base-only"), "t", max_examples=12)
-    assert len(simulator.made) + len(simulator.due) <= BUDGET
+    for cls in list(VALID_CLASSES)[:BUDGET + 3]:  # each stops at its first refusal
+        run.session.exercise(valid_probes(run.session.account, cls), "t", max_examples=12)
+        assert len(simulator.made) + len(simulator.due) <= BUDGET
+    assert run.log.totals["skipped_max_creates"]  # the budget was reached: it had to wait
     assert clock.slept  # waited (on the test's clock) for refusals to settle
     run.teardown()
     made = set(simulator.made)
