@@ -52,6 +52,7 @@ from harness.targets.replay import FixtureTarget
 __all__ = [
     "cassette_files",
     "fail_on_violation",
+    "know_the_keys",
     "ncp_conformance",
     "ncp_conformance_requests",
     "ncp_recorded",
@@ -94,7 +95,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_to_pytest(group)
 
 
-def _know_the_keys() -> None:
+def know_the_keys() -> None:
     """Mask the key pair of the environment in everything this process writes, from the start."""
     try:
         credentials = Credentials.from_env()
@@ -141,7 +142,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Markers per rule, Hypothesis profiles, and the run's state."""
-    _know_the_keys()
+    know_the_keys()
     for rule in RULES:
         config.addinivalue_line("markers", f"{rule.lower().replace('-', '_')}: tests of {rule}")
     register_profiles()

@@ -9,13 +9,20 @@ from pathlib import Path
 
 from harness.checks.request import assumed_account
 from harness.checks.robustness import ParserFailure, fuzz_parser, load_parser
-from harness.checks.traffic import traffic_from_har
+from harness.checks.traffic import Captured, traffic_from_har
 from harness.checks.trafficjudge import judge_traffic
 from harness.cli.common import EXIT_CONTRACT, EXIT_OK, say, scenario_at
 from harness.contract.model import ACTION
 from harness.contract.wire import ACTION_PATH
 from harness.core.errors import ConfigError
-from harness.core.signing import Credentials, KeyRing
+from harness.core.scrub import SECRETS, is_redacted
+from harness.core.signing import (
+    ACCESS_KEY_HEADER,
+    SIGNATURE_V1,
+    SIGNATURE_V2,
+    Credentials,
+    KeyRing,
+)
 from harness.strategies.answers import Format
 
 __all__ = ["check_traffic", "fuzz_parser_command"]
@@ -29,6 +36,7 @@ def check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the HAR file {file}: {exc}") from None
     captured, skipped = traffic_from_har(text, file)
+    _know_the_file_s_secrets(captured)  # before any line of the report is written
     if not any(c.action == ACTION for c in captured):
         raise ConfigError(f"{file} holds no request to {ACTION_PATH}: all"
                           f" {len(skipped) + len(captured)} of its entries go to other URLs;"
@@ -41,11 +49,27 @@ def check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
     traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
                             keys.get)
     if fmt == "json":
-        print(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
-                         indent=2, ensure_ascii=False))
+        print(SECRETS.text(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
+                                      indent=2, ensure_ascii=False)))
     else:
         say("\n".join([*traffic.lines(), traffic.summary(len(skipped))]))
     return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
+
+
+def _know_the_file_s_secrets(captured: list[Captured]) -> None:
+    """The keys and signatures a capture holds: masked in every line the report writes.
+
+    A capture tool that redacted nothing leaves the client's access key and signatures in
+    the file; the report quotes requests, so they are registered before it is written.
+    """
+    for entry in captured:
+        for name in (SIGNATURE_V2, SIGNATURE_V1):
+            value = entry.request.header(name)
+            if value and not is_redacted(value):
+                SECRETS.signature(value.strip())
+        key = entry.request.header(ACCESS_KEY_HEADER)
+        if key and not is_redacted(key):
+            SECRETS.key(key.strip())
 
 
 def fuzz_parser_command(args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ from harness.core.scrub import SECRETS
 from harness.custody.carry import settle_earlier
 from harness.custody.cleanup import CleanupReport, Waiting, settle
 from harness.custody.ledger import Ledger, ledger_key
-from harness.pytest_plugin import run_verdict, setup_error
+from harness.pytest_plugin import know_the_keys, run_verdict, setup_error
 from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.options import writable_directory
@@ -295,6 +295,7 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
+    know_the_keys()  # every command masks the environment's key pair from its first line
     parser = build_parser(json_errors=wants_json(argv))
     args = parser.parse_args(argv)
     try:

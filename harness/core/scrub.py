@@ -4,9 +4,10 @@ The transport registers the key pair it signs with, and every signature it sends
 ones included), before the request leaves; every answer is scrubbed as it arrives, before
 a check, a report, a recording, the ledger or a message sees it. Reports, junit files, the
 ledger and the terminal scrub again as they write. A key is masked plain, percent-encoded
-(either case), form-encoded and JSON-escaped (`\/`). A signature is found by its shape
-(43 base-64 characters and `=`, in those encodings too) and looked up among those sent, so
-scrubbing costs the same after the hundred-thousandth request as after the first.
+(either case), form-encoded and JSON-escaped (`\/`), in any letter case. A signature is
+found by its shape (43 base-64 characters and `=`, in those encodings too; or a token of
+43 base-64 or base64url characters with its padding dropped) and looked up among those
+sent, so scrubbing costs the same after the hundred-thousandth request as after the first.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _REACH = 43 * 3
 """The most characters 43 base-64 characters take, percent-encoded."""
 _MIN_KEY = 4
 """Shorter values are not masked: too short to be a key, masking them mangles text."""
+_TOKEN = re.compile(r"(?:[A-Za-z0-9+/_-]|%2[BbFf]|\\/)+(?:=|%3[Dd])?")
+"""A run of base-64 or base64url characters (maybe encoded), with its padding if any."""
+_URL = str.maketrans("-_", "+/")
 
 
 _MARKERS = re.compile(r"redacted|filtered|masked|hidden|removed|scrubbed|sanitized|omitted",
@@ -55,32 +59,44 @@ class Scrubber:
 
     def __init__(self) -> None:
         self._keys: dict[str, None] = {}
-        self._forms: list[str] = []
+        self._forms: re.Pattern[str] | None = None
         self._signatures: set[str] = set()
+        self._bodies: set[str] = set()
+        """The signatures sent without their padding, in the standard alphabet."""
         self._lock = threading.Lock()
 
     def key(self, value: str) -> None:
-        """Know an access key or a secret key (masked wherever it appears)."""
+        """Know an access key or a secret key (masked wherever it appears, in any case)."""
         if len(value) < _MIN_KEY or value in self._keys:
             return
         with self._lock:
             self._keys[value] = None
-            self._forms = sorted({f for k in self._keys for f in _forms(k)}, key=len,
-                                 reverse=True)
+            forms = sorted({f for k in self._keys for f in _forms(k)}, key=len, reverse=True)
+            self._forms = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE)
 
     def signature(self, value: str) -> None:
         """Know a signature the run sent (wherever a service echoes it, it is masked)."""
         with self._lock:
             self._signatures.add(value)
+            self._bodies.add(value.rstrip("=").translate(_URL))
 
     def text(self, text: str) -> str:
         """`text` with every known key and signature masked."""
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, MASK)
+        if self._forms is not None:
+            text = self._forms.sub(MASK, text)
         if self._signatures and ("=" in text or "%3" in text):
             text = self._mask_signatures(text)
+        if self._bodies:
+            text = _TOKEN.sub(self._token, text)
         return text
+
+    def _token(self, found: re.Match[str]) -> str:
+        """A token that is a signature sent, in any alphabet, padded or not: masked."""
+        token = found.group(0)
+        if len(token) < 43:
+            return token
+        plain = unquote(token.replace("\\/", "/")).rstrip("=").translate(_URL)
+        return MASK if plain in self._bodies else token
 
     def _mask_signatures(self, text: str) -> str:
         """Each signature sent, wherever it ends at an `=` (plain or encoded), masked."""
@@ -105,8 +121,9 @@ class Scrubber:
         """Forget everything (tests only: one process runs many of them)."""
         with self._lock:
             self._keys.clear()
-            self._forms = []
+            self._forms = None
             self._signatures.clear()
+            self._bodies.clear()
 
 
 SECRETS = Scrubber()
