@@ -32,6 +32,7 @@ from hypothesis.errors import NoSuchExample
 
 from harness.contract.model import ACTION
 from harness.core.errors import ConfigError
+from harness.core.plain import one_line
 from harness.strategies.answers import Format, LegalAnswer, legal_answers
 
 __all__ = ["FuzzReport", "ParserFailure", "fuzz_parser", "load_parser", "misreads"]
@@ -139,7 +140,10 @@ def load_parser(spec: str) -> Parser:
 def _failures(parse: Parser, answer: LegalAnswer) -> list[ParserFailure]:
     try:
         got = parse(answer.body, answer.format)
-    except Exception as exc:  # noqa: BLE001 - any exception from the parser is the finding
+    except KeyboardInterrupt:
+        raise  # the person at the keyboard, not the parser
+    except BaseException as exc:  # noqa: BLE001 - anything the parser raises is the finding
+        # groups, SystemExit and the like included: the parser's, never the harness's crash
         return [ParserFailure("crash", answer.format, _origin(exc), _short(exc), answer.text)]
     return [ParserFailure("misread", answer.format, path, problem, answer.text)
             for path, problem in misreads(got, answer.reading)]
@@ -201,7 +205,7 @@ def _origin(exc: BaseException) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    text = one_line(str(exc) or type(exc).__name__)  # the parser's words, escapes visible
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 

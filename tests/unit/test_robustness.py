@@ -128,3 +128,28 @@ def test_the_command_reports_failures_and_passes_a_correct_parser(
     assert main(["fuzz-parser", "good_parser:parse", "--max-examples", "40"]) == 0
     assert "0 kind(s) of failure" in capsys.readouterr().out
     assert main(["fuzz-parser", "good_parser", "--max-examples", "40"]) == 2
+
+
+HOSTILE_PARSER = '''
+def parse(body, response_format):
+    if response_format == "json":
+        raise BaseExceptionGroup("boom \\x1b]0;pwned\\x07 \\x1b[2J", [SystemExit(3)])
+    raise ExceptionGroup("group \\u202e", [ValueError("inner")])
+'''
+
+
+def test_a_parser_that_raises_anything_is_a_finding_about_it_not_a_crash_of_ours(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "hostile_parser.py").write_text(HOSTILE_PARSER, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["fuzz-parser", "hostile_parser:parse", "--max-examples", "5"]) == 1
+    out, err = capsys.readouterr()
+    assert "crash (json) BaseExceptionGroup at hostile_parser.py" in out
+    assert "crash (xml) ExceptionGroup at hostile_parser.py" in out
+    for raw in ("\x1b", "\x07", "\u202e"):  # the parser's escapes reach no terminal raw
+        assert raw not in out + err
+    assert "\\x1b]0;pwned" in out  # shown, visibly
+    assert main(["fuzz-parser", "hostile_parser:parse", "--max-examples", "5",
+                 "--format", "json"]) == 1
+    assert "\x1b" not in capsys.readouterr().out
