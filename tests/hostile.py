@@ -300,7 +300,10 @@ class RawServer:
     def __init__(self, script: list[tuple[bytes, float]]) -> None:
         self.script = script
         self.sent = 0
+        self.accepted = threading.Event()
+        """Set once a client's request has been read: it is waiting for the answer now."""
         self.finished = threading.Event()
+        self._stop = threading.Event()
         self._server = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -310,6 +313,7 @@ class RawServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # a script's pauses end with the test
         self._server.close()
         self._thread.join(timeout=30)
 
@@ -320,12 +324,13 @@ class RawServer:
             return
         with conn:
             conn.recv(65536)  # the request; whatever it is
+            self.accepted.set()
             try:
                 for data, wait in self.script:
                     conn.sendall(data)
                     self.sent += len(data)
-                    if wait:
-                        time.sleep(wait)
+                    if wait and self._stop.wait(wait):
+                        break
             except OSError:
                 pass  # the client hung up: what we wanted to see
         self.finished.set()

@@ -275,6 +275,10 @@ def _preflight_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     _site_option(pre)
     pre.add_argument("--max-creates", type=integer(0), default=LIVE_MAX_CREATES, metavar="N",
                      help="the create budget to plan for (default: %(default)s, a live run's)")
+    pre.add_argument("--request-timeout", "--timeout", type=seconds(), default=30.0,
+                     metavar="SECONDS", dest="request_timeout",
+                     help="the most one request may take, its whole answer included"
+                     " (default: %(default)s)")
     pre.add_argument("--check-create", action="store_true",
                      help="also prove that the key may create images, with one create that"
                      " cannot make one (a snapshot the account does not have, asked in XML;"

@@ -12,9 +12,11 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -49,7 +51,12 @@ from harness.report.html import write_html
 from harness.report.summary import Comparison, compare, load_summaries, load_summary
 from harness.run.options import writable_directory
 from harness.run.preflight import preflight
-from harness.run.runsetup import check_before_run, require_consent, simulator_only
+from harness.run.runsetup import (
+    LiveOptions,
+    check_before_run,
+    require_consent,
+    simulator_only,
+)
 from harness.targets.discovery import discover
 from harness.targets.transport import live_target, simulator_target
 
@@ -90,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
     report_dir = writable_directory(Path(args.report_dir).resolve())
     check_before_run(args.target, scenario_path=args.scenario, fault=args.fault, yes=args.yes,
                      cassette=getattr(args, "cassette", None), dry_run=args.dry_run,
-                     site=args.site)
+                     live=LiveOptions(args.site, args.request_timeout))
     pytest_args = run_pytest_args(args, report_dir)
     started = _Started()
     if args.format == "json":
@@ -263,15 +270,17 @@ def _send(wire: str, method: str, target_name: str, scenario: str | None, *,
         return EXIT_CONTRACT if result.violations else EXIT_OK
 
 
-def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
-               fmt: str, ledger: str | None = None, *, check_create: bool = False,
-               site: str | None = None) -> int:
+def _preflight(args: argparse.Namespace) -> int:
+    target_name, scenario_file, max_creates = args.target, args.scenario, args.max_creates
+    fmt, ledger, check_create, site = args.format, args.ledger, args.check_create, args.site
+    timeout: float = args.request_timeout
     region = os.environ.get("NCLOUD_REGION") or None
     with ExitStack() as stack:
         if target_name == "live":
             target = stack.enter_context(contextlib.closing(live_target(site=site)))
         else:
             target = stack.enter_context(simulator_target(scenario_at(scenario_file, site)))
+        target.timeout = timeout
         custody = (Ledger(ledger, ledger_key(target.credentials))
                    if check_create and ledger else None)
         result = preflight(target, max_creates=max_creates, region=region, now=time.time,
@@ -292,45 +301,87 @@ def _preflight(target_name: str, scenario_file: str | None, max_creates: int,
     return result.exit_code
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - a return per command
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     know_the_keys()  # every command masks the environment's key pair from its first line
     parser = build_parser(json_errors=wants_json(argv))
     args = parser.parse_args(argv)
+    restore = _stoppable()
     try:
-        if args.command == "judge":
-            return _judge(args.query, as_json=args.json, scenario=args.scenario)
-        if args.command in ("run", "record"):
-            return _run(args)
-        if args.command == "report":
-            return _report(args.report_dir, args.compare, args.format,
-                           allow_coverage_drop=args.allow_coverage_drop)
-        if args.command == "cleanup":
-            return _cleanup(args.ledger, args.wait, dry_run=args.dry_run, site=args.site)
-        if args.command == "send":
-            return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes,
-                         site=args.site, fault=args.fault)
-        if args.command == "preflight":
-            return _preflight(args.target, args.scenario, args.max_creates, args.format,
-                              args.ledger, check_create=args.check_create, site=args.site)
-        if args.command == "check-traffic":
-            return check_traffic(args.file, args.scenario, args.format)
-        if args.command == "fuzz-parser":
-            return fuzz_parser_command(args)
-        if args.command == "serve" and args.list_faults:
-            return list_faults()
-        if args.command == "serve":
-            return serve(args.host, args.port, scenario_at(args.scenario, args.site),
-                         verbose=args.verbose, fault=args.fault)
+        return _dispatch(args, parser)
     except HarnessError as exc:
         say(f"ncp-harness: error: {exc}", file=sys.stderr)
         if getattr(args, "format", "text") == "json":  # standard output stays JSON
             print(SECRETS.text(json.dumps({"error": one_line(exc), "exit": EXIT_USAGE},
                                           ensure_ascii=False)))
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM, in any command: one line, exit 2
+        say(f"ncp-harness {args.command or ''}: interrupted (Ctrl-C or SIGTERM); not"
+            " finished", file=sys.stderr)
+        if getattr(args, "format", "text") == "json":
+            print(json.dumps({"error": "interrupted", "exit": EXIT_USAGE}))
+        return EXIT_USAGE
+    finally:
+        restore()
+
+
+def _dispatch(args: argparse.Namespace,  # noqa: PLR0911 - a return per command
+              parser: argparse.ArgumentParser) -> int:
+    """The command's own work."""
+    if args.command == "judge":
+        return _judge(args.query, as_json=args.json, scenario=args.scenario)
+    if args.command in ("run", "record"):
+        return _run(args)
+    if args.command == "report":
+        return _report(args.report_dir, args.compare, args.format,
+                       allow_coverage_drop=args.allow_coverage_drop)
+    if args.command == "cleanup":
+        return _cleanup(args.ledger, args.wait, dry_run=args.dry_run, site=args.site)
+    if args.command == "send":
+        return _send(args.wire, args.method, args.target, args.scenario, yes=args.yes,
+                     site=args.site, fault=args.fault)
+    if args.command == "preflight":
+        return _preflight(args)
+    if args.command == "check-traffic":
+        return check_traffic(args.file, args.scenario, args.format)
+    if args.command == "fuzz-parser":
+        return fuzz_parser_command(args)
+    if args.command == "serve" and args.list_faults:
+        return list_faults()
+    if args.command == "serve":
+        return serve(args.host, args.port, scenario_at(args.scenario, args.site),
+                     verbose=args.verbose, fault=args.fault)
     parser.print_help()
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    del signum, frame
+    raise KeyboardInterrupt
+
+
+def _stoppable() -> Callable[[], None]:
+    """SIGTERM stops a command as Ctrl-C does; a Ctrl-C ignored by the parent works again.
+
+    A job started with `&` in a script inherits SIGINT ignored: the default handler is put
+    back, so Ctrl-C (or kill -INT) stops it at once instead of waiting out a timeout. A run
+    installs its own handlers on top of these (so that it still cleans up). Returns what
+    puts the handlers found back (a caller in-process keeps its own).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if before[signal.SIGINT] is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    def restore() -> None:
+        for sig, handler in before.items():
+            if handler is not None:  # None: a handler not set from Python, left as it is
+                signal.signal(sig, handler)
+
+    return restore
 
 
 if __name__ == "__main__":  # pragma: no cover

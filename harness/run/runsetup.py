@@ -42,6 +42,7 @@ from harness.targets.transport import HttpTarget, live_target, simulator_target
 
 __all__ = [
     "Drawn",
+    "LiveOptions",
     "check_before_run",
     "clean",
     "fold",
@@ -175,9 +176,17 @@ def simulator_only(scenario_path: str | None, fault: str | None) -> None:
                            " serve --fault NAME and point NCLOUD_API_GW at it)")
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """What the pre-run check needs of a live run's options: its site and request timeout."""
+
+    site: str | None = None
+    timeout: float | None = None
+
+
 def check_before_run(target_name: str, *, scenario_path: str | None, fault: str | None,
                      yes: bool, cassette: str | None = None, dry_run: bool = False,
-                     site: str | None = None) -> None:
+                     live: LiveOptions = LiveOptions()) -> None:
     """The mistakes a run would meet at its start, found before it starts (exit 2, one line).
 
     The same checks `pytest_configure` and `start_target` make: the scenario file, the
@@ -192,11 +201,14 @@ def check_before_run(target_name: str, *, scenario_path: str | None, fault: str 
         if scenario_path:
             load_scenario(scenario_path)
         else:
-            site_scenario(site)
+            site_scenario(live.site)
         return
     simulator_only(scenario_path, fault)
     if target_name == "live":
-        target = live_target(site=site)
+        target = live_target(site=live.site)
+        if live.timeout is not None:  # the check waits no longer than the run's requests
+            target.timeout = live.timeout
+            target.max_retries = 0  # one try: the run itself retries reads
         try:
             require_consent(target.endpoint, yes=yes)
             if not dry_run:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 import tracemalloc
@@ -160,3 +161,54 @@ def test_pages_that_never_run_out_stop_at_the_cap() -> None:
     assert not listing.complete
     assert len(listing.rows) == 70
     assert "still had rows after 7 pages of 10" in listing.problem
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "--target", "live", "--yes", "--request-timeout", "0.5"],
+    ["preflight", "--request-timeout", "0.5"],
+])
+def test_the_pre_run_check_and_preflight_wait_no_longer_than_the_request_timeout(
+        command: list[str]) -> None:
+    """A dribbling gateway: the first getRegionList is cut at --request-timeout, once."""
+    assert CREDS is not None
+    body = b'{"getRegionListResponse": {"regionList": []}}' * 10
+    with RawServer(dribble(JSON_HEAD % len(body), body, every=0.05)) as server:
+        env = {"NCLOUD_API_GW": server.url, "NCLOUD_ACCESS_KEY": CREDS.access_key,
+               "NCLOUD_SECRET_KEY": CREDS.secret_key, "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([sys.executable, "-m", "harness", *command], env=env,
+                              capture_output=True, text=True, timeout=600, check=False)
+        server.finished.wait(60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "did not answer within 0.5 s" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert server.sent < len(body)  # the answer was cut, not read to its end
+
+
+@pytest.mark.parametrize(("command", "stop", "ignored"), [
+    (["preflight"], signal.SIGINT, False),
+    (["preflight"], signal.SIGTERM, False),
+    (["preflight", "--format", "json"], signal.SIGINT, True),  # a `&` job: SIGINT ignored
+])
+def test_every_command_stops_on_a_signal_with_one_line_and_exit_2(
+        command: list[str], stop: signal.Signals, ignored: bool) -> None:
+    assert CREDS is not None
+    argv = command
+    with RawServer([(b"", 120.0)]) as server:  # reads the request and never answers
+        env = {"NCLOUD_API_GW": server.url, "NCLOUD_ACCESS_KEY": CREDS.access_key,
+               "NCLOUD_SECRET_KEY": CREDS.secret_key, "PATH": "/usr/bin:/bin"}
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignored else None
+        try:  # a child inherits an ignored SIGINT, as a `&` job in a script does
+            process = subprocess.Popen([sys.executable, "-m", "harness", *argv], env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True)
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, before)
+        assert server.accepted.wait(120), "the command never asked"
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, out + err
+    assert "interrupted (Ctrl-C or SIGTERM)" in err
+    assert "Traceback" not in out + err
+    if "json" in argv:
+        assert json.loads(out) == {"error": "interrupted", "exit": 2}
