@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from harness.cli.common import EXIT_CONTRACT, EXIT_OK, say, scenario_at
 from harness.contract.model import ACTION
 from harness.contract.wire import ACTION_PATH
 from harness.core.errors import ConfigError
+from harness.core.plain import json_text
 from harness.core.scrub import SECRETS, is_redacted
 from harness.core.signing import (
     ACCESS_KEY_HEADER,
@@ -49,8 +49,8 @@ def check_traffic(file: str, scenario_file: str | None, fmt: str) -> int:
     traffic = judge_traffic(captured, scenario.account if scenario else assumed_account,
                             keys.get)
     if fmt == "json":
-        print(SECRETS.text(json.dumps({"file": file, **traffic.as_dict(), "skipped": skipped},
-                                      indent=2, ensure_ascii=False)))
+        print(SECRETS.text(json_text({"file": file, **traffic.as_dict(), "skipped": skipped},
+                                      indent=2)))
     else:
         say("\n".join([*traffic.lines(), traffic.summary(len(skipped))]))
     return EXIT_CONTRACT if traffic.violating or traffic.answers_violating else EXIT_OK
@@ -87,11 +87,11 @@ def fuzz_parser_command(args: argparse.Namespace) -> int:
     report = fuzz_parser(parse, formats=formats, max_examples=args.max_examples,
                          seed=args.seed, progress=heard)
     if args.format == "json":
-        print(json.dumps({"parser": args.parser, "examples": report.examples,
+        print(json_text({"parser": args.parser, "examples": report.examples,
                           "failures": [{"kind": f.kind, "format": f.format, "where": f.where,
                                         "detail": f.detail, "body": f.body}
                                        for f in report.failures]},
-                         indent=2, ensure_ascii=False))
+                         indent=2))
     else:
         say(f"{args.parser}: {report.examples} legal bodies fed, {len(report.failures)}"
               " kind(s) of failure, each with a minimal body")

@@ -41,7 +41,7 @@ from harness.contract.oracle import Outcome, judge
 from harness.contract.probe import Probe
 from harness.contract.wire import decode
 from harness.core.errors import ConfigError, HarnessError
-from harness.core.plain import block, one_line
+from harness.core.plain import block, json_text, one_line
 from harness.core.scrub import SECRETS
 from harness.custody.carry import settle_earlier
 from harness.custody.cleanup import CleanupReport, Waiting, settle
@@ -67,14 +67,14 @@ __all__ = ["main"]
 def _judge(query: str, *, as_json: bool, scenario: str | None) -> int:
     verdict = judge(decode(query), scenario_at(scenario).account)
     if as_json:
-        print(json.dumps({
+        print(json_text({
             "outcome": verdict.outcome.value,
             "breaches": [{"rule": b.rule, "clause": b.clause, "path": b.path,
                           "message": b.message}
                          for b in verdict.breaches],
             "open_cases": [{"case": c.case, "path": c.path, "message": c.message}
                            for c in verdict.open_cases],
-        }, indent=2, ensure_ascii=False))
+        }, indent=2))
     else:
         say(verdict.outcome.value)
         for b in verdict.breaches:
@@ -132,11 +132,11 @@ def _report(report_dir: str, compare_with: str | None, fmt: str, *,
         comparison = compare(earlier, current) if earlier else None
     page = write_html(current, directory / "report.html", comparison)
     if fmt == "json":
-        print(json.dumps({"verdict": current["verdict"], "report": str(page),
+        print(json_text({"verdict": current["verdict"], "report": str(page),
                           "violations": len(current["violations"]),
                           "comparison": comparison.as_dict() if comparison else None,
                           "first_night": first_night},
-                         indent=2, ensure_ascii=False))
+                         indent=2))
     else:
         _print_report(current, comparison, page)
         if first_night:
@@ -288,7 +288,7 @@ def _preflight(args: argparse.Namespace) -> int:
         if ledger and Path(ledger).is_file():
             result.debts(Ledger(ledger).state())
     if fmt == "json":
-        print(SECRETS.text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False)))
+        print(SECRETS.text(json_text(result.as_dict(), indent=2)))
     else:
         for line in result.lines():
             say(SECRETS.text(one_line(line)))
@@ -313,8 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         say(f"ncp-harness: error: {exc}", file=sys.stderr)
         if getattr(args, "format", "text") == "json":  # standard output stays JSON
-            print(SECRETS.text(json.dumps({"error": one_line(exc), "exit": EXIT_USAGE},
-                                          ensure_ascii=False)))
+            print(SECRETS.text(json_text({"error": one_line(exc), "exit": EXIT_USAGE})))
         return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM, in any command: one line, exit 2
         say(f"ncp-harness {args.command or ''}: interrupted (Ctrl-C or SIGTERM); not"

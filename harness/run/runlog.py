@@ -8,7 +8,6 @@ requests are kept as their wire parameters, which carry neither.
 from __future__ import annotations
 
 import contextlib
-import json
 import platform
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ from harness.contract.rules import CONTRADICTIONS, OPEN_CASES, RULES
 from harness.contract.wire import small_int
 from harness.core.answer import Answer
 from harness.core.errors import UnreadableBody, Violation
+from harness.core.plain import json_text
 from harness.core.scrub import SECRETS
 from harness.core.xmlcodec import xml_skeleton
 from harness.run.failures import Failure, HarnessFault
@@ -487,6 +487,6 @@ class RunLog:
         """Write summary.json into `directory` (under xdist, the controller's merged log)."""
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / "summary.json"
-        path.write_text(SECRETS.text(json.dumps(self.summary(), indent=2, ensure_ascii=False)),
+        path.write_text(SECRETS.text(json_text(self.summary(), indent=2)),
                         encoding="utf-8")
         return path

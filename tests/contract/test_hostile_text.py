@@ -16,10 +16,12 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from harness.core.plain import block, one_line, shell_word
+from harness.cli.commands import main
+from harness.core.plain import block, json_text, one_line, shell_word
 from harness.report.html import render_html
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
@@ -108,3 +110,18 @@ def test_shell_words_send_the_same_bytes(tmp_path: Path) -> None:
                                  capture_output=True, check=True, cwd=tmp_path).stdout
         assert printed == text.encode("utf-8")
         assert "\x1b" not in shell_word(text)
+
+
+def test_json_outputs_carry_no_raw_control_bidi_or_c1_character(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    hostile = "img\u202egnp.exe\x9b31m\u200b\u2028\ufeff\x7f"
+    main(["judge", "--json", f"serverImageName={quote(hostile)}&blockStorageList.1.order=0"
+                             "&blockStorageList.1.snapshotInstanceNo=1000001"])
+    out = capsys.readouterr().out
+    for raw in "\u202e\x9b\u200b\u2028\ufeff\x7f":
+        assert raw not in out
+    written = json_text({"said": hostile, "lone": "\ud800"}, indent=2)
+    for raw in "\u202e\x9b\u200b\u2028\ufeff\x7f\ud800":
+        assert raw not in written  # json.dumps(ensure_ascii=False) would keep each raw
+    assert "gnp.exe" in written  # readable text stays readable
+    assert json.loads(written) == {"said": hostile, "lone": "\ud800"}  # read back whole
