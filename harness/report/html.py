@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.contract.rules import REQUEST_RULES, RULES, rule_sort_key
+from harness.core.plain import block
 from harness.core.scrub import SECRETS
 from harness.report.coverage import clause_fold, clauses_by_rule
 from harness.report.summary import TONE, Comparison, left_line, owed_line, verdict_line
@@ -49,7 +50,12 @@ padding:0 6px;margin-right:4px;font-size:12px}
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """HTML-escaped, every control character but a line break written as a visible escape.
+
+    Service text may carry NUL, ESC, BEL or FF: a `cat` or `grep` of the report (a CI
+    artifact) must not replay them on a terminal.
+    """
+    return escape(block(str(value)), quote=True)
 
 
 def _bars(counts: dict[str, int], *, width: int = 320, colour: str = "#3b6fd6") -> str:

@@ -125,3 +125,16 @@ def test_json_outputs_carry_no_raw_control_bidi_or_c1_character(
         assert raw not in written  # json.dumps(ensure_ascii=False) would keep each raw
     assert "gnp.exe" in written  # readable text stays readable
     assert json.loads(written) == {"said": hostile, "lone": "\ud800"}  # read back whole
+
+
+def test_report_html_writes_no_raw_control_character_from_service_text(
+        tmp_path: Path) -> None:
+    summary = _hostile_summary(tmp_path)
+    hostile = "refused\x00\x1b[2J\x07\x0c\x9b31m\u202e"
+    forged = copy.deepcopy(summary)
+    forged["findings"] = [{"cases": ["U1"], "observed": {f"400: {hostile}": 1},
+                           "example": hostile, "seed_says": [hostile]}]
+    page = render_html(forged)
+    for raw in "\x00\x1b\x07\x0c\x9b\u202e":
+        assert raw not in page
+    assert "refused\\x00\\x1b[2J\\x07\\x0c" in page  # shown, visibly
