@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.contract.rules import rule_sort_key
+from harness.core.plain import block
 from harness.core.scrub import SECRETS
 from harness.core.xmlcodec import xml_safe
 from harness.report.summary import owed_line
@@ -63,7 +64,8 @@ def junit_xml(summary: dict[str, Any]) -> str:
         case = ET.SubElement(suite, "testcase", classname="budget", name=test, time="0")
         ET.SubElement(case, "skipped", message="budget spent: --max-creates held back its"
                       " create requests")
-    return xml_safe(ET.tostring(suites, encoding="unicode", xml_declaration=True))
+    # XML 1.0 cannot carry C0 (xml_safe), and a terminal must not see C1 or bidi raw (block)
+    return block(xml_safe(ET.tostring(suites, encoding="unicode", xml_declaration=True)))
 
 
 def _unaccounted(resources: dict[str, Any]) -> list[str]:

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import defusedxml.ElementTree as SafeET
 import pytest
 
 from harness.cli.commands import main
 from harness.core.plain import block, json_text, one_line, shell_word
 from harness.report.html import render_html
+from harness.report.junit import junit_xml
 from harness.sim.scenario import default_scenario
 from harness.sim.server import running
 from tests.hostile import FORGED, Forger
@@ -138,3 +140,15 @@ def test_report_html_writes_no_raw_control_character_from_service_text(
     for raw in "\x00\x1b\x07\x0c\x9b\u202e":
         assert raw not in page
     assert "refused\\x00\\x1b[2J\\x07\\x0c" in page  # shown, visibly
+
+
+def test_junit_writes_no_raw_c1_or_bidi_character_from_service_text(tmp_path: Path) -> None:
+    summary = _hostile_summary(tmp_path)
+    forged = copy.deepcopy(summary)
+    forged["harness_errors"] = [{"test": "t", "error": "boom\x9b31m\u202egnp.exe\x1b[2J",
+                                 "probe": None}]
+    written = junit_xml(forged)
+    for raw in "\x9b\u202e\x1b":
+        assert raw not in written
+    assert "boom\\x9b31m\\u202egnp.exe" in written
+    SafeET.fromstring(written.encode())  # still well-formed XML
