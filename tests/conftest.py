@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def account() -> Account:
     """The sample account: bootable and not, KVM and XEN, several sizes, one INIT."""
     return sample_account()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    """Everything a test starts (servers, targets) is closed when it ends, pass or fail."""
+    with ExitStack() as stack:
+        yield stack

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -23,12 +23,6 @@ from tests.hostile import OtherXmlErrors, Run, Watched
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def _run(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ the reports do not name, and no one else's image was touched.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -38,12 +38,6 @@ from tests.hostile import (
 )
 
 BUDGET = 5
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def _exercise(run: Run) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
@@ -42,12 +42,6 @@ from tests.hostile import (
     Unkillable,
     Watched,
 )
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def test_a_colleagues_image_of_the_same_name_survives(stack: ExitStack, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -21,12 +20,6 @@ from tests.hostile import Hiccups, Run
 
 CREDS = default_scenario().credentials
 assert CREDS is not None
-
-
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
 
 
 def _persisted(run: Run) -> list[str]:
